@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds the release binary, and runs the bundled
+# example project end to end on the embedded defaults.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+bash scripts/setup.sh
+bash scripts/build.sh release
+weir=$PWD/build/release/src/cli/weir
+"$weir" --version

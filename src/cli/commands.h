@@ -1,0 +1,17 @@
+// The `weir` subcommands. main() dispatches from the table in main.cc; each
+// command lives in its own file and returns the process exit code:
+// 0 success, 1 a failed run, 2 a usage or project error.
+#pragma once
+
+#include <string>
+#include <vector>
+
+namespace weir::cli {
+
+inline constexpr int kExitOk = 0;
+inline constexpr int kExitFailed = 1;
+inline constexpr int kExitUsage = 2;
+
+using Args = std::vector<std::string>;  // the arguments after the command name
+
+}  // namespace weir::cli

@@ -1,0 +1,49 @@
+#include <cstdio>
+#include <cstring>
+#include <string_view>
+
+#include "cli/commands.h"
+
+namespace weir::cli {
+namespace {
+
+struct Command {
+  std::string_view name;
+  std::string_view summary;
+  int (*run)(const Args& args);
+};
+
+int Version(const Args&) {
+  std::printf("weir 0.1.0\n");
+  return kExitOk;
+}
+
+constexpr Command kCommands[] = {
+    {"version", "print the version", Version},
+};
+
+void PrintUsage(std::FILE* out) {
+  std::fprintf(out, "usage: weir COMMAND [ARGS]\n\ncommands:\n");
+  for (const Command& c : kCommands) {
+    std::fprintf(out, "  %-10.*s %.*s\n", static_cast<int>(c.name.size()), c.name.data(),
+                 static_cast<int>(c.summary.size()), c.summary.data());
+  }
+}
+
+}  // namespace
+}  // namespace weir::cli
+
+int main(int argc, char** argv) {
+  using namespace weir::cli;
+  if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
+    PrintUsage(argc < 2 ? stderr : stdout);
+    return argc < 2 ? kExitUsage : kExitOk;
+  }
+  std::string_view name = argv[1];
+  if (name == "--version") name = "version";
+  for (const Command& c : kCommands) {
+    if (c.name == name) return c.run(Args(argv + 2, argv + argc));
+  }
+  std::fprintf(stderr, "weir: unknown command '%s' (weir --help lists them)\n", argv[1]);
+  return kExitUsage;
+}
