@@ -3,6 +3,9 @@
 set(WEIR_WARNINGS -Wall -Wextra -Werror -Wno-unused-parameter)
 if(CMAKE_CXX_COMPILER_ID MATCHES "Clang")
   list(APPEND WEIR_WARNINGS -Wthread-safety)
+elseif(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+  # GCC 12 reports false -Wrestrict positives inside std::string (GCC bug 105329).
+  list(APPEND WEIR_WARNINGS -Wno-restrict)
 endif()
 
 if(WEIR_SANITIZE)
