@@ -1,0 +1,51 @@
+#include "common/text.h"
+
+#include <algorithm>
+#include <numeric>
+
+namespace weir {
+
+int EditDistance(std::string_view a, std::string_view b) {
+  std::vector<int> row(b.size() + 1);
+  std::iota(row.begin(), row.end(), 0);
+  for (size_t i = 1; i <= a.size(); ++i) {
+    int diagonal = row[0];
+    row[0] = static_cast<int>(i);
+    for (size_t j = 1; j <= b.size(); ++j) {
+      int above = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = above;
+    }
+  }
+  return row[b.size()];
+}
+
+std::optional<std::string> ClosestMatch(std::string_view name, const std::vector<std::string>& candidates) {
+  int limit = std::max<int>(1, static_cast<int>(name.size()) / 3);
+  std::optional<std::string> best;
+  int best_distance = limit + 1;
+  for (const std::string& candidate : candidates) {
+    int d = EditDistance(name, candidate);
+    if (d < best_distance) {
+      best_distance = d;
+      best = candidate;
+    }
+  }
+  return best;
+}
+
+std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates) {
+  auto match = ClosestMatch(name, candidates);
+  return match ? "; did you mean '" + *match + "'?" : "";
+}
+
+std::string QuotedList(const std::vector<std::string>& items) {
+  std::string out;
+  for (size_t i = 0; i < items.size(); ++i) {
+    if (i > 0) out += i + 1 == items.size() ? " or " : ", ";
+    out += "'" + items[i] + "'";
+  }
+  return out;
+}
+
+}  // namespace weir

@@ -1,0 +1,25 @@
+// Small text functions shared by every subsystem that talks to users.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+namespace weir {
+
+// Levenshtein distance (insert, delete, substitute; each costs 1).
+int EditDistance(std::string_view a, std::string_view b);
+
+// The candidate closest to `name` when it is close enough to be a likely
+// typo (distance at most a third of the name's length, at least 1), for
+// "did you mean ...?" hints.
+std::optional<std::string> ClosestMatch(std::string_view name, const std::vector<std::string>& candidates);
+
+// "; did you mean 'x'?" or "" when nothing is close.
+std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates);
+
+// "'a', 'b' or 'c'" for messages that list what was allowed.
+std::string QuotedList(const std::vector<std::string>& items);
+
+}  // namespace weir

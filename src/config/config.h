@@ -1,0 +1,102 @@
+// Config: the project's files (weir.yml, pipelines/*.yml) loaded into
+// immutable, typed definitions that remember where each value was written.
+//
+// LoadProject reads everything it can and collects every error at once (for
+// `weir validate`); a project with errors must not be run. Depends on
+// common, schedule (cron, durations, time zones) and template (syntax).
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/files.h"
+#include "common/status.h"
+#include "config/config_node.h"
+
+namespace weir {
+
+// A value and where it was written.
+template <typename T>
+struct Sourced {
+  T value{};
+  SourceLocation where;
+};
+
+enum class TriggerRule { kAllSuccess, kAllDone, kOneFailed, kNoneFailed };
+enum class RetryOn { kFaults, kAny };
+
+struct RetryPolicy {
+  int retries = 0;                                          // extra attempts after the first
+  std::chrono::milliseconds delay = std::chrono::minutes(5);  // before the first retry
+  bool exponential_backoff = false;                         // delay doubles per retry
+  std::chrono::milliseconds max_delay = std::chrono::hours(1);  // cap on any one delay
+  RetryOn retry_on = RetryOn::kFaults;                      // user errors fail at once
+};
+
+struct TaskDef {
+  std::string id;              // "extract.api"
+  SourceLocation where;        // the task's `id:` value
+  Sourced<std::string> kind;   // "shell", "sql", ...
+  std::vector<Sourced<std::string>> after;  // task ids or group names
+  RetryPolicy retry;
+  std::optional<std::chrono::milliseconds> timeout;  // none: no limit
+  TriggerRule trigger_rule = TriggerRule::kAllSuccess;
+  std::string description;
+  // Keys that belong to the task's kind (command, sql, url, ...), as written.
+  std::map<std::string, ConfigNode> params;
+
+  // "extract" for "extract.api"; "" for a task outside any group.
+  std::string group() const;
+  const ConfigNode* param(const std::string& key) const;
+};
+
+struct PipelineDef {
+  std::string name;
+  std::string file;             // relative to the project root
+  SourceLocation where;         // the `pipeline:` value
+  std::string description;
+  std::optional<Sourced<std::string>> schedule;  // none: runs only when triggered
+  std::string timezone = "UTC";
+  std::optional<std::string> start_date;         // YYYY-MM-DD
+  std::optional<std::string> end_date;
+  bool catchup = false;
+  int max_active_runs = 16;
+  std::string owner;
+  std::vector<std::string> tags;
+  std::vector<TaskDef> tasks;   // in file order
+
+  const TaskDef* FindTask(const std::string& id) const;
+};
+
+struct ProjectDef {
+  std::string root;             // the project folder
+  std::string name;
+  std::string state_path = ".weir/state.db";  // relative to root unless absolute
+  std::string lake = "lake/";
+  ConfigNode warehouse;         // {type: duckdb, path: ...}
+  std::map<std::string, ConfigNode> connections;
+  std::map<std::string, int> pools;
+  std::map<std::string, ConfigNode> vars;
+  std::vector<PipelineDef> pipelines;
+
+  const PipelineDef* FindPipeline(const std::string& name) const;
+  // A path in the project: absolute paths as they are, others under root.
+  std::string Resolve(const std::string& path) const;
+};
+
+struct ProjectLoad {
+  ProjectDef project;           // as much as could be loaded
+  std::vector<Status> errors;   // every problem found, in file order
+  bool ok() const { return errors.empty(); }
+};
+
+// Loads `root`/weir.yml and `root`/pipelines/*.yml (and *.yaml).
+ProjectLoad LoadProject(const std::string& root, const Filesystem& fs);
+
+// The kinds a task may have (for messages and `weir --help`).
+std::vector<std::string> KnownTaskKinds();
+
+}  // namespace weir

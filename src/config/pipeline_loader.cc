@@ -1,0 +1,189 @@
+// Reads one pipelines/*.yml file into a PipelineDef.
+#include "config/internal/pipeline_loader.h"
+
+#include <algorithm>
+#include <set>
+
+#include "common/text.h"
+#include "config/internal/fields.h"
+#include "config/internal/task_kinds.h"
+#include "schedule/schedule.h"
+
+namespace weir::config_internal {
+namespace {
+
+const std::vector<std::string> kPipelineKeys = {
+    "pipeline", "description", "schedule", "timezone", "start_date", "end_date", "catchup",
+    "max_active_runs", "owner", "tags", "defaults", "tasks"};
+
+const std::vector<std::string> kTriggerRules = {"all_success", "all_done", "one_failed", "none_failed"};
+
+TriggerRule ToTriggerRule(const std::string& name) {
+  if (name == "all_done") return TriggerRule::kAllDone;
+  if (name == "one_failed") return TriggerRule::kOneFailed;
+  if (name == "none_failed") return TriggerRule::kNoneFailed;
+  return TriggerRule::kAllSuccess;
+}
+
+// Reads the keys a task shares with `defaults:` into `task`.
+void ReadTaskPolicy(MapFields& fields, TaskDef& task) {
+  if (auto n = fields.Int("retries", 0)) task.retry.retries = static_cast<int>(*n);
+  if (auto d = fields.Duration("retry_delay")) task.retry.delay = *d;
+  if (auto b = fields.Bool("retry_exponential_backoff")) task.retry.exponential_backoff = *b;
+  if (auto d = fields.Duration("max_retry_delay")) task.retry.max_delay = *d;
+  if (auto r = fields.Choice("retry_on", {"faults", "any"})) {
+    task.retry.retry_on = *r == "any" ? RetryOn::kAny : RetryOn::kFaults;
+  }
+  if (auto d = fields.Duration("timeout")) task.timeout = *d;
+  if (auto t = fields.Choice("trigger_rule", kTriggerRules)) task.trigger_rule = ToTriggerRule(*t);
+}
+
+std::vector<std::string> KindNames() {
+  std::vector<std::string> names;
+  for (const TaskKindKeys& k : TaskKinds()) names.push_back(k.kind);
+  return names;
+}
+
+// The kind first (its keys decide what else is allowed), then the rest.
+std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults, std::vector<Status>& errors) {
+  if (!node.is_map()) {
+    errors.push_back(UserError("wrong-type", "each task must be a mapping, got " + std::string(node.Describe()),
+                               node.where()));
+    return std::nullopt;
+  }
+  const ConfigNode* id_node = node.Find("id");
+  const ConfigNode* kind_node = node.Find("kind");
+  std::string label = id_node && id_node->is_scalar() ? "task '" + id_node->scalar() + "'" : "task";
+  std::vector<std::string> allowed = CommonTaskKeys();
+  const TaskKindKeys* kind = nullptr;
+  if (kind_node != nullptr && kind_node->is_scalar()) {
+    kind = FindTaskKind(kind_node->scalar());
+    if (kind == nullptr) {
+      errors.push_back(UserError("unknown-task-kind", "unknown task kind '" + kind_node->scalar() + "'" +
+                                 DidYouMean(kind_node->scalar(), KindNames()) + " (kinds: " +
+                                 QuotedList(KindNames()) + ")", kind_node->where()));
+      // Its other keys cannot be judged without a kind: one error is enough.
+      for (const auto& [key, value] : node.entries()) allowed.push_back(key.scalar());
+    }
+  }
+  if (kind != nullptr) {
+    allowed.insert(allowed.end(), kind->required.begin(), kind->required.end());
+    allowed.insert(allowed.end(), kind->optional.begin(), kind->optional.end());
+  }
+  MapFields fields(node, label, allowed, errors);
+  TaskDef task = defaults;
+  const ConfigNode* id = fields.Require("id");
+  if (id != nullptr) {
+    task.where = id->where();
+    if (auto s = fields.String("id")) task.id = *s;
+  }
+  if (const ConfigNode* k = fields.Require("kind"); k != nullptr && k->is_scalar()) {
+    task.kind = {k->scalar(), k->where()};
+  }
+  if (const ConfigNode* after = fields.Get("after")) {
+    std::vector<const ConfigNode*> names;
+    if (after->is_sequence()) for (const ConfigNode& n : after->items()) names.push_back(&n);
+    else names.push_back(after);
+    for (const ConfigNode* n : names) {
+      Result<std::string> s = n->AsString("'after' items");
+      fields.Add(s.status());
+      if (s.ok()) task.after.push_back({*s, n->where()});
+    }
+  }
+  if (auto d = fields.String("description")) task.description = *d;
+  ReadTaskPolicy(fields, task);
+  if (kind != nullptr) {
+    for (const std::string& key : kind->required) fields.Require(key);
+    for (const auto& [key, value] : node.entries()) {
+      if (std::find(allowed.begin(), allowed.end(), key.scalar()) != allowed.end() &&
+          std::find(CommonTaskKeys().begin(), CommonTaskKeys().end(), key.scalar()) == CommonTaskKeys().end()) {
+        task.params.emplace(key.scalar(), value);
+      }
+    }
+  }
+  if (task.id.empty()) return std::nullopt;
+  return task;
+}
+
+void ReadTasks(const ConfigNode* tasks, const TaskDef& defaults, PipelineDef& pipeline,
+               std::vector<Status>& errors) {
+  if (tasks == nullptr) return;
+  if (!tasks->is_sequence()) {
+    errors.push_back(UserError("wrong-type", "'tasks' must be a list of tasks, got " +
+                               std::string(tasks->Describe()), tasks->where()));
+    return;
+  }
+  std::map<std::string, SourceLocation> seen;
+  for (const ConfigNode& node : tasks->items()) {
+    std::optional<TaskDef> task = ReadTask(node, defaults, errors);
+    if (!task) continue;
+    auto [it, inserted] = seen.emplace(task->id, task->where);
+    if (!inserted) {
+      errors.push_back(UserError("duplicate-task", "duplicate task id '" + task->id + "' (first defined at " +
+                                 it->second.ToString() + ")", task->where));
+      continue;
+    }
+    pipeline.tasks.push_back(std::move(*task));
+  }
+}
+
+// The parser reports the bad token's column within the text; point at it
+// in the file (one further in when the value is quoted).
+void CheckSchedule(const ConfigNode& node, std::vector<Status>& errors) {
+  Result<Schedule> parsed = ParseSchedule(node.scalar());
+  if (parsed.ok()) return;
+  SourceLocation where = node.where();
+  int offset = parsed.status().where().column;
+  if (offset > 0) where.column += offset - 1 + (node.quoted() ? 1 : 0);
+  errors.push_back(Status(parsed.status().kind(), parsed.status().code(), parsed.status().message(), where));
+}
+
+void CheckDate(MapFields& fields, const std::string& key, std::optional<std::string>& out) {
+  std::optional<std::string> text = fields.String(key);
+  if (!text) return;
+  Result<std::string> date = ParseLocalDate(*text);
+  fields.Add(date.status().At(fields.Get(key)->where()));
+  if (date.ok()) out = *date;
+}
+
+}  // namespace
+
+std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::string& file,
+                                        std::vector<Status>& errors) {
+  MapFields fields(root, "pipeline file", kPipelineKeys, errors);
+  if (!fields.is_map()) return std::nullopt;
+  PipelineDef pipeline;
+  pipeline.file = file;
+  const ConfigNode* name = fields.Require("pipeline");
+  if (name != nullptr) {
+    pipeline.where = name->where();
+    if (auto s = fields.String("pipeline")) pipeline.name = *s;
+  }
+  if (auto s = fields.String("description")) pipeline.description = *s;
+  if (const ConfigNode* schedule = fields.Get("schedule")) {
+    if (auto s = fields.String("schedule")) {
+      pipeline.schedule = Sourced<std::string>{*s, schedule->where()};
+      CheckSchedule(*schedule, errors);
+    }
+  }
+  if (auto tz = fields.String("timezone")) {
+    fields.Add(ValidateTimeZone(*tz).At(fields.Get("timezone")->where()));
+    pipeline.timezone = *tz;
+  }
+  CheckDate(fields, "start_date", pipeline.start_date);
+  CheckDate(fields, "end_date", pipeline.end_date);
+  if (auto b = fields.Bool("catchup")) pipeline.catchup = *b;
+  if (auto n = fields.Int("max_active_runs", 1)) pipeline.max_active_runs = static_cast<int>(*n);
+  if (auto s = fields.String("owner")) pipeline.owner = *s;
+  if (auto tags = fields.StringList("tags")) pipeline.tags = *tags;
+  TaskDef defaults;
+  if (const ConfigNode* d = fields.Get("defaults")) {
+    MapFields default_fields(*d, "defaults", DefaultableTaskKeys(), errors);
+    ReadTaskPolicy(default_fields, defaults);
+  }
+  ReadTasks(fields.Get("tasks"), defaults, pipeline, errors);
+  if (pipeline.name.empty()) return std::nullopt;
+  return pipeline;
+}
+
+}  // namespace weir::config_internal

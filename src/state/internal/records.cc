@@ -1,0 +1,29 @@
+#include "state/internal/records.h"
+
+#include <set>
+
+namespace weir::state_internal {
+
+Status UnknownRunError(RunId run, std::string_view store) {
+  return UserError("unknown-run", "unknown run id: " + std::to_string(run.value) + " (" + std::string(store) + ")");
+}
+
+Status UnknownTaskError(RunId run, std::string_view task_id, std::string_view store) {
+  return UserError("unknown-task", "unknown task in run " + std::to_string(run.value) + ": '" +
+                                       std::string(task_id) + "' (" + std::string(store) + ")");
+}
+
+Status UnknownAttemptError(AttemptId attempt, std::string_view store) {
+  return UserError("unknown-attempt",
+                   "unknown attempt id: " + std::to_string(attempt.value) + " (" + std::string(store) + ")");
+}
+
+Status CheckDistinctTaskIds(const std::vector<std::string>& task_ids) {
+  std::set<std::string_view> seen;
+  for (const std::string& id : task_ids) {
+    if (!seen.insert(id).second) return UserError("duplicate-task", "a run lists the same task twice: '" + id + "'");
+  }
+  return OkStatus();
+}
+
+}  // namespace weir::state_internal

@@ -1,0 +1,31 @@
+// What both state stores share so that they behave the same: the precision
+// of stored times, the errors for unknown ids, and checks on input.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "state/state.h"
+
+namespace weir::state_internal {
+
+// Times are stored as integer epoch milliseconds; the memory store truncates
+// the same way so that a test cannot pass on one store and fail on the other.
+inline int64_t ToEpochMillis(TimePoint t) {
+  return std::chrono::floor<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
+inline TimePoint FromEpochMillis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
+inline TimePoint TruncateToMillis(TimePoint t) { return FromEpochMillis(ToEpochMillis(t)); }
+
+// `store` names where the record was looked for (a file path, or "memory").
+Status UnknownRunError(RunId run, std::string_view store);
+Status UnknownTaskError(RunId run, std::string_view task_id, std::string_view store);
+Status UnknownAttemptError(AttemptId attempt, std::string_view store);
+
+// A run's task ids must be distinct: they are the task instances' keys.
+Status CheckDistinctTaskIds(const std::vector<std::string>& task_ids);
+
+}  // namespace weir::state_internal

@@ -1,0 +1,96 @@
+#include "state/internal/sqlite_schema.h"
+
+#include <iterator>
+#include <string>
+
+namespace weir::state_internal {
+namespace {
+
+using Mode = SqliteTransaction::Mode;
+
+// Numbered migrations: step N takes a file from schema version N to N + 1.
+// Append only; never edit a step that has shipped.
+constexpr const char* kMigrations[] = {
+    // 1: runs, task instances, attempts. Times are epoch milliseconds.
+    R"sql(
+    CREATE TABLE runs (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      pipeline TEXT NOT NULL,
+      ds TEXT NOT NULL,
+      interval_start TEXT NOT NULL,
+      interval_end TEXT NOT NULL,
+      state TEXT NOT NULL,
+      started_at_ms INTEGER NOT NULL,
+      ended_at_ms INTEGER
+    );
+    CREATE INDEX runs_by_pipeline_ds ON runs (pipeline, ds);
+    CREATE INDEX runs_by_start ON runs (started_at_ms);
+    -- A rowid table so that task instances list in the order the run gave them.
+    CREATE TABLE task_instances (
+      run_id INTEGER NOT NULL REFERENCES runs (id),
+      task_id TEXT NOT NULL,
+      state TEXT NOT NULL,
+      attempts INTEGER NOT NULL DEFAULT 0,
+      output_json TEXT NOT NULL DEFAULT '',
+      PRIMARY KEY (run_id, task_id)
+    );
+    CREATE TABLE attempts (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      run_id INTEGER NOT NULL,
+      task_id TEXT NOT NULL,
+      number INTEGER NOT NULL,
+      state TEXT NOT NULL,
+      started_at_ms INTEGER NOT NULL,
+      ended_at_ms INTEGER,
+      error_code TEXT NOT NULL DEFAULT '',
+      error_message TEXT NOT NULL DEFAULT '',
+      output_json TEXT NOT NULL DEFAULT '',
+      log_path TEXT NOT NULL DEFAULT '',
+      FOREIGN KEY (run_id, task_id) REFERENCES task_instances (run_id, task_id),
+      UNIQUE (run_id, task_id, number)
+    );
+    CREATE INDEX attempts_by_run_state ON attempts (run_id, state);
+    )sql",
+};
+
+static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");
+
+Result<int64_t> SchemaVersion(SqliteDatabase& db) {
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement query, db.Prepare("SELECT COALESCE(MAX(version), 0) FROM schema_migrations"));
+  WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
+  return row ? query.Int(0) : 0;
+}
+
+Status ApplyMigration(SqliteDatabase& db, int64_t version) {
+  WEIR_TRY(db.Exec(kMigrations[version - 1]).WithContext("state database migration " + std::to_string(version)));
+  WEIR_ASSIGN_OR_RETURN(
+      SqliteStatement record,
+      db.Prepare("INSERT INTO schema_migrations (version, applied_at_ms) "
+                 "VALUES (?1, CAST((julianday('now') - 2440587.5) * 86400000 AS INTEGER))"));
+  return record.Bind(1, version).Run();
+}
+
+}  // namespace
+
+// One transaction per step, each re-reading the version under the write
+// lock, so two processes opening a new file at once migrate it only once.
+Status MigrateSchema(SqliteDatabase& db) {
+  WEIR_TRY(db.Exec("CREATE TABLE IF NOT EXISTS schema_migrations ("
+                   "version INTEGER PRIMARY KEY, applied_at_ms INTEGER NOT NULL)"));
+  for (;;) {
+    SqliteTransaction txn(db);
+    WEIR_TRY(txn.Begin(Mode::kWrite));
+    WEIR_ASSIGN_OR_RETURN(int64_t version, SchemaVersion(db));
+    if (version > kKnownSchemaVersion) {
+      return UserError("state-schema-newer",
+                       "the state database was written by a newer weir; upgrade weir (file " + db.path() +
+                           " has schema version " + std::to_string(version) + ", this binary knows version " +
+                           std::to_string(kKnownSchemaVersion) + ")");
+    }
+    if (version == kKnownSchemaVersion) return txn.Commit();
+    WEIR_TRY(ApplyMigration(db, version + 1));
+    WEIR_TRY(txn.Commit());
+  }
+}
+
+}  // namespace weir::state_internal

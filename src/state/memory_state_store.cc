@@ -1,0 +1,195 @@
+// The in-memory state store: the SQLite store's behaviour without a file, for
+// tests of the engine, CLI and server. state_store_test runs the same cases
+// against both, which is what keeps them alike.
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "state/internal/records.h"
+#include "state/state.h"
+
+namespace weir {
+namespace {
+
+using state_internal::TruncateToMillis;
+
+constexpr std::string_view kStoreName = "memory";
+
+struct RunEntry {
+  RunRecord run;
+  std::vector<TaskInstanceRecord> tasks;  // in the order the run listed them
+};
+
+class MemoryStateStore final : public StateStore {
+ public:
+  Result<RunRecord> CreateRun(const NewRun& run) override;
+  Result<RunRecord> GetRun(RunId id) override;
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override;
+  Status FinishRun(RunId id, RunState state, TimePoint ended_at) override;
+  Status ReopenRun(RunId id) override;
+  Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
+  Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
+  Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
+                                     const std::string& log_path) override;
+  Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) override;
+  Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) override;
+  Result<int> InterruptRunningAttempts(RunId run, TimePoint now) override;
+
+ private:
+  // Lookups with mu_ held; the pointers live until the store does.
+  Result<RunEntry*> FindRun(RunId id);
+  Result<TaskInstanceRecord*> FindTask(RunId run, std::string_view task_id);
+
+  std::mutex mu_;  // guards everything below
+  int64_t next_run_id_ = 1;
+  int64_t next_attempt_id_ = 1;
+  std::map<int64_t, RunEntry> runs_;
+  std::map<int64_t, AttemptRecord> attempts_;  // by id, so in creation order
+};
+
+Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {
+  auto it = runs_.find(id.value);
+  if (it == runs_.end()) return state_internal::UnknownRunError(id, kStoreName);
+  return &it->second;
+}
+
+Result<TaskInstanceRecord*> MemoryStateStore::FindTask(RunId run, std::string_view task_id) {
+  WEIR_ASSIGN_OR_RETURN(RunEntry * entry, FindRun(run));
+  auto it = std::find_if(entry->tasks.begin(), entry->tasks.end(),
+                         [&](const TaskInstanceRecord& t) { return t.task_id == task_id; });
+  if (it == entry->tasks.end()) return state_internal::UnknownTaskError(run, task_id, kStoreName);
+  return &*it;
+}
+
+Result<RunRecord> MemoryStateStore::CreateRun(const NewRun& run) {
+  WEIR_TRY(state_internal::CheckDistinctTaskIds(run.task_ids));
+  std::lock_guard lock(mu_);
+  RunEntry entry;
+  entry.run = RunRecord{RunId{next_run_id_++}, run.pipeline, run.ds, run.interval_start, run.interval_end,
+                        RunState::kRunning, TruncateToMillis(run.started_at), std::nullopt};
+  for (const std::string& task_id : run.task_ids) {
+    entry.tasks.push_back(TaskInstanceRecord{entry.run.id, task_id, TaskState::kPending, 0, ""});
+  }
+  RunRecord record = entry.run;
+  runs_.emplace(record.id.value, std::move(entry));
+  return record;
+}
+
+Result<RunRecord> MemoryStateStore::GetRun(RunId id) {
+  std::lock_guard lock(mu_);
+  WEIR_ASSIGN_OR_RETURN(RunEntry * entry, FindRun(id));
+  return entry->run;
+}
+
+Result<std::vector<RunRecord>> MemoryStateStore::ListRuns(const RunFilter& filter) {
+  std::lock_guard lock(mu_);
+  std::vector<RunRecord> runs;
+  for (const auto& [id, entry] : runs_) {
+    if (filter.pipeline && entry.run.pipeline != *filter.pipeline) continue;
+    if (filter.ds && entry.run.ds != *filter.ds) continue;
+    runs.push_back(entry.run);
+  }
+  // Newest first, ties by id: the same order as the SQLite store's query.
+  std::sort(runs.begin(), runs.end(), [](const RunRecord& a, const RunRecord& b) {
+    if (a.started_at != b.started_at) return a.started_at > b.started_at;
+    return a.id.value > b.id.value;
+  });
+  if (filter.limit > 0 && runs.size() > static_cast<size_t>(filter.limit)) runs.resize(filter.limit);
+  return runs;
+}
+
+Status MemoryStateStore::FinishRun(RunId id, RunState state, TimePoint ended_at) {
+  std::lock_guard lock(mu_);
+  WEIR_ASSIGN_OR_RETURN(RunEntry * entry, FindRun(id));
+  entry->run.state = state;
+  entry->run.ended_at = TruncateToMillis(ended_at);
+  return OkStatus();
+}
+
+Status MemoryStateStore::ReopenRun(RunId id) {
+  std::lock_guard lock(mu_);
+  WEIR_ASSIGN_OR_RETURN(RunEntry * entry, FindRun(id));
+  entry->run.state = RunState::kRunning;
+  entry->run.ended_at.reset();
+  return OkStatus();
+}
+
+Result<std::vector<TaskInstanceRecord>> MemoryStateStore::TaskInstances(RunId run) {
+  std::lock_guard lock(mu_);
+  WEIR_ASSIGN_OR_RETURN(RunEntry * entry, FindRun(run));
+  return entry->tasks;
+}
+
+Status MemoryStateStore::SetTaskState(RunId run, const std::string& task_id, TaskState state) {
+  std::lock_guard lock(mu_);
+  WEIR_ASSIGN_OR_RETURN(TaskInstanceRecord * task, FindTask(run, task_id));
+  task->state = state;
+  return OkStatus();
+}
+
+Result<AttemptRecord> MemoryStateStore::StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
+                                                     const std::string& log_path) {
+  std::lock_guard lock(mu_);
+  WEIR_ASSIGN_OR_RETURN(TaskInstanceRecord * task, FindTask(run, task_id));
+  task->attempts += 1;
+  task->state = TaskState::kRunning;
+  AttemptRecord record;
+  record.id = AttemptId{next_attempt_id_++};
+  record.run_id = run;
+  record.task_id = task_id;
+  record.number = task->attempts;
+  record.started_at = TruncateToMillis(started_at);
+  record.log_path = log_path;
+  attempts_.emplace(record.id.value, record);
+  return record;
+}
+
+Status MemoryStateStore::FinishAttempt(AttemptId attempt, const AttemptEnd& end) {
+  std::lock_guard lock(mu_);
+  auto it = attempts_.find(attempt.value);
+  if (it == attempts_.end()) return state_internal::UnknownAttemptError(attempt, kStoreName);
+  AttemptRecord& record = it->second;
+  WEIR_ASSIGN_OR_RETURN(TaskInstanceRecord * task, FindTask(record.run_id, record.task_id));
+  record.state = end.state;
+  record.ended_at = TruncateToMillis(end.ended_at);
+  record.error_code = end.error_code;
+  record.error_message = end.error_message;
+  record.output_json = end.output_json;
+  task->state = end.task_state;
+  // Keeps the last successful output, as the SQLite store does.
+  if (end.state == AttemptState::kSuccess) task->output_json = end.output_json;
+  return OkStatus();
+}
+
+Result<std::vector<AttemptRecord>> MemoryStateStore::Attempts(RunId run, const std::string& task_id) {
+  std::lock_guard lock(mu_);
+  WEIR_TRY(FindTask(run, task_id));
+  std::vector<AttemptRecord> attempts;
+  for (const auto& [id, record] : attempts_) {
+    if (record.run_id == run && record.task_id == task_id) attempts.push_back(record);
+  }
+  std::sort(attempts.begin(), attempts.end(),
+            [](const AttemptRecord& a, const AttemptRecord& b) { return a.number < b.number; });
+  return attempts;
+}
+
+Result<int> MemoryStateStore::InterruptRunningAttempts(RunId run, TimePoint now) {
+  std::lock_guard lock(mu_);
+  WEIR_TRY(FindRun(run));
+  int interrupted = 0;
+  for (auto& [id, record] : attempts_) {
+    if (!(record.run_id == run) || record.state != AttemptState::kRunning) continue;
+    WEIR_ASSIGN_OR_RETURN(TaskInstanceRecord * task, FindTask(run, record.task_id));
+    record.state = AttemptState::kInterrupted;
+    record.ended_at = TruncateToMillis(now);
+    task->state = TaskState::kInterrupted;
+    ++interrupted;
+  }
+  return interrupted;
+}
+
+}  // namespace
+
+std::unique_ptr<StateStore> NewMemoryStateStore() { return std::make_unique<MemoryStateStore>(); }
+
+}  // namespace weir

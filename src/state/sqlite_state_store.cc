@@ -1,0 +1,330 @@
+// The SQLite state store: one file (usually .weir/state.db) shared by the
+// engine, the CLI and the server, possibly in different processes at once.
+#include <mutex>
+
+#include "state/internal/records.h"
+#include "state/internal/sqlite_database.h"
+#include "state/internal/sqlite_schema.h"
+#include "state/state.h"
+
+namespace weir {
+namespace {
+
+using state_internal::SqliteDatabase;
+using state_internal::SqliteStatement;
+using state_internal::SqliteTransaction;
+using Mode = SqliteTransaction::Mode;
+
+constexpr const char* kRunColumns =
+    "SELECT id, pipeline, ds, interval_start, interval_end, state, started_at_ms, ended_at_ms FROM runs ";
+constexpr const char* kAttemptColumns =
+    "SELECT id, run_id, task_id, number, state, started_at_ms, ended_at_ms, error_code, error_message, "
+    "output_json, log_path FROM attempts ";
+
+Status CorruptState(std::string_view what, const std::string& value, const std::string& path) {
+  return InternalError("unknown " + std::string(what) + " in the state database: '" + value + "' (" + path + ")");
+}
+
+class SqliteStateStore final : public StateStore {
+ public:
+  explicit SqliteStateStore(std::unique_ptr<SqliteDatabase> db) : db_(std::move(db)) {}
+
+  Result<RunRecord> CreateRun(const NewRun& run) override;
+  Result<RunRecord> GetRun(RunId id) override;
+  Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override;
+  Status FinishRun(RunId id, RunState state, TimePoint ended_at) override;
+  Status ReopenRun(RunId id) override;
+  Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
+  Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
+  Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
+                                     const std::string& log_path) override;
+  Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) override;
+  Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) override;
+  Result<int> InterruptRunningAttempts(RunId run, TimePoint now) override;
+
+ private:
+  // Helpers run inside a caller's transaction with mu_ held.
+  Result<RunRecord> ReadRun(RunId id);
+  Result<RunRecord> RunFromRow(const SqliteStatement& row);
+  Result<AttemptRecord> AttemptFromRow(const SqliteStatement& row);
+  Status RequireRun(RunId id);
+  Result<int> TaskAttemptCount(RunId run, const std::string& task_id);
+
+  std::mutex mu_;  // guards db_: one SQLite connection, used by one thread at a time
+  std::unique_ptr<SqliteDatabase> db_;
+};
+
+Result<RunRecord> SqliteStateStore::RunFromRow(const SqliteStatement& row) {
+  std::string state = row.Text(5);
+  std::optional<RunState> parsed = ParseRunState(state);
+  if (!parsed) return CorruptState("run state", state, db_->path());
+  RunRecord run;
+  run.id = RunId{row.Int(0)};
+  run.pipeline = row.Text(1);
+  run.ds = row.Text(2);
+  run.interval_start = row.Text(3);
+  run.interval_end = row.Text(4);
+  run.state = *parsed;
+  run.started_at = row.Time(6);
+  run.ended_at = row.OptionalTime(7);
+  return run;
+}
+
+Result<AttemptRecord> SqliteStateStore::AttemptFromRow(const SqliteStatement& row) {
+  std::string state = row.Text(4);
+  std::optional<AttemptState> parsed = ParseAttemptState(state);
+  if (!parsed) return CorruptState("attempt state", state, db_->path());
+  AttemptRecord attempt;
+  attempt.id = AttemptId{row.Int(0)};
+  attempt.run_id = RunId{row.Int(1)};
+  attempt.task_id = row.Text(2);
+  attempt.number = static_cast<int>(row.Int(3));
+  attempt.state = *parsed;
+  attempt.started_at = row.Time(5);
+  attempt.ended_at = row.OptionalTime(6);
+  attempt.error_code = row.Text(7);
+  attempt.error_message = row.Text(8);
+  attempt.output_json = row.Text(9);
+  attempt.log_path = row.Text(10);
+  return attempt;
+}
+
+Result<RunRecord> SqliteStateStore::ReadRun(RunId id) {
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement query, db_->Prepare(std::string(kRunColumns) + "WHERE id = ?1"));
+  WEIR_ASSIGN_OR_RETURN(bool row, query.Bind(1, id.value).Step());
+  if (!row) return state_internal::UnknownRunError(id, db_->path());
+  return RunFromRow(query);
+}
+
+Status SqliteStateStore::RequireRun(RunId id) {
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement query, db_->Prepare("SELECT 1 FROM runs WHERE id = ?1"));
+  WEIR_ASSIGN_OR_RETURN(bool row, query.Bind(1, id.value).Step());
+  return row ? OkStatus() : state_internal::UnknownRunError(id, db_->path());
+}
+
+Result<int> SqliteStateStore::TaskAttemptCount(RunId run, const std::string& task_id) {
+  WEIR_TRY(RequireRun(run));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                        db_->Prepare("SELECT attempts FROM task_instances WHERE run_id = ?1 AND task_id = ?2"));
+  WEIR_ASSIGN_OR_RETURN(bool row, query.Bind(1, run.value).Bind(2, task_id).Step());
+  if (!row) return state_internal::UnknownTaskError(run, task_id, db_->path());
+  return static_cast<int>(query.Int(0));
+}
+
+Result<RunRecord> SqliteStateStore::CreateRun(const NewRun& run) {
+  WEIR_TRY(state_internal::CheckDistinctTaskIds(run.task_ids));
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  RunRecord record{RunId{}, run.pipeline, run.ds, run.interval_start, run.interval_end, RunState::kRunning,
+                   state_internal::TruncateToMillis(run.started_at), std::nullopt};
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement insert,
+                          db_->Prepare("INSERT INTO runs (pipeline, ds, interval_start, interval_end, state, "
+                                       "started_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+    WEIR_TRY(insert.Bind(1, run.pipeline).Bind(2, run.ds).Bind(3, run.interval_start).Bind(4, run.interval_end)
+                 .Bind(5, RunStateName(record.state)).Bind(6, run.started_at).Run());
+  }
+  record.id = RunId{db_->LastInsertRowId()};
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement insert_task,
+                        db_->Prepare("INSERT INTO task_instances (run_id, task_id, state) VALUES (?1, ?2, ?3)"));
+  for (const std::string& task_id : run.task_ids) {
+    WEIR_TRY(insert_task.Bind(1, record.id.value).Bind(2, task_id).Bind(3, TaskStateName(TaskState::kPending)).Run());
+  }
+  WEIR_TRY(txn.Commit());
+  return record;
+}
+
+Result<RunRecord> SqliteStateStore::GetRun(RunId id) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_ASSIGN_OR_RETURN(RunRecord record, ReadRun(id));
+  WEIR_TRY(txn.Commit());
+  return record;
+}
+
+Result<std::vector<RunRecord>> SqliteStateStore::ListRuns(const RunFilter& filter) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  std::vector<RunRecord> runs;
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                          db_->Prepare(std::string(kRunColumns) +
+                                       "WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR ds = ?2) "
+                                       "ORDER BY started_at_ms DESC, id DESC LIMIT ?3"));
+    // SQLite reads a negative LIMIT as no limit.
+    int64_t limit = filter.limit > 0 ? filter.limit : -1;
+    query.BindOptional(1, filter.pipeline).BindOptional(2, filter.ds).Bind(3, limit);
+    for (;;) {
+      WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      WEIR_ASSIGN_OR_RETURN(RunRecord record, RunFromRow(query));
+      runs.push_back(std::move(record));
+    }
+  }
+  WEIR_TRY(txn.Commit());
+  return runs;
+}
+
+Status SqliteStateStore::FinishRun(RunId id, RunState state, TimePoint ended_at) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                        db_->Prepare("UPDATE runs SET state = ?2, ended_at_ms = ?3 WHERE id = ?1"));
+  WEIR_TRY(update.Bind(1, id.value).Bind(2, RunStateName(state)).Bind(3, ended_at).Run());
+  if (db_->Changes() == 0) return state_internal::UnknownRunError(id, db_->path());
+  return txn.Commit();
+}
+
+Status SqliteStateStore::ReopenRun(RunId id) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                        db_->Prepare("UPDATE runs SET state = ?2, ended_at_ms = NULL WHERE id = ?1"));
+  WEIR_TRY(update.Bind(1, id.value).Bind(2, RunStateName(RunState::kRunning)).Run());
+  if (db_->Changes() == 0) return state_internal::UnknownRunError(id, db_->path());
+  return txn.Commit();
+}
+
+Result<std::vector<TaskInstanceRecord>> SqliteStateStore::TaskInstances(RunId run) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_TRY(RequireRun(run));
+  std::vector<TaskInstanceRecord> tasks;
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                          db_->Prepare("SELECT task_id, state, attempts, output_json FROM task_instances "
+                                       "WHERE run_id = ?1 ORDER BY rowid"));
+    query.Bind(1, run.value);
+    for (;;) {
+      WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      std::string state = query.Text(1);
+      std::optional<TaskState> parsed = ParseTaskState(state);
+      if (!parsed) return CorruptState("task state", state, db_->path());
+      tasks.push_back({run, query.Text(0), *parsed, static_cast<int>(query.Int(2)), query.Text(3)});
+    }
+  }
+  WEIR_TRY(txn.Commit());
+  return tasks;
+}
+
+Status SqliteStateStore::SetTaskState(RunId run, const std::string& task_id, TaskState state) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_TRY(TaskAttemptCount(run, task_id));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                        db_->Prepare("UPDATE task_instances SET state = ?3 WHERE run_id = ?1 AND task_id = ?2"));
+  WEIR_TRY(update.Bind(1, run.value).Bind(2, task_id).Bind(3, TaskStateName(state)).Run());
+  return txn.Commit();
+}
+
+Result<AttemptRecord> SqliteStateStore::StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
+                                                     const std::string& log_path) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(int previous, TaskAttemptCount(run, task_id));
+  AttemptRecord record;
+  record.run_id = run;
+  record.task_id = task_id;
+  record.number = previous + 1;
+  record.started_at = state_internal::TruncateToMillis(started_at);
+  record.log_path = log_path;
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                          db_->Prepare("UPDATE task_instances SET state = ?3, attempts = ?4 "
+                                       "WHERE run_id = ?1 AND task_id = ?2"));
+    WEIR_TRY(update.Bind(1, run.value).Bind(2, task_id).Bind(3, TaskStateName(TaskState::kRunning))
+                 .Bind(4, int64_t{record.number}).Run());
+  }
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement insert,
+                        db_->Prepare("INSERT INTO attempts (run_id, task_id, number, state, started_at_ms, log_path) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+  WEIR_TRY(insert.Bind(1, run.value).Bind(2, task_id).Bind(3, int64_t{record.number})
+               .Bind(4, AttemptStateName(record.state)).Bind(5, started_at).Bind(6, log_path).Run());
+  record.id = AttemptId{db_->LastInsertRowId()};
+  WEIR_TRY(txn.Commit());
+  return record;
+}
+
+Status SqliteStateStore::FinishAttempt(AttemptId attempt, const AttemptEnd& end) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                        db_->Prepare("UPDATE attempts SET state = ?2, ended_at_ms = ?3, error_code = ?4, "
+                                     "error_message = ?5, output_json = ?6 WHERE id = ?1"));
+  WEIR_TRY(update.Bind(1, attempt.value).Bind(2, AttemptStateName(end.state)).Bind(3, end.ended_at)
+               .Bind(4, end.error_code).Bind(5, end.error_message).Bind(6, end.output_json).Run());
+  if (db_->Changes() == 0) return state_internal::UnknownAttemptError(attempt, db_->path());
+  // The task keeps the last successful attempt's output, so a failed retry
+  // does not erase what an earlier success produced.
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement update_task,
+                        db_->Prepare("UPDATE task_instances SET state = ?2, "
+                                     "output_json = CASE WHEN ?3 THEN ?4 ELSE output_json END "
+                                     "WHERE (run_id, task_id) = (SELECT run_id, task_id FROM attempts WHERE id = ?1)"));
+  WEIR_TRY(update_task.Bind(1, attempt.value).Bind(2, TaskStateName(end.task_state))
+               .Bind(3, int64_t{end.state == AttemptState::kSuccess}).Bind(4, end.output_json).Run());
+  return txn.Commit();
+}
+
+Result<std::vector<AttemptRecord>> SqliteStateStore::Attempts(RunId run, const std::string& task_id) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_TRY(TaskAttemptCount(run, task_id));
+  std::vector<AttemptRecord> attempts;
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement query, db_->Prepare(std::string(kAttemptColumns) +
+                                                              "WHERE run_id = ?1 AND task_id = ?2 ORDER BY number"));
+    query.Bind(1, run.value).Bind(2, task_id);
+    for (;;) {
+      WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
+      if (!row) break;
+      WEIR_ASSIGN_OR_RETURN(AttemptRecord record, AttemptFromRow(query));
+      attempts.push_back(std::move(record));
+    }
+  }
+  WEIR_TRY(txn.Commit());
+  return attempts;
+}
+
+Result<int> SqliteStateStore::InterruptRunningAttempts(RunId run, TimePoint now) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_TRY(RequireRun(run));
+  std::string_view running = AttemptStateName(AttemptState::kRunning);
+  {
+    // Tasks first: the subquery finds them by their still-running attempts.
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement update_tasks,
+                          db_->Prepare("UPDATE task_instances SET state = ?2 WHERE run_id = ?1 AND task_id IN "
+                                       "(SELECT task_id FROM attempts WHERE run_id = ?1 AND state = ?3)"));
+    WEIR_TRY(update_tasks.Bind(1, run.value).Bind(2, TaskStateName(TaskState::kInterrupted)).Bind(3, running).Run());
+  }
+  WEIR_ASSIGN_OR_RETURN(
+      SqliteStatement update,
+      db_->Prepare("UPDATE attempts SET state = ?2, ended_at_ms = ?3 WHERE run_id = ?1 AND state = ?4"));
+  WEIR_TRY(update.Bind(1, run.value).Bind(2, AttemptStateName(AttemptState::kInterrupted)).Bind(3, now)
+               .Bind(4, running).Run());
+  int interrupted = db_->Changes();
+  WEIR_TRY(txn.Commit());
+  return interrupted;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::string& path) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db, SqliteDatabase::Open(path));
+  WEIR_TRY(state_internal::MigrateSchema(*db));
+  return std::unique_ptr<StateStore>(std::make_unique<SqliteStateStore>(std::move(db)));
+}
+
+}  // namespace weir

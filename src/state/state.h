@@ -1,0 +1,148 @@
+// State: the durable record of runs, task instances and attempts.
+//
+// StateStore is the one interface the engine, the CLI and (later) the server
+// read and write. Implementations: SQLite (the default, a file under .weir/)
+// and an in-memory fake for tests; PostgreSQL comes with scale-out. Every
+// method commits before it returns, so what a caller shows has been recorded.
+// Implementations are thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "common/clock.h"
+#include "common/status.h"
+
+namespace weir {
+
+// Ids that mean different things are different types.
+struct RunId {
+  int64_t value = 0;
+  friend bool operator==(RunId a, RunId b) { return a.value == b.value; }
+};
+struct AttemptId {
+  int64_t value = 0;
+  friend bool operator==(AttemptId a, AttemptId b) { return a.value == b.value; }
+};
+
+enum class RunState { kRunning, kSuccess, kFailed, kInterrupted };
+
+enum class TaskState {
+  kPending,         // not started yet in this run
+  kRunning,
+  kUpForRetry,      // failed with a fault; will run again after its delay
+  kSuccess,
+  kFailed,
+  kUpstreamFailed,  // not run: an upstream failed and its trigger rule says so
+  kSkipped,         // not run: its trigger rule was not met for another reason
+  kInterrupted,     // the run stopped (signal, kill) while it ran or waited
+};
+
+enum class AttemptState { kRunning, kSuccess, kFailed, kInterrupted };
+
+std::string_view RunStateName(RunState s);          // "running", "success", ...
+std::string_view TaskStateName(TaskState s);        // "pending", "up_for_retry", ...
+std::string_view AttemptStateName(AttemptState s);
+std::optional<RunState> ParseRunState(std::string_view name);
+std::optional<TaskState> ParseTaskState(std::string_view name);
+std::optional<AttemptState> ParseAttemptState(std::string_view name);
+bool IsFinished(TaskState s);  // success, failed, upstream_failed, skipped
+
+struct RunRecord {
+  RunId id;
+  std::string pipeline;
+  std::string ds;              // the interval's local start date, YYYY-MM-DD
+  std::string interval_start;  // ISO-8601 with offset
+  std::string interval_end;
+  RunState state = RunState::kRunning;
+  TimePoint started_at;
+  std::optional<TimePoint> ended_at;
+};
+
+struct TaskInstanceRecord {
+  RunId run_id;
+  std::string task_id;
+  TaskState state = TaskState::kPending;
+  int attempts = 0;          // attempts started so far
+  std::string output_json;   // the last successful attempt's output ("" if none)
+};
+
+struct AttemptRecord {
+  AttemptId id;
+  RunId run_id;
+  std::string task_id;
+  int number = 0;            // 1 for the first attempt of the task in this run
+  AttemptState state = AttemptState::kRunning;
+  TimePoint started_at;
+  std::optional<TimePoint> ended_at;
+  std::string error_code;    // empty on success
+  std::string error_message;
+  std::string output_json;
+  std::string log_path;
+};
+
+struct NewRun {
+  std::string pipeline;
+  std::string ds;
+  std::string interval_start;
+  std::string interval_end;
+  TimePoint started_at;
+  std::vector<std::string> task_ids;  // task instances created pending
+};
+
+struct RunFilter {
+  std::optional<std::string> pipeline;
+  std::optional<std::string> ds;
+  int limit = 100;  // newest first
+};
+
+struct AttemptEnd {
+  AttemptState state = AttemptState::kSuccess;
+  TimePoint ended_at;
+  std::string error_code;
+  std::string error_message;
+  std::string output_json;
+  TaskState task_state = TaskState::kSuccess;  // the task instance's new state
+};
+
+class StateStore {
+ public:
+  virtual ~StateStore() = default;
+
+  // A new run with every task instance pending, in one transaction.
+  virtual Result<RunRecord> CreateRun(const NewRun& run) = 0;
+  virtual Result<RunRecord> GetRun(RunId id) = 0;
+  virtual Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) = 0;
+  virtual Status FinishRun(RunId id, RunState state, TimePoint ended_at) = 0;
+  // Puts a finished run back to running (resuming it) and clears ended_at.
+  virtual Status ReopenRun(RunId id) = 0;
+
+  virtual Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) = 0;
+  // Sets a task instance's state without an attempt (upstream_failed,
+  // skipped, pending again when resumed, interrupted).
+  virtual Status SetTaskState(RunId run, const std::string& task_id, TaskState state) = 0;
+
+  // Records a new attempt (number = previous attempts + 1) and marks the
+  // task instance running, in one transaction.
+  virtual Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
+                                             const std::string& log_path) = 0;
+  // Ends an attempt and sets its task instance's state, in one transaction.
+  virtual Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) = 0;
+  virtual Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) = 0;
+
+  // After a crash: attempts still marked running in `run` become interrupted
+  // (ended at `now`), and their task instances too. Returns how many.
+  virtual Result<int> InterruptRunningAttempts(RunId run, TimePoint now) = 0;
+};
+
+// Opens (creating if needed) the SQLite state database at `path`, applying
+// numbered migrations. Refuses a file whose schema is newer than this binary.
+Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::string& path);
+
+// An in-memory store with the same behaviour, for tests.
+std::unique_ptr<StateStore> NewMemoryStateStore();
+
+}  // namespace weir

@@ -1,0 +1,78 @@
+// Stable names for the states: they are stored in the state database and
+// shown by the CLI and API, so renaming one needs a migration.
+#include <array>
+#include <utility>
+
+#include "state/state.h"
+
+namespace weir {
+namespace {
+
+constexpr std::array<std::pair<RunState, std::string_view>, 4> kRunStateNames{{
+    {RunState::kRunning, "running"},
+    {RunState::kSuccess, "success"},
+    {RunState::kFailed, "failed"},
+    {RunState::kInterrupted, "interrupted"},
+}};
+
+constexpr std::array<std::pair<TaskState, std::string_view>, 8> kTaskStateNames{{
+    {TaskState::kPending, "pending"},
+    {TaskState::kRunning, "running"},
+    {TaskState::kUpForRetry, "up_for_retry"},
+    {TaskState::kSuccess, "success"},
+    {TaskState::kFailed, "failed"},
+    {TaskState::kUpstreamFailed, "upstream_failed"},
+    {TaskState::kSkipped, "skipped"},
+    {TaskState::kInterrupted, "interrupted"},
+}};
+
+constexpr std::array<std::pair<AttemptState, std::string_view>, 4> kAttemptStateNames{{
+    {AttemptState::kRunning, "running"},
+    {AttemptState::kSuccess, "success"},
+    {AttemptState::kFailed, "failed"},
+    {AttemptState::kInterrupted, "interrupted"},
+}};
+
+template <typename Enum, size_t N>
+std::string_view NameOf(const std::array<std::pair<Enum, std::string_view>, N>& names, Enum value) {
+  for (const auto& [state, name] : names) {
+    if (state == value) return name;
+  }
+  return "unknown";
+}
+
+template <typename Enum, size_t N>
+std::optional<Enum> Parse(const std::array<std::pair<Enum, std::string_view>, N>& names, std::string_view text) {
+  for (const auto& [state, name] : names) {
+    if (name == text) return state;
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+std::string_view RunStateName(RunState s) { return NameOf(kRunStateNames, s); }
+std::string_view TaskStateName(TaskState s) { return NameOf(kTaskStateNames, s); }
+std::string_view AttemptStateName(AttemptState s) { return NameOf(kAttemptStateNames, s); }
+
+std::optional<RunState> ParseRunState(std::string_view name) { return Parse(kRunStateNames, name); }
+std::optional<TaskState> ParseTaskState(std::string_view name) { return Parse(kTaskStateNames, name); }
+std::optional<AttemptState> ParseAttemptState(std::string_view name) { return Parse(kAttemptStateNames, name); }
+
+bool IsFinished(TaskState s) {
+  switch (s) {
+    case TaskState::kSuccess:
+    case TaskState::kFailed:
+    case TaskState::kUpstreamFailed:
+    case TaskState::kSkipped:
+      return true;
+    case TaskState::kPending:
+    case TaskState::kRunning:
+    case TaskState::kUpForRetry:
+    case TaskState::kInterrupted:
+      return false;
+  }
+  return false;
+}
+
+}  // namespace weir
