@@ -20,3 +20,10 @@ set_target_properties(duckdb::duckdb PROPERTIES
 get_filename_component(DUCKDB_LIBRARY_DIR "${DUCKDB_LIBRARY}" DIRECTORY)
 set(CMAKE_BUILD_RPATH "${DUCKDB_LIBRARY_DIR}")
 set(CMAKE_INSTALL_RPATH "${DUCKDB_LIBRARY_DIR}")
+
+# Test oracles (python3-jinja2, python3-croniter) are Debian packages, so the
+# differential tests run Debian's python3 even when another one is first on PATH.
+find_program(WEIR_ORACLE_PYTHON NAMES python3 PATHS /usr/bin NO_DEFAULT_PATH)
+if(NOT WEIR_ORACLE_PYTHON)
+  find_program(WEIR_ORACLE_PYTHON NAMES python3 REQUIRED)
+endif()

@@ -14,4 +14,10 @@ inline constexpr int kExitUsage = 2;
 
 using Args = std::vector<std::string>;  // the arguments after the command name
 
+int ValidateCommand(const Args& args);
+int RunCommand(const Args& args);
+int StatusCommand(const Args& args);
+int LogsCommand(const Args& args);
+int GraphCommand(const Args& args);
+
 }  // namespace weir::cli

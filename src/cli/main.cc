@@ -19,6 +19,11 @@ int Version(const Args&) {
 }
 
 constexpr Command kCommands[] = {
+    {"validate", "check the project and list every error", ValidateCommand},
+    {"run", "run a pipeline for one data interval", RunCommand},
+    {"status", "show the latest runs and task states", StatusCommand},
+    {"logs", "print the logs of a run's task attempts", LogsCommand},
+    {"graph", "draw a pipeline's task graph (text or --dot)", GraphCommand},
     {"version", "print the version", Version},
 };
 

@@ -115,11 +115,12 @@ const Status& StatusOf(const Result<T>& r) { return r.status(); }
 #define WEIR_CONCAT(a, b) WEIR_CONCAT_INNER(a, b)
 
 // Returns the error of a Status or Result expression from the current function.
-#define WEIR_TRY(expr)                                                       \
-  do {                                                                       \
-    const auto& weir_try_value = (expr);                                     \
-    if (!::weir::internal::StatusOf(weir_try_value).ok())                   \
-      return ::weir::internal::StatusOf(weir_try_value);                     \
+// The Status is copied out before the expression's temporaries die, so
+// `WEIR_TRY(MakeResult().status())` is safe (an OK copy allocates nothing).
+#define WEIR_TRY(expr)                                                              \
+  do {                                                                              \
+    ::weir::Status weir_try_status = ::weir::internal::StatusOf(expr);             \
+    if (!weir_try_status.ok()) return weir_try_status;                              \
   } while (false)
 
 // WEIR_ASSIGN_OR_RETURN(auto x, MakeX()); declares x from a Result or returns.

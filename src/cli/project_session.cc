@@ -1,0 +1,48 @@
+#include "cli/project_session.h"
+
+#include <cstdio>
+
+#include "cli/commands.h"
+#include "common/text.h"
+
+namespace weir::cli {
+
+const PipelineGraph* LoadedProject::GraphOf(const std::string& pipeline) const {
+  for (const auto& g : graphs) {
+    if (g->pipeline().name == pipeline) return g.get();
+  }
+  return nullptr;
+}
+
+LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs) {
+  ProjectLoad load = LoadProject(dir, fs);
+  LoadedProject loaded{std::move(load.project), {}, std::move(load.errors)};
+  for (const PipelineDef& p : loaded.project.pipelines) {
+    loaded.graphs.push_back(std::make_unique<PipelineGraph>(PipelineGraph::Build(p, loaded.errors)));
+  }
+  return loaded;
+}
+
+void PrintErrors(const std::vector<Status>& errors) {
+  for (const Status& s : errors) std::fprintf(stderr, "%s\n", s.ToString().c_str());
+}
+
+int UsageError(const std::string& command, const std::string& message) {
+  std::fprintf(stderr, "weir %s: %s\n", command.c_str(), message.c_str());
+  return kExitUsage;
+}
+
+const PipelineGraph* FindPipelineOrComplain(const LoadedProject& loaded, const std::string& name) {
+  if (const PipelineGraph* g = loaded.GraphOf(name)) return g;
+  std::vector<std::string> names;
+  for (const PipelineDef& p : loaded.project.pipelines) names.push_back(p.name);
+  std::fprintf(stderr, "weir: no pipeline named '%s'%s (pipelines: %s)\n", name.c_str(),
+               DidYouMean(name, names).c_str(), names.empty() ? "none" : QuotedList(names).c_str());
+  return nullptr;
+}
+
+Result<std::unique_ptr<StateStore>> OpenState(const ProjectDef& project) {
+  return OpenSqliteStateStore(project.Resolve(project.state_path));
+}
+
+}  // namespace weir::cli

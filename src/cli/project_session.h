@@ -1,0 +1,36 @@
+// What every command that works on a project does first: load and validate
+// it (printing every error), and open its state store.
+#pragma once
+
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "common/files.h"
+#include "config/config.h"
+#include "graph/graph.h"
+#include "state/state.h"
+
+namespace weir::cli {
+
+// Loads the project in `dir` and builds every pipeline's graph. Prints each
+// error as "file:line:col: error[code]: message" to stderr.
+struct LoadedProject {
+  ProjectDef project;
+  std::vector<std::unique_ptr<PipelineGraph>> graphs;  // one per pipeline, same order
+  std::vector<Status> errors;
+
+  const PipelineGraph* GraphOf(const std::string& pipeline) const;
+};
+LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs);
+void PrintErrors(const std::vector<Status>& errors);
+
+// A usage error printed as "weir COMMAND: message"; returns kExitUsage.
+int UsageError(const std::string& command, const std::string& message);
+
+// The named pipeline's graph, or an error printed (with a did-you-mean).
+const PipelineGraph* FindPipelineOrComplain(const LoadedProject& loaded, const std::string& name);
+
+Result<std::unique_ptr<StateStore>> OpenState(const ProjectDef& project);
+
+}  // namespace weir::cli

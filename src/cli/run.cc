@@ -1,0 +1,180 @@
+// weir run PIPELINE [--date D] [--task T]... [--restart] [--threads N]
+//
+// Runs the pipeline for the data interval that starts on local date D (in
+// the pipeline's time zone). A failed or interrupted run of that date is
+// resumed, keeping finished tasks; after a successful one a new run starts;
+// --restart always starts a new run. Exit 0 on success, 1 otherwise.
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <thread>
+#include <unistd.h>
+
+#include <cstdio>
+#include <filesystem>
+
+#include "cli/arguments.h"
+#include "cli/progress.h"
+#include "cli/project_session.h"
+#include "tasks/tasks.h"
+
+namespace weir::cli {
+namespace {
+
+struct RunRequest {
+  std::string dir = ".";
+  std::string pipeline;
+  std::string date;
+  std::vector<std::string> tasks;
+  bool restart = false;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+};
+
+// One `weir run` per pipeline at a time: two would resume the same run. The
+// lock dies with the process, so a killed run never leaves it behind.
+Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline) {
+  std::filesystem::path dir = std::filesystem::path(project.Resolve(".weir")) / "locks";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string path = (dir / (pipeline + ".lock")).string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Fault("lock", "cannot open lock file", SourceLocation{path});
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return UserError("pipeline-busy", "another 'weir run' of pipeline '" + pipeline +
+                                          "' is in progress; wait for it or stop it first");
+  }
+  return fd;
+}
+
+Result<DataInterval> IntervalFor(const PipelineDef& pipeline, const std::string& date, Clock& clock) {
+  Schedule schedule = DailySchedule();
+  if (pipeline.schedule) {
+    WEIR_ASSIGN_OR_RETURN(schedule, ParseSchedule(pipeline.schedule->value));
+  }
+  if (pipeline.start_date) WEIR_TRY(schedule.SetStartDate(*pipeline.start_date));
+  std::string local_date = date;
+  if (local_date.empty()) {  // today, in the pipeline's zone
+    WEIR_ASSIGN_OR_RETURN(DataInterval today, IntervalStartingAt(DailySchedule(), pipeline.timezone, clock.Now()));
+    local_date = today.ds;
+  }
+  return IntervalForDate(schedule, pipeline.timezone, local_date);
+}
+
+// The run to execute: the latest of that date unless it succeeded (or
+// --restart), resumed after marking attempts a crash left running.
+Result<RunRecord> RunToExecute(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,
+                               bool restart, Clock& clock) {
+  const std::string& pipeline = graph.pipeline().name;
+  WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline, interval.ds, 1}));
+  if (!runs.empty() && !restart && runs[0].state != RunState::kSuccess) {
+    RunRecord run = runs[0];
+    WEIR_TRY(store.InterruptRunningAttempts(run.id, clock.Now()).status());
+    WEIR_TRY(store.ReopenRun(run.id));
+    std::fprintf(stderr, "resuming run %lld of %s for %s (was %s)\n", static_cast<long long>(run.id.value),
+                 pipeline.c_str(), interval.ds.c_str(), std::string(RunStateName(run.state)).c_str());
+    return run;
+  }
+  NewRun n{pipeline, interval.ds, interval.start_iso, interval.end_iso, clock.Now(), {}};
+  for (int i : graph.order()) n.task_ids.push_back(graph.id(i));
+  return store.CreateRun(n);
+}
+
+// SIGINT/SIGTERM are taken by a thread of their own (sigwait), which asks
+// the executor to stop; SIGUSR1 ends that thread when the run is over.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(RunExecutor& executor) {
+    thread_ = std::thread([&executor] {
+      sigset_t set = Signals();
+      int sig = 0;
+      while (sigwait(&set, &sig) == 0 && sig != SIGUSR1) {
+        std::fprintf(stderr, "\nstopping: cancelling running tasks...\n");
+        executor.Stop();
+      }
+    });
+  }
+  ~StopOnSignal() {
+    pthread_kill(thread_.native_handle(), SIGUSR1);
+    thread_.join();
+  }
+  static sigset_t Signals() {
+    sigset_t set;
+    sigemptyset(&set);
+    sigaddset(&set, SIGINT);
+    sigaddset(&set, SIGTERM);
+    sigaddset(&set, SIGUSR1);
+    return set;
+  }
+
+ private:
+  std::thread thread_;
+};
+
+int Execute(const RunRequest& request) {
+  sigset_t signals = StopOnSignal::Signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+  LocalFilesystem fs;
+  LoadedProject loaded = LoadAndCheck(request.dir, fs);
+  if (!loaded.errors.empty()) {
+    PrintErrors(loaded.errors);
+    return kExitUsage;
+  }
+  const PipelineGraph* graph = FindPipelineOrComplain(loaded, request.pipeline);
+  if (graph == nullptr) return kExitUsage;
+  for (const std::string& t : request.tasks) {
+    if (graph->Find(t) < 0) return UsageError("run", "no task '" + t + "' in pipeline '" + request.pipeline + "'");
+  }
+  SystemClock clock;
+  Result<DataInterval> interval = IntervalFor(graph->pipeline(), request.date, clock);
+  if (!interval.ok()) return UsageError("run", interval.status().ToString());
+  Result<int> lock = LockPipeline(loaded.project, request.pipeline);
+  if (!lock.ok()) return UsageError("run", lock.status().message());
+  Result<std::unique_ptr<StateStore>> store = OpenState(loaded.project);
+  if (!store.ok()) return UsageError("run", store.status().ToString());
+  Result<RunRecord> run = RunToExecute(**store, *graph, *interval, request.restart, clock);
+  if (!run.ok()) return UsageError("run", run.status().ToString());
+
+  PosixProcessLauncher processes;
+  ProcessEnvironment environment;
+  TaskServices services{processes, environment, fs};
+  auto runners = NewTaskRunnerFactory(services);
+  bool live = ::isatty(STDOUT_FILENO) && std::getenv("TERM") != nullptr && std::string(std::getenv("TERM")) != "dumb";
+  Progress progress(*graph, clock, live, stdout);
+  ExecutorOptions options;
+  options.threads = request.threads;
+  options.log_dir = std::filesystem::absolute(loaded.project.Resolve(".weir/logs")).string();
+  if (!request.tasks.empty()) options.only_tasks = std::set<std::string>(request.tasks.begin(), request.tasks.end());
+  std::printf("run %lld of %s for %s [%s, %s)\n", static_cast<long long>(run->id.value), request.pipeline.c_str(),
+              interval->ds.c_str(), interval->start_iso.c_str(), interval->end_iso.c_str());
+  RunExecutor executor(loaded.project, *graph, **store, *runners, clock, progress, options);
+  Result<RunState> final_state = [&] {
+    StopOnSignal stop(executor);
+    return executor.Execute(*run, *interval);
+  }();
+  if (!final_state.ok()) {
+    std::fprintf(stderr, "weir run: %s\n", final_state.status().ToString().c_str());
+    return kExitFailed;
+  }
+  progress.PrintSummary(**store, *run, *final_state);
+  return *final_state == RunState::kSuccess ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+int RunCommand(const Args& args) {
+  CLI::App app{"Run a pipeline for one data interval", "weir run"};
+  RunRequest request;
+  app.add_option("pipeline", request.pipeline, "the pipeline to run")->required();
+  app.add_option("-C,--project", request.dir, "the project folder");
+  app.add_option("--date", request.date, "the local date the data interval starts on (default: today)");
+  app.add_option("--task", request.tasks, "run only this task (repeatable); upstream states are ignored");
+  app.add_flag("--restart", request.restart, "start a new run even if one for this date failed");
+  app.add_option("--threads", request.threads, "tasks run at once (default: number of cores)")
+      ->check(CLI::Range(1, 1024));
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  return Execute(request);
+}
+
+}  // namespace weir::cli

@@ -1,0 +1,67 @@
+// weir status [PIPELINE]: the latest runs, and for one pipeline the task
+// states of its latest run.
+#include <cstdio>
+
+#include "cli/arguments.h"
+#include "cli/progress.h"
+#include "cli/project_session.h"
+
+namespace weir::cli {
+namespace {
+
+void PrintRunLine(const RunRecord& run) {
+  std::string took = run.ended_at
+                         ? FormatElapsed(std::chrono::duration_cast<std::chrono::milliseconds>(*run.ended_at - run.started_at))
+                         : "-";
+  std::printf("%-24s %-12s run %-6lld %-12s started %s  took %s\n", run.pipeline.c_str(), run.ds.c_str(),
+              static_cast<long long>(run.id.value), std::string(RunStateName(run.state)).c_str(),
+              FormatUtc(run.started_at).c_str(), took.c_str());
+}
+
+int PipelineStatus(StateStore& store, const std::string& pipeline) {
+  Result<std::vector<RunRecord>> runs = store.ListRuns(RunFilter{pipeline, std::nullopt, 10});
+  if (!runs.ok()) return UsageError("status", runs.status().ToString());
+  if (runs->empty()) {
+    std::printf("%s: no runs yet\n", pipeline.c_str());
+    return kExitOk;
+  }
+  for (const RunRecord& run : *runs) PrintRunLine(run);
+  const RunRecord& latest = runs->front();
+  Result<std::vector<TaskInstanceRecord>> tasks = store.TaskInstances(latest.id);
+  if (!tasks.ok()) return UsageError("status", tasks.status().ToString());
+  std::printf("\ntasks of run %lld (%s):\n", static_cast<long long>(latest.id.value), latest.ds.c_str());
+  for (const TaskInstanceRecord& t : *tasks) {
+    std::printf("  %-30s %-15s attempts %d\n", t.task_id.c_str(), std::string(TaskStateName(t.state)).c_str(),
+                t.attempts);
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int StatusCommand(const Args& args) {
+  CLI::App app{"Show the latest runs and their task states", "weir status"};
+  std::string dir = ".", pipeline;
+  app.add_option("pipeline", pipeline, "one pipeline (default: all)");
+  app.add_option("-C,--project", dir, "the project folder");
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  LocalFilesystem fs;
+  LoadedProject loaded = LoadAndCheck(dir, fs);
+  if (!loaded.errors.empty()) {
+    PrintErrors(loaded.errors);
+    return kExitUsage;
+  }
+  if (!pipeline.empty() && FindPipelineOrComplain(loaded, pipeline) == nullptr) return kExitUsage;
+  Result<std::unique_ptr<StateStore>> store = OpenState(loaded.project);
+  if (!store.ok()) return UsageError("status", store.status().ToString());
+  if (!pipeline.empty()) return PipelineStatus(**store, pipeline);
+  for (const PipelineDef& p : loaded.project.pipelines) {
+    Result<std::vector<RunRecord>> runs = (*store)->ListRuns(RunFilter{p.name, std::nullopt, 1});
+    if (!runs.ok()) return UsageError("status", runs.status().ToString());
+    if (runs->empty()) std::printf("%-24s no runs yet\n", p.name.c_str());
+    else PrintRunLine(runs->front());
+  }
+  return kExitOk;
+}
+
+}  // namespace weir::cli

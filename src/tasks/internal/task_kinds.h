@@ -1,0 +1,25 @@
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "tasks/tasks.h"
+
+namespace weir::tasks_internal {
+
+// A rendered task string, and the same with secrets shown as '***' (what
+// logs and messages may print).
+struct RenderedText {
+  std::string text;
+  std::string shown;
+};
+
+// Renders the string parameter `key` of `task`; UserError if it is not a string.
+Result<RenderedText> RenderParam(const TaskDef& task, const std::string& key, const TemplateContext& names);
+// Renders the `env:` mapping of `task` (absent: empty).
+Result<std::map<std::string, std::string>> RenderEnv(const TaskDef& task, const TemplateContext& names);
+
+std::shared_ptr<TaskRunner> NewShellTask(const TaskServices& services);
+
+}  // namespace weir::tasks_internal

@@ -1,0 +1,63 @@
+#include "tasks/internal/task_kinds.h"
+
+namespace weir {
+namespace tasks_internal {
+
+Result<RenderedText> RenderParam(const TaskDef& task, const std::string& key, const TemplateContext& names) {
+  const ConfigNode* node = task.param(key);
+  if (node == nullptr) return UserError("missing-key", "task '" + task.id + "' needs the key '" + key + "'", task.where);
+  WEIR_ASSIGN_OR_RETURN(std::string text, node->AsString("'" + key + "'"));
+  if (!HasTemplateSyntax(text)) return RenderedText{text, text};
+  // Quoted YAML values start one column later than their node's position.
+  SourceLocation origin = node->where();
+  if (node->quoted()) origin.column += 1;
+  WEIR_ASSIGN_OR_RETURN(Template tmpl, ParseTemplate(text, origin));
+  WEIR_ASSIGN_OR_RETURN(std::string rendered, tmpl.Render(names));
+  WEIR_ASSIGN_OR_RETURN(std::string shown, tmpl.RenderRedacted(names));
+  return RenderedText{std::move(rendered), std::move(shown)};
+}
+
+Result<std::map<std::string, std::string>> RenderEnv(const TaskDef& task, const TemplateContext& names) {
+  std::map<std::string, std::string> env;
+  const ConfigNode* node = task.param("env");
+  if (node == nullptr || node->is_null()) return env;
+  if (!node->is_map()) {
+    return UserError("wrong-type", "'env' must be a mapping of names to strings, got " + std::string(node->Describe()),
+                     node->where());
+  }
+  for (const auto& [key, value] : node->entries()) {
+    WEIR_ASSIGN_OR_RETURN(std::string text, value.AsString("env '" + key.scalar() + "'"));
+    if (HasTemplateSyntax(text)) {
+      WEIR_ASSIGN_OR_RETURN(text, RenderTemplate(text, value.where(), names));
+    }
+    env[key.scalar()] = text;
+  }
+  return env;
+}
+
+namespace {
+
+class KindFactory final : public TaskRunnerFactory {
+ public:
+  explicit KindFactory(const TaskServices& services) : shell_(NewShellTask(services)) {}
+
+  Result<std::shared_ptr<TaskRunner>> RunnerFor(const TaskDef& task) override {
+    if (task.kind.value == "shell") return shell_;
+    return UserError("kind-not-available",
+                     "task kind '" + task.kind.value + "' is not available yet in this build of weir "
+                     "(only 'shell' runs today; the data task kinds arrive with Foundation II)",
+                     task.kind.where);
+  }
+
+ private:
+  std::shared_ptr<TaskRunner> shell_;
+};
+
+}  // namespace
+}  // namespace tasks_internal
+
+std::unique_ptr<TaskRunnerFactory> NewTaskRunnerFactory(const TaskServices& services) {
+  return std::make_unique<tasks_internal::KindFactory>(services);
+}
+
+}  // namespace weir
