@@ -18,4 +18,8 @@ std::optional<int> ParseArguments(CLI::App& app, const Args& args) {
   return std::nullopt;
 }
 
+void AddProjectOption(CLI::App& app, std::string& dir) {
+  app.add_option("-C,--project", dir, "the project folder (default: the current folder)");
+}
+
 }  // namespace weir::cli

@@ -11,4 +11,7 @@ namespace weir::cli {
 
 std::optional<int> ParseArguments(CLI::App& app, const Args& args);
 
+// -C/--project DIR, the project folder (default: the current one).
+void AddProjectOption(CLI::App& app, std::string& dir);
+
 }  // namespace weir::cli

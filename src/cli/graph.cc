@@ -11,15 +11,12 @@ int GraphCommand(const Args& args) {
   std::string dir = ".", pipeline;
   bool dot = false;
   app.add_option("pipeline", pipeline, "the pipeline")->required();
-  app.add_option("-C,--project", dir, "the project folder");
+  AddProjectOption(app, dir);
   app.add_flag("--dot", dot, "print Graphviz DOT instead of a text tree");
   if (auto exit = ParseArguments(app, args)) return *exit;
-  LocalFilesystem fs;
-  LoadedProject loaded = LoadAndCheck(dir, fs);
-  if (!loaded.errors.empty()) {
-    PrintErrors(loaded.errors);
-    return kExitUsage;
-  }
+  std::unique_ptr<LoadedProject> loaded_project = LoadValidProject(dir);
+  if (loaded_project == nullptr) return kExitUsage;
+  const LoadedProject& loaded = *loaded_project;
   const PipelineGraph* graph = FindPipelineOrComplain(loaded, pipeline);
   if (graph == nullptr) return kExitUsage;
   std::fputs((dot ? graph->RenderDot() : graph->RenderText()).c_str(), stdout);

@@ -19,7 +19,8 @@ void PrintAttempt(const AttemptRecord& a) {
     std::fputs(text.c_str(), stdout);
     if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
   } else {
-    std::printf("(no log file at %s)\n", a.log_path.c_str());
+    // Quiet successful attempts leave no log file (see the shell task).
+    std::printf("(no output)\n");
   }
   if (!a.error_message.empty()) std::printf("error[%s]: %s\n", a.error_code.c_str(), a.error_message.c_str());
 }
@@ -32,14 +33,11 @@ int LogsCommand(const Args& args) {
   app.add_option("pipeline", pipeline, "the pipeline")->required();
   app.add_option("--date", date, "the run's local date")->required();
   app.add_option("--task", task, "one task (default: all)");
-  app.add_option("-C,--project", dir, "the project folder");
+  AddProjectOption(app, dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
-  LocalFilesystem fs;
-  LoadedProject loaded = LoadAndCheck(dir, fs);
-  if (!loaded.errors.empty()) {
-    PrintErrors(loaded.errors);
-    return kExitUsage;
-  }
+  std::unique_ptr<LoadedProject> loaded_project = LoadValidProject(dir);
+  if (loaded_project == nullptr) return kExitUsage;
+  const LoadedProject& loaded = *loaded_project;
   const PipelineGraph* graph = FindPipelineOrComplain(loaded, pipeline);
   if (graph == nullptr) return kExitUsage;
   if (!task.empty() && graph->Find(task) < 0) return UsageError("logs", "no task '" + task + "' in '" + pipeline + "'");

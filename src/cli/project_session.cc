@@ -23,6 +23,14 @@ LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs) {
   return loaded;
 }
 
+std::unique_ptr<LoadedProject> LoadValidProject(const std::string& dir) {
+  LocalFilesystem fs;
+  auto loaded = std::make_unique<LoadedProject>(LoadAndCheck(dir, fs));
+  if (loaded->errors.empty()) return loaded;
+  PrintErrors(loaded->errors);
+  return nullptr;
+}
+
 void PrintErrors(const std::vector<Status>& errors) {
   for (const Status& s : errors) std::fprintf(stderr, "%s\n", s.ToString().c_str());
 }

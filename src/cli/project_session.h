@@ -24,6 +24,9 @@ struct LoadedProject {
 };
 LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs);
 void PrintErrors(const std::vector<Status>& errors);
+// LoadAndCheck for commands that need a valid project: prints the errors
+// and returns null when there are any (the command then exits 2).
+std::unique_ptr<LoadedProject> LoadValidProject(const std::string& dir);
 
 // A usage error printed as "weir COMMAND: message"; returns kExitUsage.
 int UsageError(const std::string& command, const std::string& message);

@@ -115,12 +115,9 @@ class StopOnSignal {
 int Execute(const RunRequest& request) {
   sigset_t signals = StopOnSignal::Signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
-  LocalFilesystem fs;
-  LoadedProject loaded = LoadAndCheck(request.dir, fs);
-  if (!loaded.errors.empty()) {
-    PrintErrors(loaded.errors);
-    return kExitUsage;
-  }
+  std::unique_ptr<LoadedProject> loaded_project = LoadValidProject(request.dir);
+  if (loaded_project == nullptr) return kExitUsage;
+  const LoadedProject& loaded = *loaded_project;
   const PipelineGraph* graph = FindPipelineOrComplain(loaded, request.pipeline);
   if (graph == nullptr) return kExitUsage;
   for (const std::string& t : request.tasks) {
@@ -138,6 +135,7 @@ int Execute(const RunRequest& request) {
 
   PosixProcessLauncher processes;
   ProcessEnvironment environment;
+  LocalFilesystem fs;
   TaskServices services{processes, environment, fs};
   auto runners = NewTaskRunnerFactory(services);
   bool live = ::isatty(STDOUT_FILENO) && std::getenv("TERM") != nullptr && std::string(std::getenv("TERM")) != "dumb";
@@ -167,7 +165,7 @@ int RunCommand(const Args& args) {
   CLI::App app{"Run a pipeline for one data interval", "weir run"};
   RunRequest request;
   app.add_option("pipeline", request.pipeline, "the pipeline to run")->required();
-  app.add_option("-C,--project", request.dir, "the project folder");
+  AddProjectOption(app, request.dir);
   app.add_option("--date", request.date, "the local date the data interval starts on (default: today)");
   app.add_option("--task", request.tasks, "run only this task (repeatable); upstream states are ignored");
   app.add_flag("--restart", request.restart, "start a new run even if one for this date failed");

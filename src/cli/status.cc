@@ -43,14 +43,11 @@ int StatusCommand(const Args& args) {
   CLI::App app{"Show the latest runs and their task states", "weir status"};
   std::string dir = ".", pipeline;
   app.add_option("pipeline", pipeline, "one pipeline (default: all)");
-  app.add_option("-C,--project", dir, "the project folder");
+  AddProjectOption(app, dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
-  LocalFilesystem fs;
-  LoadedProject loaded = LoadAndCheck(dir, fs);
-  if (!loaded.errors.empty()) {
-    PrintErrors(loaded.errors);
-    return kExitUsage;
-  }
+  std::unique_ptr<LoadedProject> loaded_project = LoadValidProject(dir);
+  if (loaded_project == nullptr) return kExitUsage;
+  const LoadedProject& loaded = *loaded_project;
   if (!pipeline.empty() && FindPipelineOrComplain(loaded, pipeline) == nullptr) return kExitUsage;
   Result<std::unique_ptr<StateStore>> store = OpenState(loaded.project);
   if (!store.ok()) return UsageError("status", store.status().ToString());

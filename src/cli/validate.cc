@@ -9,7 +9,7 @@ namespace weir::cli {
 int ValidateCommand(const Args& args) {
   CLI::App app{"Check the project's files and list every error with its file:line:column", "weir validate"};
   std::string dir = ".";
-  app.add_option("-C,--project", dir, "the project folder");
+  AddProjectOption(app, dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
   LocalFilesystem fs;
   LoadedProject loaded = LoadAndCheck(dir, fs);

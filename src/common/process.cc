@@ -1,6 +1,7 @@
 #include "common/process.h"
 
 #include <cerrno>
+#include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
 #include <poll.h>
@@ -43,28 +44,34 @@ std::vector<char*> CStrings(std::vector<std::string>& strings) {
 
 class PosixProcess final : public Process {
  public:
-  explicit PosixProcess(pid_t pid) : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))) {}
+  // `output_fd`: the read end of the captured output pipe, or -1.
+  PosixProcess(pid_t pid, int output_fd)
+      : pid_(pid), pidfd_(static_cast<int>(::syscall(SYS_pidfd_open, pid, 0))), output_fd_(output_fd) {}
   ~PosixProcess() override {
     if (!exit_) KillGroup(Duration(0));
     if (pidfd_ >= 0) ::close(pidfd_);
+    if (output_fd_ >= 0) ::close(output_fd_);
   }
 
   int pid() const override { return pid_; }
 
-  std::optional<ProcessExit> Wait(TimePoint deadline, const CancelToken* cancel) override {
+  std::optional<ProcessExit> Wait(TimePoint deadline, const CancelToken* cancel, const OutputSink& sink) override {
     while (!exit_) {
       if (Reap(WNOHANG)) break;
       if (cancel != nullptr && cancel->cancelled()) return std::nullopt;
       auto left = std::chrono::duration_cast<Duration>(deadline - std::chrono::system_clock::now());
       if (left.count() <= 0) return std::nullopt;
       int slice = static_cast<int>(std::min<long long>(left.count(), 50));
-      if (pidfd_ >= 0) {
-        pollfd pfd{pidfd_, POLLIN, 0};
-        ::poll(&pfd, 1, slice);
-      } else {
-        std::this_thread::sleep_for(std::chrono::milliseconds(std::min(slice, 10)));
-      }
+      if (pidfd_ < 0) slice = std::min(slice, 10);  // no pidfd: poll the exit often
+      // At EOF the pipe stays readable: stop watching it, or this spins
+      // between the child closing its output and its exit being reapable.
+      pollfd fds[2] = {{pidfd_, POLLIN, 0}, {output_open_ ? output_fd_ : -1, POLLIN, 0}};
+      ::poll(fds, 2, slice);
+      if (fds[1].revents != 0) Drain(sink);
     }
+    // Whatever the process wrote before it ended; a background grandchild
+    // may keep the pipe open, so take what is there and do not wait for EOF.
+    Drain(sink);
     return exit_;
   }
 
@@ -99,20 +106,69 @@ class PosixProcess final : public Process {
     return false;
   }
 
+  void Drain(const OutputSink& sink) {
+    if (output_fd_ < 0) return;
+    char buffer[65536];
+    for (;;) {
+      ssize_t n = ::read(output_fd_, buffer, sizeof buffer);
+      if (n > 0) {
+        if (sink) sink(std::string_view(buffer, static_cast<size_t>(n)));
+        continue;
+      }
+      if (n < 0 && errno == EINTR) continue;
+      if (n == 0) output_open_ = false;
+      return;  // EAGAIN: nothing more now; 0: closed
+    }
+  }
+
   pid_t pid_;
   int pidfd_;
+  int output_fd_;
+  bool output_open_ = true;  // false once the pipe reached EOF
   std::optional<ProcessExit> exit_;
 };
 
 }  // namespace
+
+std::string PosixProcessLauncher::Locate(const std::string& program) {
+  if (program.find('/') != std::string::npos) return program;
+  {
+    std::lock_guard<std::mutex> guard(mu_);
+    auto it = located_.find(program);
+    if (it != located_.end()) return it->second;
+  }
+  const char* path = std::getenv("PATH");
+  std::string dirs = path != nullptr ? path : "/usr/bin:/bin";
+  size_t start = 0;
+  while (start <= dirs.size()) {
+    size_t end = dirs.find(':', start);
+    if (end == std::string::npos) end = dirs.size();
+    std::string dir = dirs.substr(start, end - start);
+    std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
+    if (::access(candidate.c_str(), X_OK) == 0) {
+      std::lock_guard<std::mutex> guard(mu_);
+      located_[program] = candidate;
+      return candidate;
+    }
+    start = end + 1;
+  }
+  return "";  // not found: posix_spawnp reports it
+}
 
 Result<std::unique_ptr<Process>> PosixProcessLauncher::Start(const ProcessSpec& spec) {
   if (spec.argv.empty()) return InternalError("process started with an empty argv");
   posix_spawn_file_actions_t actions;
   posix_spawn_file_actions_init(&actions);
   posix_spawn_file_actions_addopen(&actions, 0, "/dev/null", O_RDONLY, 0);
+  int pipe_fds[2] = {-1, -1};  // close-on-exec, so no other child inherits them
+  if (spec.capture_output && ::pipe2(pipe_fds, O_CLOEXEC) != 0) {
+    posix_spawn_file_actions_destroy(&actions);
+    return Fault("spawn-failed", std::string("cannot create an output pipe: ") + std::strerror(errno));
+  }
   std::string out = spec.output_path.empty() ? "/dev/null" : spec.output_path;
-  posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
+  if (spec.capture_output) posix_spawn_file_actions_adddup2(&actions, pipe_fds[1], 1);
+  else if (spec.output_fd >= 0) posix_spawn_file_actions_adddup2(&actions, spec.output_fd, 1);
+  else posix_spawn_file_actions_addopen(&actions, 1, out.c_str(), O_WRONLY | O_CREAT | O_APPEND, 0644);
   posix_spawn_file_actions_adddup2(&actions, 1, 2);
   if (!spec.working_dir.empty()) posix_spawn_file_actions_addchdir_np(&actions, spec.working_dir.c_str());
 
@@ -136,13 +192,25 @@ Result<std::unique_ptr<Process>> PosixProcessLauncher::Start(const ProcessSpec& 
   std::vector<char*> c_argv = CStrings(argv);
   std::vector<char*> c_env = CStrings(env);
   pid_t pid = 0;
-  int rc = posix_spawnp(&pid, c_argv[0], &actions, &attr, c_argv.data(), c_env.data());
+  std::string program = Locate(spec.argv[0]);
+  int rc = program.empty() ? posix_spawnp(&pid, c_argv[0], &actions, &attr, c_argv.data(), c_env.data())
+                           : posix_spawn(&pid, program.c_str(), &actions, &attr, c_argv.data(), c_env.data());
+  if (rc == ENOENT && !program.empty()) {  // moved since it was found: search again
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      located_.erase(spec.argv[0]);
+    }
+    rc = posix_spawnp(&pid, c_argv[0], &actions, &attr, c_argv.data(), c_env.data());
+  }
   posix_spawn_file_actions_destroy(&actions);
   posix_spawnattr_destroy(&attr);
+  if (pipe_fds[1] >= 0) ::close(pipe_fds[1]);  // the child has its own copy
   if (rc != 0) {
+    if (pipe_fds[0] >= 0) ::close(pipe_fds[0]);
     return UserError("spawn-failed", "cannot start '" + spec.argv[0] + "': " + std::strerror(rc));
   }
-  return std::unique_ptr<Process>(std::make_unique<PosixProcess>(pid));
+  if (pipe_fds[0] >= 0) ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
+  return std::unique_ptr<Process>(std::make_unique<PosixProcess>(pid, pipe_fds[0]));
 }
 
 }  // namespace weir

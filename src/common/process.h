@@ -3,10 +3,13 @@
 // PosixProcessLauncher is the real one; tests may script their own.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "common/cancel.h"
@@ -19,7 +22,11 @@ struct ProcessSpec {
   std::vector<std::string> argv;                 // argv[0] is looked up on PATH
   std::string working_dir;                       // empty: inherit
   std::map<std::string, std::string> env;        // added to (and overriding) the parent's
-  std::string output_path;                       // stdout+stderr appended here; empty: /dev/null
+  // Where stdout+stderr go, first that applies: handed to Wait's sink
+  // (capture_output), this open descriptor, this file (appended), /dev/null.
+  bool capture_output = false;
+  int output_fd = -1;
+  std::string output_path;
 };
 
 struct ProcessExit {
@@ -32,9 +39,15 @@ class Process {
  public:
   virtual ~Process() = default;
   virtual int pid() const = 0;
+  // Receives captured output as it arrives, in chunks of any size.
+  using OutputSink = std::function<void(std::string_view)>;
+
   // Waits until the process ends, `deadline` passes or `cancel` is set;
   // nullopt when it is still running. Safe to call again after nullopt.
-  virtual std::optional<ProcessExit> Wait(TimePoint deadline, const CancelToken* cancel) = 0;
+  // With capture_output, what the process writes goes to `sink` meanwhile
+  // (output still buffered when it ends is delivered before Wait returns).
+  virtual std::optional<ProcessExit> Wait(TimePoint deadline, const CancelToken* cancel,
+                                          const OutputSink& sink = nullptr) = 0;
   // Sends SIGTERM to the whole group, then SIGKILL after `grace`, and reaps.
   virtual ProcessExit KillGroup(Duration grace) = 0;
 };
@@ -45,9 +58,17 @@ class ProcessLauncher {
   virtual Result<std::unique_ptr<Process>> Start(const ProcessSpec& spec) = 0;
 };
 
+// Thread-safe. Remembers where on PATH each program was found, so starting
+// the same program again costs one exec, not one per PATH folder.
 class PosixProcessLauncher final : public ProcessLauncher {
  public:
   Result<std::unique_ptr<Process>> Start(const ProcessSpec& spec) override;
+
+ private:
+  std::string Locate(const std::string& program);
+
+  std::mutex mu_;
+  std::map<std::string, std::string> located_;  // guarded by mu_
 };
 
 }  // namespace weir

@@ -1,8 +1,10 @@
+#include <atomic>
 #include <condition_variable>
 #include <deque>
 #include <filesystem>
 #include <mutex>
 #include <random>
+#include <set>
 #include <thread>
 
 #include "engine/engine.h"
@@ -21,28 +23,48 @@ struct TaskSlot {
   int attempts_here = 0;            // attempts started by this execution
   bool selected = true;             // part of this execution (--task)
   std::optional<TimePoint> retry_at;
-  std::optional<TimePoint> deadline;
-  std::shared_ptr<CancelToken> cancel;
+  std::shared_ptr<struct AttemptControl> control;  // while queued or running
   bool timed_out = false;
   AttemptId attempt_id;
   std::shared_ptr<TaskRunner> runner;
 };
 
+// Shared by the coordinator and the worker running one attempt.
+struct AttemptControl {
+  CancelToken cancel;
+  std::atomic<int64_t> deadline_ms{0};  // set by the worker at start; 0: none yet
+};
+
 struct Job {
   int task = 0;
-  std::unique_ptr<TaskContext> context;
+  std::string log_path;
+  std::shared_ptr<AttemptControl> control;
   std::shared_ptr<TaskRunner> runner;
 };
 
-struct Completion {
+// What a worker tells the coordinator: an attempt started, or ended.
+struct WorkerReport {
   int task = 0;
-  Result<std::string> result;
+  bool finished = false;       // false: it has just started
+  bool started = false;        // finished before it started (stopped, or no attempt recorded)
+  AttemptRecord attempt;       // when started
+  Result<std::string> result = std::string();
+
+  static WorkerReport Started(int task, AttemptRecord attempt) {
+    return WorkerReport{task, false, true, std::move(attempt), std::string()};
+  }
 };
+
+int64_t ToMillis(TimePoint t) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
+}
 
 std::string AttemptLogPath(const ExecutorOptions& options, const RunRecord& run, const std::string& task_id,
                            int attempt) {
+  // One folder per run: a folder per task would cost a mkdir per task.
   std::filesystem::path p = std::filesystem::path(options.log_dir) / run.pipeline / run.ds /
-                            ("run-" + std::to_string(run.id.value)) / task_id / ("attempt-" + std::to_string(attempt) + ".log");
+                            ("run-" + std::to_string(run.id.value)) /
+                            (task_id + ".attempt-" + std::to_string(attempt) + ".log");
   return p.string();
 }
 
@@ -63,6 +85,9 @@ class RunExecutor::Impl {
     run_ = &run;
     interval_ = &interval;
     WEIR_TRY(LoadSlots());
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(AttemptLogPath(options_, run, "x", 1)).parent_path(), ec);
+    if (ec) return Fault("log-dir", "cannot create the run's log folder: " + ec.message(), SourceLocation{options_.log_dir});
     StartWorkers();
     Status loop = Loop();
     StopWorkers();
@@ -90,6 +115,9 @@ class RunExecutor::Impl {
       slots_[i].state = r.state;
       slots_[i].attempts = r.attempts;
     }
+    position_.assign(graph_.size(), 0);
+    for (size_t p = 0; p < graph_.order().size(); ++p) position_[graph_.order()[p]] = static_cast<int>(p);
+    candidates_.assign(graph_.order().rbegin(), graph_.order().rend());
     for (int i = 0; i < graph_.size(); ++i) {
       TaskSlot& slot = slots_[i];
       slot.selected = !options_.only_tasks || options_.only_tasks->count(graph_.id(i)) > 0;
@@ -110,40 +138,96 @@ class RunExecutor::Impl {
   // The coordinator: only this thread changes slots_ and writes the store.
   Status Loop() {
     for (;;) {
-      std::deque<Completion> done;
+      std::deque<WorkerReport> done;
       bool stopping;
       {
         std::unique_lock<std::mutex> lock(mu_);
         done.swap(done_);
         stopping = stop_requested_;
       }
-      for (Completion& c : done) WEIR_TRY(Finish(c));
+      // A round of changes is one transaction; who hears of them (progress,
+      // workers) hears after it commits.
+      if (OnlyStarts(done) && !stopping && NothingToDecide()) {
+        for (WorkerReport& report : done) WEIR_TRY(Receive(report));  // recorded by the worker
+      } else {
+        WEIR_TRY(store_.Batch([&]() -> Status {
+          for (WorkerReport& report : done) WEIR_TRY(Receive(report));
+          return stopping ? OkStatus() : Advance();
+        }));
+      }
+      Publish();
       if (stopping) CancelAll();
-      else WEIR_TRY(Advance());
-      if (running_ == 0 && (stopping || !HasWork())) return stopping ? MarkInterrupted() : OkStatus();
+      if (running_ == 0 && (stopping || !HasWork())) {
+        Status end = stopping ? MarkInterrupted() : OkStatus();
+        Publish();
+        return end;
+      }
       WaitForEvent();
     }
   }
 
+  // Work is event-driven: only tasks whose upstream just changed are
+  // evaluated (candidates_), so a round costs what changed, not the DAG.
   Status Advance() {
     TimePoint now = clock_.Now();
-    for (int i : graph_.order()) {
+    for (int i : running_tasks_) {
       TaskSlot& slot = slots_[i];
-      if (!slot.selected) continue;
-      if (slot.state == TaskState::kRunning && slot.deadline && now >= *slot.deadline && !slot.timed_out) {
+      int64_t deadline = slot.control->deadline_ms.load();
+      if (deadline != 0 && ToMillis(now) >= deadline && !slot.timed_out) {
         slot.timed_out = true;
-        slot.cancel->Cancel();
+        slot.control->cancel.Cancel();
       }
-      if (slot.state == TaskState::kUpForRetry && now >= *slot.retry_at) WEIR_TRY(Dispatch(i));
-      if (slot.state != TaskState::kPending) continue;
+    }
+    while (!retries_.empty() && retries_.begin()->first <= now) {
+      ready_.insert(position_[retries_.begin()->second]);
+      retries_.erase(retries_.begin());
+    }
+    while (!candidates_.empty()) {
+      int i = candidates_.back();
+      candidates_.pop_back();
+      if (!slots_[i].selected || slots_[i].state != TaskState::kPending) continue;
       switch (ReadinessOf(i)) {
         case Readiness::kWait: break;
-        case Readiness::kRun: WEIR_TRY(Dispatch(i)); break;
+        case Readiness::kRun: ready_.insert(position_[i]); break;
         case Readiness::kUpstreamFailed: WEIR_TRY(SetState(i, TaskState::kUpstreamFailed)); break;
         case Readiness::kSkip: WEIR_TRY(SetState(i, TaskState::kSkipped)); break;
       }
     }
+    // Queue one task ahead per worker, so a worker that finishes starts
+    // the next task without waiting for this thread.
+    while (running_ < 2 * options_.threads && !ready_.empty()) {
+      int i = graph_.order()[*ready_.begin()];
+      ready_.erase(ready_.begin());
+      WEIR_TRY(Dispatch(i));
+    }
     return OkStatus();
+  }
+
+  static bool OnlyStarts(const std::deque<WorkerReport>& reports) {
+    for (const WorkerReport& r : reports) {
+      if (r.finished) return false;
+    }
+    return true;
+  }
+
+  // True when a round would change nothing: no task to evaluate, none ready
+  // with a worker free, no retry or deadline due. Such a round (a worker
+  // only reporting a start) then needs no transaction.
+  bool NothingToDecide() const {
+    if (!candidates_.empty()) return false;
+    if (!ready_.empty() && running_ < 2 * options_.threads) return false;
+    TimePoint now = clock_.Now();
+    if (!retries_.empty() && retries_.begin()->first <= now) return false;
+    for (int i : running_tasks_) {
+      int64_t deadline = slots_[i].control->deadline_ms.load();
+      if (deadline != 0 && ToMillis(now) >= deadline) return false;
+    }
+    return true;
+  }
+
+  // A task reached a final state: its downstream may now be decided.
+  void Settled(int i) {
+    for (int d : graph_.node(i).downstream) candidates_.push_back(d);
   }
 
   Readiness ReadinessOf(int i) const {
@@ -153,23 +237,17 @@ class RunExecutor::Impl {
     return engine_internal::Evaluate(graph_.node(i).def->trigger_rule, upstream);
   }
 
-  bool HasWork() const {
-    for (const TaskSlot& slot : slots_) {
-      if (!slot.selected) continue;
-      if (slot.state == TaskState::kUpForRetry || slot.state == TaskState::kRunning) return true;
-    }
-    return running_ > 0;
-  }
+  bool HasWork() const { return running_ > 0 || !retries_.empty() || !ready_.empty(); }
 
   Status SetState(int i, TaskState state) {
     WEIR_TRY(store_.SetTaskState(run_->id, graph_.id(i), state));
     slots_[i].state = state;
-    events_.TaskChanged(graph_.id(i), state, slots_[i].attempts, OkStatus(), std::nullopt);
+    if (IsFinished(state)) Settled(i);
+    Notify(graph_.id(i), state, slots_[i].attempts, OkStatus(), std::nullopt);
     return OkStatus();
   }
 
   Status Dispatch(int i) {
-    if (running_ >= options_.threads) return OkStatus();  // stays pending; next round
     TaskSlot& slot = slots_[i];
     const TaskDef& task = *graph_.node(i).def;
     if (!slot.runner) {
@@ -177,28 +255,34 @@ class RunExecutor::Impl {
       if (!runner.ok()) return FailWithoutAttempt(i, runner.status());
       slot.runner = *runner;
     }
-    TimePoint now = clock_.Now();
-    std::string log_path = AttemptLogPath(options_, *run_, task.id, slot.attempts + 1);
-    WEIR_ASSIGN_OR_RETURN(AttemptRecord attempt, store_.StartAttempt(run_->id, task.id, now, log_path));
-    slot.attempt_id = attempt.id;
-    slot.attempts = attempt.number;
+    WEIR_TRY(store_.SetTaskState(run_->id, task.id, TaskState::kQueued));
     ++slot.attempts_here;
-    slot.state = TaskState::kRunning;
+    slot.state = TaskState::kQueued;
     slot.retry_at.reset();
     slot.timed_out = false;
-    slot.cancel = std::make_shared<CancelToken>();
-    slot.deadline = task.timeout ? std::optional(now + *task.timeout) : std::nullopt;
-    events_.TaskChanged(task.id, TaskState::kRunning, attempt.number, OkStatus(), std::nullopt);
-    auto context = std::make_unique<TaskContext>(TaskContext{
-        project_, graph_.pipeline(), task, *run_, *interval_, attempt.number, log_path,
-        slot.deadline.value_or(TimePoint::max()), *slot.cancel});
+    slot.control = std::make_shared<AttemptControl>();
     ++running_;
-    {
-      std::lock_guard<std::mutex> guard(mu_);
-      jobs_.push_back(Job{i, std::move(context), slot.runner});
-    }
-    job_cv_.notify_one();
+    running_tasks_.insert(i);
+    std::string log_path = AttemptLogPath(options_, *run_, task.id, slot.attempts + 1);
+    unpublished_jobs_.push_back(Job{i, std::move(log_path), slot.control, slot.runner});
     return OkStatus();
+  }
+
+  Status Receive(WorkerReport& report) {
+    TaskSlot& slot = slots_[report.task];
+    if (!report.finished) {  // the attempt is recorded as running
+      slot.state = TaskState::kRunning;
+      slot.attempt_id = report.attempt.id;
+      slot.attempts = report.attempt.number;
+      Notify(graph_.id(report.task), TaskState::kRunning, slot.attempts, OkStatus(), std::nullopt);
+      return OkStatus();
+    }
+    if (report.started) return Finish(report);
+    --running_;
+    running_tasks_.erase(report.task);
+    --slot.attempts_here;
+    if (report.result.status().kind() != ErrorKind::kCancelled) return report.result.status();
+    return SetState(report.task, TaskState::kPending);  // stopped while queued: it never ran
   }
 
   // A task that cannot even start (its kind is unavailable): one failed
@@ -211,58 +295,87 @@ class RunExecutor::Impl {
     WEIR_TRY(store_.FinishAttempt(attempt.id, AttemptEnd{AttemptState::kFailed, now, why.code(), why.message(), "",
                                                          TaskState::kFailed}));
     slots_[i].state = TaskState::kFailed;
-    events_.TaskChanged(graph_.id(i), TaskState::kFailed, attempt.number, why, std::nullopt);
+    Settled(i);
+    Notify(graph_.id(i), TaskState::kFailed, attempt.number, why, std::nullopt);
     return OkStatus();
   }
 
-  Status Finish(Completion& c) {
+  Status Finish(WorkerReport& c) {
     --running_;
+    running_tasks_.erase(c.task);
     TaskSlot& slot = slots_[c.task];
     const TaskDef& task = *graph_.node(c.task).def;
     TimePoint now = clock_.Now();
     if (c.result.ok()) {
-      WEIR_TRY(store_.FinishAttempt(slot.attempt_id, AttemptEnd{AttemptState::kSuccess, now, "", "", *c.result,
+      WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kSuccess, now, "", "", *c.result,
                                                                 TaskState::kSuccess}));
       slot.state = TaskState::kSuccess;
-      events_.TaskChanged(task.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
+      Settled(c.task);
+      Notify(task.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
       return OkStatus();
     }
     Status error = c.result.status();
     if (slot.timed_out) {
       error = Fault("timeout", "timed out after " + FormatDuration(*task.timeout) + " (attempt " +
-                                   std::to_string(slot.attempts) + ")");
+                                   std::to_string(c.attempt.number) + ")");
     } else if (error.kind() == ErrorKind::kCancelled) {
-      WEIR_TRY(store_.FinishAttempt(slot.attempt_id, AttemptEnd{AttemptState::kInterrupted, now, error.code(),
+      WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kInterrupted, now, error.code(),
                                                                 error.message(), "", TaskState::kInterrupted}));
       slot.state = TaskState::kInterrupted;
-      events_.TaskChanged(task.id, slot.state, slot.attempts, error, std::nullopt);
+      Notify(task.id, slot.state, slot.attempts, error, std::nullopt);
       return OkStatus();
     }
     bool may_retry = error.kind() != ErrorKind::kInternal &&
                      (error.retryable() || task.retry.retry_on == RetryOn::kAny) &&
                      slot.attempts_here <= task.retry.retries;
     TaskState next = may_retry ? TaskState::kUpForRetry : TaskState::kFailed;
-    WEIR_TRY(store_.FinishAttempt(slot.attempt_id, AttemptEnd{AttemptState::kFailed, now, error.code(),
+    WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kFailed, now, error.code(),
                                                               error.message(), "", next}));
     slot.state = next;
     if (may_retry) {
       std::uniform_real_distribution<double> unit(0.0, 1.0);
       slot.retry_at = now + RetryDelay(task.retry, slot.attempts_here, unit(random_));
+      retries_.emplace(*slot.retry_at, c.task);
+    } else {
+      Settled(c.task);
     }
-    events_.TaskChanged(task.id, slot.state, slot.attempts, error, slot.retry_at);
+    Notify(task.id, slot.state, slot.attempts, error, slot.retry_at);
     return OkStatus();
   }
 
-  void CancelAll() {
-    for (TaskSlot& slot : slots_) {
-      if (slot.state == TaskState::kRunning && slot.cancel) slot.cancel->Cancel();
+  struct Change {
+    std::string task_id;
+    TaskState state;
+    int attempt;
+    Status error;
+    std::optional<TimePoint> retry_at;
+  };
+
+  void Notify(const std::string& task_id, TaskState state, int attempt, const Status& error,
+              std::optional<TimePoint> retry_at) {
+    unpublished_changes_.push_back(Change{task_id, state, attempt, error, retry_at});
+  }
+
+  // After a round commits: tell the event sink, hand jobs to the workers.
+  void Publish() {
+    for (const Change& c : unpublished_changes_) events_.TaskChanged(c.task_id, c.state, c.attempt, c.error, c.retry_at);
+    unpublished_changes_.clear();
+    if (unpublished_jobs_.empty()) return;
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      for (Job& job : unpublished_jobs_) jobs_.push_back(std::move(job));
     }
+    unpublished_jobs_.clear();
+    job_cv_.notify_all();
+  }
+
+  void CancelAll() {
+    for (int i : running_tasks_) slots_[i].control->cancel.Cancel();
   }
 
   Status MarkInterrupted() {
-    for (int i = 0; i < graph_.size(); ++i) {
-      if (slots_[i].state == TaskState::kUpForRetry) WEIR_TRY(SetState(i, TaskState::kInterrupted));
-    }
+    for (const auto& [when, i] : retries_) WEIR_TRY(SetState(i, TaskState::kInterrupted));
+    retries_.clear();
     interrupted_ = true;
     return OkStatus();
   }
@@ -270,14 +383,13 @@ class RunExecutor::Impl {
   // Sleeps until a worker finishes, a retry or deadline is due, or Stop().
   void WaitForEvent() {
     // A due retry only matters while a worker is free to take it.
-    bool can_start = running_ < options_.threads;
     std::optional<TimePoint> wake;
-    auto consider = [&wake](std::optional<TimePoint> t) {
-      if (t && (!wake || *t < *wake)) wake = t;
-    };
-    for (const TaskSlot& slot : slots_) {
-      if (can_start) consider(slot.retry_at);
-      if (slot.state == TaskState::kRunning && !slot.timed_out) consider(slot.deadline);
+    if (running_ < 2 * options_.threads && !retries_.empty()) wake = retries_.begin()->first;
+    for (int i : running_tasks_) {
+      int64_t deadline = slots_[i].control->deadline_ms.load();
+      if (deadline == 0 || slots_[i].timed_out) continue;
+      TimePoint t{std::chrono::milliseconds(deadline)};
+      if (!wake || t < *wake) wake = t;
     }
     std::unique_lock<std::mutex> lock(mu_);
     if (!done_.empty() || stop_requested_) return;
@@ -325,20 +437,43 @@ class RunExecutor::Impl {
         job = std::move(jobs_.front());
         jobs_.pop_front();
       }
-      Result<std::string> result = RunGuarded(job);
-      {
-        std::lock_guard<std::mutex> guard(mu_);
-        done_.push_back(Completion{job.task, std::move(result)});
-      }
-      cv_.notify_all();
+      RunAttempt(job);
     }
   }
 
+  void Report(WorkerReport report) {
+    {
+      std::lock_guard<std::mutex> guard(mu_);
+      done_.push_back(std::move(report));
+    }
+    cv_.notify_all();
+  }
+
+  // On a worker: records the attempt's start, runs it, reports both.
+  void RunAttempt(const Job& job) {
+    const TaskDef& task = *graph_.node(job.task).def;
+    if (job.control->cancel.cancelled()) {
+      Report(WorkerReport{job.task, true, false, {}, Cancelled("stopped before it started")});
+      return;
+    }
+    TimePoint now = clock_.Now();
+    Result<AttemptRecord> attempt = store_.StartAttempt(run_->id, task.id, now, job.log_path);
+    if (!attempt.ok()) {
+      Report(WorkerReport{job.task, true, false, {}, attempt.status()});
+      return;
+    }
+    TimePoint deadline = task.timeout ? now + *task.timeout : TimePoint::max();
+    if (task.timeout) job.control->deadline_ms.store(ToMillis(deadline));
+    Report(WorkerReport::Started(job.task, *attempt));
+    TaskContext context{project_, graph_.pipeline(), task, *run_, *interval_, attempt->number,
+                        job.log_path, deadline, job.control->cancel};
+    Report(WorkerReport{job.task, true, true, *attempt, RunGuarded(*job.runner, context)});
+  }
+
   // A runner that throws is a bug in Weir, reported as such, not a crash.
-  static Result<std::string> RunGuarded(Job& job) {
+  static Result<std::string> RunGuarded(TaskRunner& runner, const TaskContext& context) {
     try {
-      std::filesystem::create_directories(std::filesystem::path(job.context->log_path).parent_path());
-      return job.runner->Run(*job.context);
+      return runner.Run(context);
     } catch (const std::exception& e) {
       return InternalError(std::string("task runner threw: ") + e.what());
     }
@@ -355,8 +490,16 @@ class RunExecutor::Impl {
 
   const RunRecord* run_ = nullptr;
   const DataInterval* interval_ = nullptr;
-  std::vector<TaskSlot> slots_;  // coordinator thread only
-  int running_ = 0;              // coordinator thread only
+  // Coordinator thread only:
+  std::vector<TaskSlot> slots_;
+  std::vector<int> position_;             // task -> its place in graph_.order()
+  std::vector<int> candidates_;           // tasks whose readiness may have changed
+  std::set<int> ready_;                   // positions of tasks ready to dispatch
+  std::set<int> running_tasks_;
+  std::set<std::pair<TimePoint, int>> retries_;  // (due, task) up for retry
+  int running_ = 0;
+  std::vector<Change> unpublished_changes_;  // recorded, not yet told
+  std::vector<Job> unpublished_jobs_;        // recorded, not yet handed out
   bool interrupted_ = false;     // coordinator thread only
 
   std::mutex mu_;
@@ -365,7 +508,7 @@ class RunExecutor::Impl {
   bool stop_requested_ = false;      // guarded by mu_
   bool workers_done_ = false;        // guarded by mu_
   std::deque<Job> jobs_;             // guarded by mu_
-  std::deque<Completion> done_;      // guarded by mu_
+  std::deque<WorkerReport> done_;    // guarded by mu_
   std::vector<std::thread> workers_;
 };
 

@@ -41,6 +41,7 @@ class SqliteStateStore final : public StateStore {
   Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) override;
   Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) override;
   Result<int> InterruptRunningAttempts(RunId run, TimePoint now) override;
+  Status Batch(const std::function<Status()>& body) override;
 
  private:
   // Helpers run inside a caller's transaction with mu_ held.
@@ -50,7 +51,9 @@ class SqliteStateStore final : public StateStore {
   Status RequireRun(RunId id);
   Result<int> TaskAttemptCount(RunId run, const std::string& task_id);
 
-  std::mutex mu_;  // guards db_: one SQLite connection, used by one thread at a time
+  // Guards db_: one SQLite connection, used by one thread at a time.
+  // Recursive because the methods called inside Batch lock it again.
+  std::recursive_mutex mu_;
   std::unique_ptr<SqliteDatabase> db_;
 };
 
@@ -325,6 +328,14 @@ Result<std::unique_ptr<StateStore>> OpenSqliteStateStore(const std::string& path
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<SqliteDatabase> db, SqliteDatabase::Open(path));
   WEIR_TRY(state_internal::MigrateSchema(*db));
   return std::unique_ptr<StateStore>(std::make_unique<SqliteStateStore>(std::move(db)));
+}
+
+Status SqliteStateStore::Batch(const std::function<Status()>& body) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_TRY(body());
+  return txn.Commit();
 }
 
 }  // namespace weir

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -32,6 +33,7 @@ enum class RunState { kRunning, kSuccess, kFailed, kInterrupted };
 
 enum class TaskState {
   kPending,         // not started yet in this run
+  kQueued,          // handed to a worker, which has not started it yet
   kRunning,
   kUpForRetry,      // failed with a fault; will run again after its delay
   kSuccess,
@@ -132,6 +134,11 @@ class StateStore {
   // Ends an attempt and sets its task instance's state, in one transaction.
   virtual Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) = 0;
   virtual Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) = 0;
+
+  // Runs `body`, whose calls on this store then commit together when it
+  // returns OK (and roll back together when it fails): the engine records a
+  // round of changes in one transaction. Calls from other threads wait.
+  virtual Status Batch(const std::function<Status()>& body) = 0;
 
   // After a crash: attempts still marked running in `run` become interrupted
   // (ended at `now`), and their task instances too. Returns how many.

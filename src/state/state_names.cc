@@ -15,8 +15,9 @@ constexpr std::array<std::pair<RunState, std::string_view>, 4> kRunStateNames{{
     {RunState::kInterrupted, "interrupted"},
 }};
 
-constexpr std::array<std::pair<TaskState, std::string_view>, 8> kTaskStateNames{{
+constexpr std::array<std::pair<TaskState, std::string_view>, 9> kTaskStateNames{{
     {TaskState::kPending, "pending"},
+    {TaskState::kQueued, "queued"},
     {TaskState::kRunning, "running"},
     {TaskState::kUpForRetry, "up_for_retry"},
     {TaskState::kSuccess, "success"},
@@ -67,6 +68,7 @@ bool IsFinished(TaskState s) {
     case TaskState::kSkipped:
       return true;
     case TaskState::kPending:
+    case TaskState::kQueued:
     case TaskState::kRunning:
     case TaskState::kUpForRetry:
     case TaskState::kInterrupted:

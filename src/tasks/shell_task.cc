@@ -1,7 +1,10 @@
 // The shell task: `command` run by bash in its own process group, its output
 // appended to the attempt's log. Exit codes 126 and 127 (not executable, not
 // found) are user errors; any other failure is a fault, so `retries` apply.
-#include <fstream>
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cstring>
 
 #include "tasks/internal/task_kinds.h"
 
@@ -10,10 +13,85 @@ namespace {
 
 constexpr Duration kKillGrace = std::chrono::milliseconds(1000);
 
-void AppendToLog(const std::string& path, const std::string& line) {
-  std::ofstream out(path, std::ios::app);
-  out << "[weir] " << line << "\n";
+// Words that only bash understands: a command starting with one needs bash.
+bool IsShellWord(const std::string& word) {
+  static const char* const kWords[] = {
+      ".", ":", "alias", "bg", "break", "cd", "command", "continue", "declare", "eval", "exec", "exit",
+      "export", "fg", "getopts", "hash", "history", "jobs", "let", "local", "logout", "popd", "pushd",
+      "read", "readonly", "return", "set", "shift", "shopt", "source", "suspend", "times", "trap", "type",
+      "typeset", "ulimit", "umask", "unalias", "unset", "wait", "if", "for", "while", "until", "case",
+      "function", "select", "time", "coproc", "{", "!", "[["};
+  for (const char* w : kWords) {
+    if (word == w) return true;
+  }
+  return false;
 }
+
+// As make does: a command of plain words (no quoting, expansion,
+// redirection or shell keyword) means the same run directly as through
+// bash, and starting bash for it costs more than the command itself.
+std::optional<std::vector<std::string>> PlainWords(const std::string& command) {
+  std::vector<std::string> words;
+  std::string word;
+  for (char c : command) {
+    bool plain = std::isalnum(static_cast<unsigned char>(c)) || std::strchr("_-./,:+@%^", c) != nullptr;
+    if (c == ' ') {
+      if (!word.empty()) words.push_back(std::move(word));
+      word.clear();
+    } else if (plain) {
+      word += c;
+    } else {
+      return std::nullopt;
+    }
+  }
+  if (!word.empty()) words.push_back(std::move(word));
+  if (words.empty() || IsShellWord(words[0])) return std::nullopt;
+  return words;
+}
+
+// The attempt's log. Created only when there is something to keep (the
+// command wrote output, or the attempt failed): a thousand quiet tasks
+// should not cost a thousand files. Not thread-safe; one per attempt.
+class AttemptLog {
+ public:
+  AttemptLog(std::string path, std::string header) : path_(std::move(path)), header_(std::move(header)) {}
+  ~AttemptLog() {
+    if (fd_ >= 0) ::close(fd_);
+  }
+  AttemptLog(const AttemptLog&) = delete;
+  AttemptLog& operator=(const AttemptLog&) = delete;
+
+  void Output(std::string_view text) {
+    Open();
+    WriteAll(text);
+  }
+  // A line of Weir's own; `always` creates the log even if nothing else did.
+  void Line(const std::string& text, bool always) {
+    if (fd_ < 0 && !always) return;
+    Open();
+    WriteAll("[weir] " + text + "\n");
+  }
+
+ private:
+  void Open() {
+    if (fd_ >= 0 || failed_) return;
+    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    failed_ = fd_ < 0;
+    if (fd_ >= 0) WriteAll("[weir] " + header_ + "\n");
+  }
+  void WriteAll(std::string_view text) {
+    while (fd_ >= 0 && !text.empty()) {
+      ssize_t n = ::write(fd_, text.data(), text.size());
+      if (n <= 0) return;  // a log that cannot be written must not fail the task it describes
+      text.remove_prefix(static_cast<size_t>(n));
+    }
+  }
+
+  std::string path_;
+  std::string header_;
+  int fd_ = -1;
+  bool failed_ = false;
+};
 
 class ShellTask final : public TaskRunner {
  public:
@@ -23,8 +101,9 @@ class ShellTask final : public TaskRunner {
     TemplateContext names = MakeTemplateContext(context, services_);
     WEIR_ASSIGN_OR_RETURN(RenderedText command, RenderParam(context.task, "command", names));
     ProcessSpec spec;
-    spec.argv = {"bash", "-c", command.text};
-    spec.output_path = context.log_path;
+    spec.argv = PlainWords(command.text).value_or(std::vector<std::string>{"bash", "-c", command.text});
+    AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": bash -c " + command.shown);
+    spec.capture_output = true;
     spec.working_dir = context.project.root;
     if (context.task.param("cwd") != nullptr) {
       WEIR_ASSIGN_OR_RETURN(RenderedText cwd, RenderParam(context.task, "cwd", names));
@@ -32,16 +111,22 @@ class ShellTask final : public TaskRunner {
     }
     WEIR_ASSIGN_OR_RETURN(spec.env, RenderEnv(context.task, names));
     AddRunVariables(context, spec.env);
-    AppendToLog(context.log_path, "attempt " + std::to_string(context.attempt) + ": bash -c " + command.shown);
-    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Process> process, services_.processes.Start(spec));
-    std::optional<ProcessExit> exit = process->Wait(context.deadline, &context.cancel);
+    Result<std::unique_ptr<Process>> started = services_.processes.Start(spec);
+    if (!started.ok() && spec.argv[0] != "bash") {
+      // Let bash report a missing program as it always does (exit 127).
+      spec.argv = {"bash", "-c", command.text};
+      started = services_.processes.Start(spec);
+    }
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Process> process, std::move(started));
+    std::optional<ProcessExit> exit =
+        process->Wait(context.deadline, &context.cancel, [&log](std::string_view text) { log.Output(text); });
     if (!exit) {
       process->KillGroup(kKillGrace);
       bool timed_out = std::chrono::system_clock::now() >= context.deadline;
-      AppendToLog(context.log_path, timed_out ? "timed out: process group killed" : "stopped: process group killed");
+      log.Line(timed_out ? "timed out: process group killed" : "stopped: process group killed", true);
       return timed_out ? Fault("timeout", "shell command timed out") : Cancelled("shell command stopped");
     }
-    return Outcome(*exit, context.log_path);
+    return Outcome(*exit, log, context.log_path);
   }
 
  private:
@@ -55,17 +140,17 @@ class ShellTask final : public TaskRunner {
     env.emplace("WEIR_ATTEMPT", std::to_string(context.attempt));
   }
 
-  static Result<std::string> Outcome(const ProcessExit& exit, const std::string& log_path) {
+  static Result<std::string> Outcome(const ProcessExit& exit, AttemptLog& log, const std::string& log_path) {
     if (exit.success()) {
-      AppendToLog(log_path, "exit code 0");
+      log.Line("exit code 0", false);
       return std::string("{\"exit_code\": 0}");
     }
     if (exit.signal != 0) {
-      AppendToLog(log_path, "killed by signal " + std::to_string(exit.signal));
+      log.Line("killed by signal " + std::to_string(exit.signal), true);
       return Fault("shell-signal", "shell command killed by signal " + std::to_string(exit.signal) +
                                        " (log: " + log_path + ")");
     }
-    AppendToLog(log_path, "exit code " + std::to_string(exit.exit_code));
+    log.Line("exit code " + std::to_string(exit.exit_code), true);
     std::string message = "shell command exited with code " + std::to_string(exit.exit_code) + " (log: " + log_path + ")";
     if (exit.exit_code == 126 || exit.exit_code == 127) return UserError("shell-command-not-found", message);
     return Fault("shell-exit", message);

@@ -35,7 +35,8 @@ TEST(ProcessTest, RunsInDirectoryWithEnvironmentAndCapturesOutput) {
   std::string dir = TempDir("proc-env");
   PosixProcessLauncher launcher;
   ProcessSpec spec{{"sh", "-c", "echo \"$GREETING from $(pwd)\"; echo oops >&2; exit 3"}, dir,
-                   {{"GREETING", "hi"}}, dir + "/out.log"};
+                   {{"GREETING", "hi"}}};
+  spec.output_path = dir + "/out.log";
   auto proc = launcher.Start(spec);
   ASSERT_TRUE(proc.ok()) << proc.status().ToString();
   auto exit = (*proc)->Wait(In(10000), nullptr);
@@ -49,7 +50,7 @@ TEST(ProcessTest, RunsInDirectoryWithEnvironmentAndCapturesOutput) {
 TEST(ProcessTest, KillGroupStopsGrandchildren) {
   std::string dir = TempDir("proc-kill");
   PosixProcessLauncher launcher;
-  ProcessSpec spec{{"sh", "-c", "sleep 60 & echo $! > grandchild.pid; wait"}, dir, {}, ""};
+  ProcessSpec spec{{"sh", "-c", "sleep 60 & echo $! > grandchild.pid; wait"}, dir};
   auto proc = launcher.Start(spec);
   ASSERT_TRUE(proc.ok());
   std::string pid_file = dir + "/grandchild.pid";
@@ -67,7 +68,7 @@ TEST(ProcessTest, KillGroupStopsGrandchildren) {
 
 TEST(ProcessTest, CancelStopsWaiting) {
   PosixProcessLauncher launcher;
-  auto proc = launcher.Start(ProcessSpec{{"sleep", "30"}, "", {}, ""});
+  auto proc = launcher.Start(ProcessSpec{{"sleep", "30"}});
   ASSERT_TRUE(proc.ok());
   CancelToken cancel;
   cancel.Cancel();
@@ -76,9 +77,37 @@ TEST(ProcessTest, CancelStopsWaiting) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
 }
 
+TEST(ProcessTest, CapturedOutputReachesTheSinkInOrder) {
+  PosixProcessLauncher launcher;
+  ProcessSpec spec{{"sh", "-c", "for i in 1 2 3; do echo line $i; done; echo err >&2; sleep 0.1; echo last"}};
+  spec.capture_output = true;
+  auto proc = launcher.Start(spec);
+  ASSERT_TRUE(proc.ok());
+  std::string seen;
+  auto exit = (*proc)->Wait(In(10000), nullptr, [&seen](std::string_view text) { seen += text; });
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_TRUE(exit->success());
+  EXPECT_EQ(seen, "line 1\nline 2\nline 3\nerr\nlast\n");
+}
+
+TEST(ProcessTest, BackgroundGrandchildHoldingThePipeDoesNotBlockWait) {
+  PosixProcessLauncher launcher;
+  ProcessSpec spec{{"sh", "-c", "sleep 5 & echo started"}};
+  spec.capture_output = true;
+  auto proc = launcher.Start(spec);
+  ASSERT_TRUE(proc.ok());
+  std::string seen;
+  auto start = std::chrono::steady_clock::now();
+  auto exit = (*proc)->Wait(In(10000), nullptr, [&seen](std::string_view text) { seen += text; });
+  ASSERT_TRUE(exit.has_value());
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_EQ(seen, "started\n");
+  (*proc)->KillGroup(Duration(100));
+}
+
 TEST(ProcessTest, MissingProgramIsAnError) {
   PosixProcessLauncher launcher;
-  auto proc = launcher.Start(ProcessSpec{{"/nonexistent/program"}, "", {}, ""});
+  auto proc = launcher.Start(ProcessSpec{{"/nonexistent/program"}});
   EXPECT_FALSE(proc.ok());
   EXPECT_EQ(proc.status().code(), "spawn-failed");
 }

@@ -175,19 +175,26 @@ int64_t SqliteDatabase::LastInsertRowId() const { return sqlite3_last_insert_row
 int SqliteDatabase::Changes() const { return sqlite3_changes(db_); }
 
 SqliteTransaction::~SqliteTransaction() {
+  if (!open_) return;
   // SQLite may already have rolled back on its own (disk full, I/O error).
-  if (open_) db_.Exec("ROLLBACK").IgnoreError();
+  if (nested_) db_.Exec("ROLLBACK TO weir_nested; RELEASE weir_nested").IgnoreError();
+  else db_.Exec("ROLLBACK").IgnoreError();
+  --db_.open_transactions_;
 }
 
 Status SqliteTransaction::Begin(Mode mode) {
-  WEIR_TRY(db_.Exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  nested_ = db_.open_transactions_ > 0;
+  if (nested_) WEIR_TRY(db_.Exec("SAVEPOINT weir_nested"));
+  else WEIR_TRY(db_.Exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
   open_ = true;
+  ++db_.open_transactions_;
   return OkStatus();
 }
 
 Status SqliteTransaction::Commit() {
-  WEIR_TRY(db_.Exec("COMMIT"));
+  WEIR_TRY(db_.Exec(nested_ ? "RELEASE weir_nested" : "COMMIT"));
   open_ = false;
+  --db_.open_transactions_;
   return OkStatus();
 }
 

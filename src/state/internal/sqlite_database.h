@@ -88,9 +88,13 @@ class SqliteDatabase {
   std::string path_;
   sqlite3* db_;
   std::unordered_map<std::string, sqlite3_stmt*> statements_;
+  int open_transactions_ = 0;  // SqliteTransactions begun and not ended
+  friend class SqliteTransaction;
 };
 
 // One transaction: Begin, then Commit; rolled back if destroyed before Commit.
+// Inside another transaction of the same database it is a savepoint, so
+// store methods compose inside StateStore::Batch.
 class SqliteTransaction {
  public:
   enum class Mode {
@@ -110,6 +114,7 @@ class SqliteTransaction {
  private:
   SqliteDatabase& db_;
   bool open_ = false;
+  bool nested_ = false;
 };
 
 }  // namespace weir::state_internal

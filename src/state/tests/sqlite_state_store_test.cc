@@ -149,5 +149,34 @@ TEST_F(SqliteStateStoreTest, TwoStoresWritingAtOnceWaitForEachOther) {
   EXPECT_EQ(runs.size(), static_cast<size_t>(2 * kRunsEach));
 }
 
+
+TEST_F(SqliteStateStoreTest, BatchCommitsTogetherAndRollsBackTogether) {
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> engine, OpenSqliteStateStore(path_));
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> reader, OpenSqliteStateStore(path_));
+  ASSERT_OK_AND_ASSIGN(RunRecord run, engine->CreateRun(SmallRun(1000)));
+
+  // Inside a batch nothing is visible to another connection until it ends.
+  ASSERT_OK(engine->Batch([&]() -> Status {
+    WEIR_TRY(engine->SetTaskState(run.id, "extract", TaskState::kSkipped));
+    WEIR_TRY(engine->StartAttempt(run.id, "load", At(2000), ""));
+    Result<std::vector<TaskInstanceRecord>> seen = reader->TaskInstances(run.id);
+    EXPECT_TRUE(seen.ok());
+    if (seen.ok()) EXPECT_EQ((*seen)[0].state, TaskState::kPending);
+    return OkStatus();
+  }));
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskInstanceRecord> after, reader->TaskInstances(run.id));
+  EXPECT_EQ(after[0].state, TaskState::kSkipped);
+  EXPECT_EQ(after[1].state, TaskState::kRunning);
+
+  // A failing body undoes every change it made, including earlier calls.
+  Status failed = engine->Batch([&]() -> Status {
+    WEIR_TRY(engine->SetTaskState(run.id, "extract", TaskState::kFailed));
+    return engine->SetTaskState(run.id, "no-such-task", TaskState::kFailed);
+  });
+  EXPECT_FALSE(failed.ok());
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskInstanceRecord> rolled_back, reader->TaskInstances(run.id));
+  EXPECT_EQ(rolled_back[0].state, TaskState::kSkipped);
+}
+
 }  // namespace
 }  // namespace weir

@@ -10,7 +10,8 @@ TEST(StateNamesTest, NamesRoundTripAndUnknownNamesDoNot) {
     EXPECT_EQ(ParseRunState(RunStateName(s)), s);
   }
   for (TaskState s : {TaskState::kPending, TaskState::kRunning, TaskState::kUpForRetry, TaskState::kSuccess,
-                      TaskState::kFailed, TaskState::kUpstreamFailed, TaskState::kSkipped, TaskState::kInterrupted}) {
+                      TaskState::kFailed, TaskState::kUpstreamFailed, TaskState::kSkipped, TaskState::kInterrupted,
+                      TaskState::kQueued}) {
     EXPECT_EQ(ParseTaskState(TaskStateName(s)), s);
   }
   for (AttemptState s :

@@ -71,12 +71,13 @@ env: {GREETING: "hi-{{ pipeline }}"}
 }
 
 TEST_F(ShellTaskTest, SecretsAreUsedButNeverLogged) {
-  TaskDef task = Task("command: \"echo -n {{ secret('api_token') }} > token.txt\"\n");
+  TaskDef task = Task("command: \"echo -n {{ secret('api_token') }} > token.txt; echo written\"\n");
   ASSERT_TRUE(Run(task).ok());
   EXPECT_EQ(Slurp(root_ + "/token.txt"), "s3cr3t-value");
   std::string log = Slurp(root_ + "/t.log");
   EXPECT_EQ(log.find("s3cr3t-value"), std::string::npos) << log;
-  EXPECT_NE(log.find("echo -n *** > token.txt"), std::string::npos) << log;
+  EXPECT_NE(log.find("echo -n *** > token.txt; echo written"), std::string::npos) << log;
+  EXPECT_NE(log.find("\nwritten\n"), std::string::npos) << log;
 }
 
 TEST_F(ShellTaskTest, ExitCodesMapToFaultsAndUserErrors) {
@@ -85,6 +86,20 @@ TEST_F(ShellTaskTest, ExitCodesMapToFaultsAndUserErrors) {
   EXPECT_EQ(fault.status().code(), "shell-exit");
   Result<std::string> missing = Run(Task("command: no-such-command-xyz\n"));
   EXPECT_EQ(missing.status().kind(), ErrorKind::kUser);
+}
+
+TEST_F(ShellTaskTest, PlainCommandsRunWithoutBashAndLogTheirOutput) {
+  ASSERT_TRUE(Run(Task("command: printf plain-%s {{ ds }}\n")).ok());
+  EXPECT_NE(Slurp(root_ + "/t.log").find("plain-2024-03-05"), std::string::npos) << Slurp(root_ + "/t.log");
+  Result<std::string> builtin = Run(Task("command: exit 4\n"));  // a bash word: still bash
+  EXPECT_NE(builtin.status().message().find("exited with code 4"), std::string::npos);
+}
+
+TEST_F(ShellTaskTest, QuietSuccessLeavesNoLogButFailureAlwaysDoes) {
+  ASSERT_TRUE(Run(Task("command: \"true\"\n")).ok());
+  EXPECT_FALSE(std::filesystem::exists(root_ + "/t.log"));
+  ASSERT_FALSE(Run(Task("command: \"false\"\n")).ok());
+  EXPECT_EQ(Slurp(root_ + "/t.log"), "[weir] attempt 1: bash -c false\n[weir] exit code 1\n");
 }
 
 TEST_F(ShellTaskTest, UnknownTemplateNameIsAnErrorWithLocation) {
