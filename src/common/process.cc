@@ -133,7 +133,7 @@ class PosixProcess final : public Process {
 std::string PosixProcessLauncher::Locate(const std::string& program) {
   if (program.find('/') != std::string::npos) return program;
   {
-    std::lock_guard<std::mutex> guard(mu_);
+    MutexLock lock(mu_);
     auto it = located_.find(program);
     if (it != located_.end()) return it->second;
   }
@@ -146,7 +146,7 @@ std::string PosixProcessLauncher::Locate(const std::string& program) {
     std::string dir = dirs.substr(start, end - start);
     std::string candidate = (dir.empty() ? "." : dir) + "/" + program;
     if (::access(candidate.c_str(), X_OK) == 0) {
-      std::lock_guard<std::mutex> guard(mu_);
+      MutexLock lock(mu_);
       located_[program] = candidate;
       return candidate;
     }
@@ -197,7 +197,7 @@ Result<std::unique_ptr<Process>> PosixProcessLauncher::Start(const ProcessSpec& 
                            : posix_spawn(&pid, program.c_str(), &actions, &attr, c_argv.data(), c_env.data());
   if (rc == ENOENT && !program.empty()) {  // moved since it was found: search again
     {
-      std::lock_guard<std::mutex> guard(mu_);
+      MutexLock lock(mu_);
       located_.erase(spec.argv[0]);
     }
     rc = posix_spawnp(&pid, c_argv[0], &actions, &attr, c_argv.data(), c_env.data());

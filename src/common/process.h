@@ -6,7 +6,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -14,6 +13,7 @@
 
 #include "common/cancel.h"
 #include "common/clock.h"
+#include "common/mutex.h"
 #include "common/status.h"
 
 namespace weir {
@@ -67,8 +67,8 @@ class PosixProcessLauncher final : public ProcessLauncher {
  private:
   std::string Locate(const std::string& program);
 
-  std::mutex mu_;
-  std::map<std::string, std::string> located_;  // guarded by mu_
+  Mutex mu_;
+  std::map<std::string, std::string> located_ WEIR_GUARDED_BY(mu_);
 };
 
 }  // namespace weir

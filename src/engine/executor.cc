@@ -7,6 +7,7 @@
 #include <set>
 #include <thread>
 
+#include "common/mutex.h"
 #include "engine/engine.h"
 #include "engine/internal/trigger_rules.h"
 
@@ -99,7 +100,7 @@ class RunExecutor::Impl {
 
   void Stop() {
     {
-      std::lock_guard<std::mutex> guard(mu_);
+      MutexLock lock(mu_);
       stop_requested_ = true;
     }
     cv_.notify_all();
@@ -141,7 +142,7 @@ class RunExecutor::Impl {
       std::deque<WorkerReport> done;
       bool stopping;
       {
-        std::unique_lock<std::mutex> lock(mu_);
+        MutexLock lock(mu_);
         done.swap(done_);
         stopping = stop_requested_;
       }
@@ -362,7 +363,7 @@ class RunExecutor::Impl {
     unpublished_changes_.clear();
     if (unpublished_jobs_.empty()) return;
     {
-      std::lock_guard<std::mutex> guard(mu_);
+      MutexLock lock(mu_);
       for (Job& job : unpublished_jobs_) jobs_.push_back(std::move(job));
     }
     unpublished_jobs_.clear();
@@ -391,12 +392,12 @@ class RunExecutor::Impl {
       TimePoint t{std::chrono::milliseconds(deadline)};
       if (!wake || t < *wake) wake = t;
     }
-    std::unique_lock<std::mutex> lock(mu_);
+    MutexLock lock(mu_);
     if (!done_.empty() || stop_requested_) return;
     if (wake) {
-      clock_.WaitUntil(cv_, lock, *wake);
+      clock_.WaitUntil(cv_, lock.native(), *wake);
     } else {
-      cv_.wait(lock);
+      cv_.wait(lock.native());
     }
   }
 
@@ -418,12 +419,13 @@ class RunExecutor::Impl {
 
   void StopWorkers() {
     {
-      std::lock_guard<std::mutex> guard(mu_);
+      MutexLock lock(mu_);
       workers_done_ = true;
     }
     job_cv_.notify_all();
     for (std::thread& t : workers_) t.join();
     workers_.clear();
+    MutexLock lock(mu_);
     workers_done_ = false;
   }
 
@@ -431,8 +433,8 @@ class RunExecutor::Impl {
     for (;;) {
       Job job;
       {
-        std::unique_lock<std::mutex> lock(mu_);
-        job_cv_.wait(lock, [this] { return workers_done_ || !jobs_.empty(); });
+        MutexLock lock(mu_);
+        while (!workers_done_ && jobs_.empty()) job_cv_.wait(lock.native());
         if (jobs_.empty()) return;
         job = std::move(jobs_.front());
         jobs_.pop_front();
@@ -443,7 +445,7 @@ class RunExecutor::Impl {
 
   void Report(WorkerReport report) {
     {
-      std::lock_guard<std::mutex> guard(mu_);
+      MutexLock lock(mu_);
       done_.push_back(std::move(report));
     }
     cv_.notify_all();
@@ -502,13 +504,13 @@ class RunExecutor::Impl {
   std::vector<Job> unpublished_jobs_;        // recorded, not yet handed out
   bool interrupted_ = false;     // coordinator thread only
 
-  std::mutex mu_;
+  Mutex mu_;
   std::condition_variable cv_;       // the coordinator waits here
   std::condition_variable job_cv_;   // workers wait here
-  bool stop_requested_ = false;      // guarded by mu_
-  bool workers_done_ = false;        // guarded by mu_
-  std::deque<Job> jobs_;             // guarded by mu_
-  std::deque<WorkerReport> done_;    // guarded by mu_
+  bool stop_requested_ WEIR_GUARDED_BY(mu_) = false;
+  bool workers_done_ WEIR_GUARDED_BY(mu_) = false;
+  std::deque<Job> jobs_ WEIR_GUARDED_BY(mu_);
+  std::deque<WorkerReport> done_ WEIR_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
 };
 
