@@ -19,5 +19,6 @@ int RunCommand(const Args& args);
 int StatusCommand(const Args& args);
 int LogsCommand(const Args& args);
 int GraphCommand(const Args& args);
+int QueryCommand(const Args& args);
 
 }  // namespace weir::cli

@@ -24,6 +24,7 @@ constexpr Command kCommands[] = {
     {"status", "show the latest runs and task states", StatusCommand},
     {"logs", "print the logs of a run's task attempts", LogsCommand},
     {"graph", "draw a pipeline's task graph (text or --dot)", GraphCommand},
+    {"query", "run SQL on the warehouse and print the rows", QueryCommand},
     {"version", "print the version", Version},
 };
 

@@ -136,7 +136,8 @@ int Execute(const RunRequest& request) {
   PosixProcessLauncher processes;
   ProcessEnvironment environment;
   LocalFilesystem fs;
-  TaskServices services{processes, environment, fs};
+  DuckDbConnector duckdb;
+  TaskServices services{processes, environment, fs, duckdb};
   auto runners = NewTaskRunnerFactory(services);
   bool live = ::isatty(STDOUT_FILENO) && std::getenv("TERM") != nullptr && std::string(std::getenv("TERM")) != "dumb";
   Progress progress(*graph, clock, live, stdout);

@@ -126,7 +126,7 @@ const PipelineDef* ProjectDef::FindPipeline(const std::string& pipeline_name) co
 
 std::string ProjectDef::Resolve(const std::string& path) const {
   std::filesystem::path p(path);
-  return p.is_absolute() ? path : (std::filesystem::path(root) / p).string();
+  return p.is_absolute() ? path : (std::filesystem::path(root) / p).lexically_normal().string();
 }
 
 }  // namespace weir

@@ -1,16 +1,25 @@
 // Connectors: the adapters to systems outside Weir. This header is the one
 // place the rest of Weir reaches DuckDB (the C API stays in the .cc files).
 //
-// DuckDbConnection: one open DuckDB database and connection. Not thread-safe;
-// use one per thread. Extensions are never downloaded or auto-loaded: a query
-// that needs a missing one fails at once with DuckDB's message.
+// DuckDbConnector opens DuckDB databases for tasks. A file has one writer
+// process at a time (DESIGN.md), so databases are opened per task and
+// briefly; inside this process tasks share one database instance per file
+// (an instance cache), each with its own connection, and the file is
+// released when the last connection closes. A file locked by another process
+// is waited for, then reported as a fault (retryable). Extensions are never
+// downloaded or auto-loaded: a query that needs a missing one fails at once.
 #pragma once
 
+#include <chrono>
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
+#include "common/cancel.h"
+#include "common/clock.h"
 #include "common/status.h"
 
 namespace weir {
@@ -19,24 +28,105 @@ namespace weir {
 // outputs and tests; data itself moves as tables and files, not through this.
 struct QueryRows {
   std::vector<std::string> columns;
+  std::vector<std::string> types;  // DuckDB type names: "BIGINT", "VARCHAR", ...
   std::vector<std::vector<std::optional<std::string>>> rows;
 };
 
+class DuckDbAppender;
+
+// One connection. Not thread-safe, except Interrupt().
 class DuckDbConnection {
  public:
-  // path ":memory:" or empty opens an in-memory database.
-  static Result<std::unique_ptr<DuckDbConnection>> Open(const std::string& path);
   ~DuckDbConnection();
   DuckDbConnection(const DuckDbConnection&) = delete;
   DuckDbConnection& operator=(const DuckDbConnection&) = delete;
 
+  // path ":memory:" or empty: a private in-memory database (no cache).
+  static Result<std::unique_ptr<DuckDbConnection>> Open(const std::string& path);
+
+  // Runs one or more statements; the last one's result is discarded.
   Status Execute(const std::string& sql);
+  // Runs one statement and returns its rows as text.
   Result<QueryRows> Query(const std::string& sql);
+  // Runs one statement and returns the first column of the first row.
+  Result<std::optional<std::string>> QueryValue(const std::string& sql);
+
+  // Execute/Query, interrupted (duckdb_interrupt) when `cancel` is set or
+  // `deadline` passes; an interrupted query returns Cancelled or a Fault
+  // with code "timeout".
+  Status ExecuteUntil(const std::string& sql, const CancelToken& cancel, TimePoint deadline);
+
+  // Cancels the statement running on this connection (any thread).
+  void Interrupt();
+
+  // An appender for `schema.table` (schema "" for main).
+  Result<std::unique_ptr<DuckDbAppender>> Appender(const std::string& schema, const std::string& table);
 
  private:
+  friend class DuckDbConnector;
   struct Handles;
   explicit DuckDbConnection(std::unique_ptr<Handles> handles);
   std::unique_ptr<Handles> handles_;
 };
+
+// Appends rows to a table much faster than INSERT. Values go in column
+// order, a row ends with EndRow(); Close() flushes and reports errors.
+class DuckDbAppender {
+ public:
+  ~DuckDbAppender();
+  DuckDbAppender(const DuckDbAppender&) = delete;
+  DuckDbAppender& operator=(const DuckDbAppender&) = delete;
+
+  Status AppendNull();
+  Status AppendBool(bool value);
+  Status AppendInt64(int64_t value);
+  Status AppendDouble(double value);
+  Status AppendText(std::string_view value);
+  Status EndRow();
+  Status Close();
+
+ private:
+  friend class DuckDbConnection;
+  struct Handle;
+  explicit DuckDbAppender(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+};
+
+struct DuckDbOptions {
+  // How long to wait for a file another process holds (default 30 s).
+  std::chrono::milliseconds lock_timeout = std::chrono::seconds(30);
+  // Memory limit per database, e.g. "4GB"; empty: DuckDB's default (80% of RAM).
+  std::string memory_limit;
+  // Threads per database; 0: DuckDB's default (all cores).
+  int threads = 0;
+};
+
+// Thread-safe.
+class DuckDbConnector {
+ public:
+  explicit DuckDbConnector(DuckDbOptions options = {});
+  ~DuckDbConnector();
+  DuckDbConnector(const DuckDbConnector&) = delete;
+  DuckDbConnector& operator=(const DuckDbConnector&) = delete;
+
+  // A connection to the database file at `path` (created if missing unless
+  // read_only). Waits for another process's lock up to lock_timeout.
+  Result<std::unique_ptr<DuckDbConnection>> Connect(const std::string& path, bool read_only = false);
+
+ private:
+  struct Cache;
+  DuckDbOptions options_;
+  std::unique_ptr<Cache> cache_;
+};
+
+// SQL text helpers (no DuckDB needed).
+// 'it''s' quoting for string literals and "a""b" for identifiers.
+std::string SqlString(std::string_view text);
+std::string SqlIdentifier(std::string_view name);
+// "analytics.sales" -> "\"analytics\".\"sales\""; one or two parts.
+std::string SqlQualifiedName(std::string_view dotted);
+// Splits a script into statements on top-level ';' (quotes, dollar quotes
+// and comments respected); empty statements are dropped.
+std::vector<std::string> SplitSqlStatements(std::string_view script);
 
 }  // namespace weir

@@ -1,5 +1,11 @@
 #include <duckdb.h>
 
+#include <atomic>
+#include <condition_variable>
+#include <mutex>
+#include <thread>
+
+#include "common/mutex.h"
 #include "connectors/connectors.h"
 
 namespace weir {
@@ -8,16 +14,52 @@ namespace {
 // DuckDB reports errors as text with a type; map the type onto our kinds.
 Status QueryError(duckdb_result* result) {
   std::string message = duckdb_result_error(result);
-  duckdb_error_type type = duckdb_result_error_type(result);
-  switch (type) {
+  switch (duckdb_result_error_type(result)) {
     case DUCKDB_ERROR_IO:
     case DUCKDB_ERROR_CONNECTION:
     case DUCKDB_ERROR_TRANSACTION:
-    case DUCKDB_ERROR_INTERRUPT:
       return Fault("duckdb", message);
+    case DUCKDB_ERROR_INTERRUPT:
+      return Cancelled("query interrupted");
+    case DUCKDB_ERROR_OUT_OF_MEMORY:
+      return Fault("duckdb-memory", message);
     default:
       return UserError("sql", message);
   }
+}
+
+std::string TypeName(duckdb_type type) {
+  switch (type) {
+    case DUCKDB_TYPE_BOOLEAN: return "BOOLEAN";
+    case DUCKDB_TYPE_TINYINT: return "TINYINT";
+    case DUCKDB_TYPE_SMALLINT: return "SMALLINT";
+    case DUCKDB_TYPE_INTEGER: return "INTEGER";
+    case DUCKDB_TYPE_BIGINT: return "BIGINT";
+    case DUCKDB_TYPE_HUGEINT: return "HUGEINT";
+    case DUCKDB_TYPE_UTINYINT: return "UTINYINT";
+    case DUCKDB_TYPE_USMALLINT: return "USMALLINT";
+    case DUCKDB_TYPE_UINTEGER: return "UINTEGER";
+    case DUCKDB_TYPE_UBIGINT: return "UBIGINT";
+    case DUCKDB_TYPE_FLOAT: return "FLOAT";
+    case DUCKDB_TYPE_DOUBLE: return "DOUBLE";
+    case DUCKDB_TYPE_DECIMAL: return "DECIMAL";
+    case DUCKDB_TYPE_VARCHAR: return "VARCHAR";
+    case DUCKDB_TYPE_DATE: return "DATE";
+    case DUCKDB_TYPE_TIME: return "TIME";
+    case DUCKDB_TYPE_TIMESTAMP: return "TIMESTAMP";
+    case DUCKDB_TYPE_TIMESTAMP_TZ: return "TIMESTAMP WITH TIME ZONE";
+    case DUCKDB_TYPE_INTERVAL: return "INTERVAL";
+    case DUCKDB_TYPE_BLOB: return "BLOB";
+    case DUCKDB_TYPE_UUID: return "UUID";
+    case DUCKDB_TYPE_LIST: return "LIST";
+    case DUCKDB_TYPE_STRUCT: return "STRUCT";
+    case DUCKDB_TYPE_MAP: return "MAP";
+    default: return "OTHER";
+  }
+}
+
+bool IsLockError(const std::string& message) {
+  return message.find("lock") != std::string::npos || message.find("Lock") != std::string::npos;
 }
 
 }  // namespace
@@ -27,7 +69,7 @@ struct DuckDbConnection::Handles {
   duckdb_connection connection = nullptr;
   ~Handles() {
     if (connection != nullptr) duckdb_disconnect(&connection);
-    if (database != nullptr) duckdb_close(&database);
+    if (database != nullptr) duckdb_close(&database);  // the cache frees the file with its last handle
   }
 };
 
@@ -47,11 +89,10 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbConnection::Open(const std::stri
   if (state != DuckDBSuccess) {
     std::string message = error != nullptr ? error : "unknown error";
     duckdb_free(error);
-    // A lock held by another process is a fault: waiting may clear it.
-    bool locked = message.find("lock") != std::string::npos;
-    Status s = locked ? Fault("duckdb-locked", "cannot open DuckDB database: " + message, SourceLocation{path})
-                      : UserError("duckdb-open", "cannot open DuckDB database: " + message, SourceLocation{path});
-    return s;
+    if (IsLockError(message)) {
+      return Fault("duckdb-locked", "cannot open DuckDB database: " + message, SourceLocation{path});
+    }
+    return UserError("duckdb-open", "cannot open DuckDB database: " + message, SourceLocation{path});
   }
   if (duckdb_connect(handles->database, &handles->connection) != DuckDBSuccess) {
     return Fault("duckdb-connect", "cannot connect to DuckDB database", SourceLocation{path});
@@ -61,13 +102,10 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbConnection::Open(const std::stri
 
 Status DuckDbConnection::Execute(const std::string& sql) {
   duckdb_result result;
-  if (duckdb_query(handles_->connection, sql.c_str(), &result) != DuckDBSuccess) {
-    Status s = QueryError(&result);
-    duckdb_destroy_result(&result);
-    return s;
-  }
+  Status status;
+  if (duckdb_query(handles_->connection, sql.c_str(), &result) != DuckDBSuccess) status = QueryError(&result);
   duckdb_destroy_result(&result);
-  return OkStatus();
+  return status;
 }
 
 Result<QueryRows> DuckDbConnection::Query(const std::string& sql) {
@@ -79,11 +117,14 @@ Result<QueryRows> DuckDbConnection::Query(const std::string& sql) {
   }
   QueryRows out;
   idx_t columns = duckdb_column_count(&result);
-  for (idx_t c = 0; c < columns; ++c) out.columns.emplace_back(duckdb_column_name(&result, c));
+  for (idx_t c = 0; c < columns; ++c) {
+    out.columns.emplace_back(duckdb_column_name(&result, c));
+    out.types.push_back(TypeName(duckdb_column_type(&result, c)));
+  }
   idx_t rows = duckdb_row_count(&result);
   out.rows.assign(rows, std::vector<std::optional<std::string>>(columns));
   // duckdb_value_varchar renders each type as DuckDB itself prints it.
-  for (idx_t r = 0; r < out.rows.size(); ++r) {
+  for (idx_t r = 0; r < rows; ++r) {
     for (idx_t c = 0; c < columns; ++c) {
       if (duckdb_value_is_null(&result, c, r)) continue;
       char* text = duckdb_value_varchar(&result, c, r);
@@ -93,6 +134,127 @@ Result<QueryRows> DuckDbConnection::Query(const std::string& sql) {
   }
   duckdb_destroy_result(&result);
   return out;
+}
+
+Result<std::optional<std::string>> DuckDbConnection::QueryValue(const std::string& sql) {
+  WEIR_ASSIGN_OR_RETURN(QueryRows rows, Query(sql));
+  if (rows.rows.empty() || rows.columns.empty()) return std::optional<std::string>();
+  return rows.rows[0][0];
+}
+
+void DuckDbConnection::Interrupt() { duckdb_interrupt(handles_->connection); }
+
+Status DuckDbConnection::ExecuteUntil(const std::string& sql, const CancelToken& cancel, TimePoint deadline) {
+  std::mutex mu;
+  std::condition_variable done_cv;
+  bool done = false;
+  std::atomic<bool> timed_out{false};
+  // A watcher interrupts the query; DuckDB checks for interrupts between
+  // vectors, so a long query stops within milliseconds.
+  std::thread watcher([&] {
+    std::unique_lock<std::mutex> lock(mu);
+    while (!done) {
+      if (cancel.cancelled() || std::chrono::system_clock::now() >= deadline) {
+        timed_out = !cancel.cancelled();
+        Interrupt();
+        return;
+      }
+      done_cv.wait_for(lock, std::chrono::milliseconds(20));
+    }
+  });
+  Status status = Execute(sql);
+  {
+    std::lock_guard<std::mutex> lock(mu);
+    done = true;
+  }
+  done_cv.notify_all();
+  watcher.join();
+  if (!status.ok() && status.kind() == ErrorKind::kCancelled && timed_out) {
+    return Fault("timeout", "query interrupted at the task's timeout");
+  }
+  return status;
+}
+
+struct DuckDbAppender::Handle {
+  duckdb_appender appender = nullptr;
+  ~Handle() {
+    if (appender != nullptr) duckdb_appender_destroy(&appender);
+  }
+  Status Check(duckdb_state state) {
+    if (state == DuckDBSuccess) return OkStatus();
+    const char* message = duckdb_appender_error(appender);
+    return UserError("duckdb-append", message != nullptr ? message : "append failed");
+  }
+};
+
+DuckDbAppender::DuckDbAppender(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+DuckDbAppender::~DuckDbAppender() = default;
+
+Status DuckDbAppender::AppendNull() { return handle_->Check(duckdb_append_null(handle_->appender)); }
+Status DuckDbAppender::AppendBool(bool v) { return handle_->Check(duckdb_append_bool(handle_->appender, v)); }
+Status DuckDbAppender::AppendInt64(int64_t v) { return handle_->Check(duckdb_append_int64(handle_->appender, v)); }
+Status DuckDbAppender::AppendDouble(double v) { return handle_->Check(duckdb_append_double(handle_->appender, v)); }
+Status DuckDbAppender::AppendText(std::string_view v) {
+  return handle_->Check(duckdb_append_varchar_length(handle_->appender, v.data(), v.size()));
+}
+Status DuckDbAppender::EndRow() { return handle_->Check(duckdb_appender_end_row(handle_->appender)); }
+Status DuckDbAppender::Close() { return handle_->Check(duckdb_appender_close(handle_->appender)); }
+
+Result<std::unique_ptr<DuckDbAppender>> DuckDbConnection::Appender(const std::string& schema, const std::string& table) {
+  auto handle = std::make_unique<DuckDbAppender::Handle>();
+  if (duckdb_appender_create(handles_->connection, schema.empty() ? nullptr : schema.c_str(), table.c_str(),
+                             &handle->appender) != DuckDBSuccess) {
+    const char* message = handle->appender != nullptr ? duckdb_appender_error(handle->appender) : nullptr;
+    return UserError("duckdb-append", std::string("cannot append to ") + table + ": " +
+                                          (message != nullptr ? message : "unknown error"));
+  }
+  return std::unique_ptr<DuckDbAppender>(new DuckDbAppender(std::move(handle)));
+}
+
+struct DuckDbConnector::Cache {
+  duckdb_instance_cache cache = duckdb_create_instance_cache();
+  ~Cache() { duckdb_destroy_instance_cache(&cache); }
+};
+
+DuckDbConnector::DuckDbConnector(DuckDbOptions options)
+    : options_(std::move(options)), cache_(std::make_unique<Cache>()) {}
+DuckDbConnector::~DuckDbConnector() = default;
+
+Result<std::unique_ptr<DuckDbConnection>> DuckDbConnector::Connect(const std::string& path, bool read_only) {
+  auto deadline = std::chrono::steady_clock::now() + options_.lock_timeout;
+  auto pause = std::chrono::milliseconds(20);
+  for (;;) {
+    auto handles = std::make_unique<DuckDbConnection::Handles>();
+    duckdb_config config = nullptr;
+    if (duckdb_create_config(&config) != DuckDBSuccess) return InternalError("duckdb_create_config failed");
+    duckdb_set_config(config, "autoinstall_known_extensions", "false");
+    duckdb_set_config(config, "autoload_known_extensions", "false");
+    if (read_only) duckdb_set_config(config, "access_mode", "READ_ONLY");
+    if (!options_.memory_limit.empty()) duckdb_set_config(config, "memory_limit", options_.memory_limit.c_str());
+    if (options_.threads > 0) duckdb_set_config(config, "threads", std::to_string(options_.threads).c_str());
+    char* error = nullptr;
+    duckdb_state state = duckdb_get_or_create_from_cache(cache_->cache, path.c_str(), &handles->database, config, &error);
+    duckdb_destroy_config(&config);
+    if (state == DuckDBSuccess) {
+      if (duckdb_connect(handles->database, &handles->connection) != DuckDBSuccess) {
+        return Fault("duckdb-connect", "cannot connect to DuckDB database", SourceLocation{path});
+      }
+      return std::unique_ptr<DuckDbConnection>(new DuckDbConnection(std::move(handles)));
+    }
+    std::string message = error != nullptr ? error : "unknown error";
+    duckdb_free(error);
+    if (!IsLockError(message)) {
+      return UserError("duckdb-open", "cannot open DuckDB database: " + message, SourceLocation{path});
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (now >= deadline) {
+      return Fault("duckdb-locked", "DuckDB database is locked by another process (waited " +
+                                        std::to_string(options_.lock_timeout.count() / 1000) + "s): " + message,
+                   SourceLocation{path});
+    }
+    std::this_thread::sleep_for(std::min<std::chrono::steady_clock::duration>(pause, deadline - now));
+    pause = std::min(pause * 2, std::chrono::milliseconds(500));
+  }
 }
 
 }  // namespace weir

@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "tasks/internal/attempt_log.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
@@ -48,50 +49,6 @@ std::optional<std::vector<std::string>> PlainWords(const std::string& command) {
   if (words.empty() || IsShellWord(words[0])) return std::nullopt;
   return words;
 }
-
-// The attempt's log. Created only when there is something to keep (the
-// command wrote output, or the attempt failed): a thousand quiet tasks
-// should not cost a thousand files. Not thread-safe; one per attempt.
-class AttemptLog {
- public:
-  AttemptLog(std::string path, std::string header) : path_(std::move(path)), header_(std::move(header)) {}
-  ~AttemptLog() {
-    if (fd_ >= 0) ::close(fd_);
-  }
-  AttemptLog(const AttemptLog&) = delete;
-  AttemptLog& operator=(const AttemptLog&) = delete;
-
-  void Output(std::string_view text) {
-    Open();
-    WriteAll(text);
-  }
-  // A line of Weir's own; `always` creates the log even if nothing else did.
-  void Line(const std::string& text, bool always) {
-    if (fd_ < 0 && !always) return;
-    Open();
-    WriteAll("[weir] " + text + "\n");
-  }
-
- private:
-  void Open() {
-    if (fd_ >= 0 || failed_) return;
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    failed_ = fd_ < 0;
-    if (fd_ >= 0) WriteAll("[weir] " + header_ + "\n");
-  }
-  void WriteAll(std::string_view text) {
-    while (fd_ >= 0 && !text.empty()) {
-      ssize_t n = ::write(fd_, text.data(), text.size());
-      if (n <= 0) return;  // a log that cannot be written must not fail the task it describes
-      text.remove_prefix(static_cast<size_t>(n));
-    }
-  }
-
-  std::string path_;
-  std::string header_;
-  int fd_ = -1;
-  bool failed_ = false;
-};
 
 class ShellTask final : public TaskRunner {
  public:

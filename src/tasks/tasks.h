@@ -1,7 +1,5 @@
-// Tasks: the task kinds, each a TaskRunner the engine calls per attempt.
-// Kinds available now: shell. The data kinds of DESIGN.md (sql, http,
-// extract, load, check) validate but fail at run time with a message saying
-// they are not built yet.
+// Tasks: the task kinds, each a TaskRunner the engine calls per attempt:
+// shell, sql, extract, load, check and http.
 //
 // Also builds the template context every task string is rendered with
 // (ds, data_interval_start/end, run_id, task_id, var(), secret(), env_var()).
@@ -11,6 +9,7 @@
 
 #include "common/files.h"
 #include "common/process.h"
+#include "connectors/connectors.h"
 #include "engine/engine.h"
 #include "template/template.h"
 
@@ -20,6 +19,7 @@ struct TaskServices {
   ProcessLauncher& processes;
   const Environment& environment;
   const Filesystem& files;
+  DuckDbConnector& duckdb;
 };
 
 // Every task kind this build can run. `services` must outlive the factory.

@@ -1,5 +1,7 @@
 #include <filesystem>
 #include <gtest/gtest.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "connectors/connectors.h"
@@ -63,6 +65,87 @@ TEST(DuckDbConnectionTest, ExtensionsAreNeverAutoloaded) {
   Status s = (*db)->Execute("SELECT * FROM read_csv('s3://bucket/x.csv')");
   EXPECT_FALSE(s.ok());
   EXPECT_NE(s.message().find("httpfs"), std::string::npos) << s.message();
+}
+
+}  // namespace
+}  // namespace weir
+
+namespace weir {
+namespace {
+
+TEST(DuckDbConnectorTest, TasksShareOneInstancePerFileAndReleaseIt) {
+  std::string path = TempPath("shared.duckdb");
+  DuckDbConnector connector;
+  {
+    auto a = connector.Connect(path);
+    auto b = connector.Connect(path);
+    ASSERT_TRUE(a.ok()) << a.status().ToString();
+    ASSERT_TRUE(b.ok()) << b.status().ToString();
+    ASSERT_TRUE((*a)->Execute("CREATE TABLE t AS SELECT 42 AS x").ok());
+    EXPECT_EQ(*(*b)->QueryValue("SELECT x FROM t"), "42");
+  }
+  // Released: a separate database instance (as another process would) can open it.
+  auto other = DuckDbConnection::Open(path);
+  ASSERT_TRUE(other.ok()) << other.status().ToString();
+  EXPECT_EQ(*(*other)->QueryValue("SELECT count(*) FROM t"), "1");
+}
+
+TEST(DuckDbConnectorTest, FileLockedByAnotherProcessIsAFaultAfterWaiting) {
+  std::string path = TempPath("locked.duckdb");
+  int ready[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  pid_t child = ::fork();  // the other process: holds the file for a while
+  if (child == 0) {
+    auto holder = DuckDbConnection::Open(path);
+    char ok = holder.ok() ? 'y' : 'n';
+    if (::write(ready[1], &ok, 1) != 1) ::_exit(1);
+    ::sleep(3);
+    ::_exit(0);
+  }
+  char ok = 0;
+  ASSERT_EQ(::read(ready[0], &ok, 1), 1);
+  ASSERT_EQ(ok, 'y');
+  DuckDbConnector connector(DuckDbOptions{std::chrono::milliseconds(300)});
+  auto start = std::chrono::steady_clock::now();
+  auto blocked = connector.Connect(path);
+  ASSERT_FALSE(blocked.ok());
+  EXPECT_EQ(blocked.status().kind(), ErrorKind::kFault) << blocked.status().ToString();
+  EXPECT_EQ(blocked.status().code(), "duckdb-locked");
+  EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(250));
+  ::kill(child, SIGKILL);
+  ::waitpid(child, nullptr, 0);
+  // Once the other process is gone, the file opens.
+  EXPECT_TRUE(connector.Connect(path).ok());
+}
+
+TEST(DuckDbConnectorTest, LongQueryStopsAtItsDeadline) {
+  auto db = DuckDbConnection::Open("");
+  ASSERT_TRUE(db.ok());
+  CancelToken cancel;
+  auto start = std::chrono::steady_clock::now();
+  Status s = (*db)->ExecuteUntil("SELECT count(*) FROM range(1000000000000) a",
+                                 cancel, std::chrono::system_clock::now() + std::chrono::milliseconds(200));
+  EXPECT_EQ(s.code(), "timeout") << s.ToString();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(5));
+}
+
+TEST(DuckDbConnectorTest, AppenderWritesRows) {
+  auto db = DuckDbConnection::Open("");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Execute("CREATE TABLE r (i BIGINT, d DOUBLE, s VARCHAR, b BOOLEAN)").ok());
+  auto appender = (*db)->Appender("", "r");
+  ASSERT_TRUE(appender.ok()) << appender.status().ToString();
+  for (int i = 0; i < 3; ++i) {
+    ASSERT_TRUE((*appender)->AppendInt64(i).ok());
+    ASSERT_TRUE((*appender)->AppendDouble(i * 1.5).ok());
+    ASSERT_TRUE(i == 1 ? (*appender)->AppendNull().ok() : (*appender)->AppendText("v" + std::to_string(i)).ok());
+    ASSERT_TRUE((*appender)->AppendBool(i % 2 == 0).ok());
+    ASSERT_TRUE((*appender)->EndRow().ok());
+  }
+  ASSERT_TRUE((*appender)->Close().ok());
+  auto rows = (*db)->Query("SELECT sum(i), sum(d), count(s), string_agg(s, ','), count(*) FILTER (WHERE b) FROM r");
+  ASSERT_TRUE(rows.ok());
+  EXPECT_EQ(rows->rows[0], (std::vector<std::optional<std::string>>{"3", "4.5", "2", "v0,v2", "2"}));
 }
 
 }  // namespace

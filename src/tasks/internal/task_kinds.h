@@ -21,5 +21,10 @@ Result<RenderedText> RenderParam(const TaskDef& task, const std::string& key, co
 Result<std::map<std::string, std::string>> RenderEnv(const TaskDef& task, const TemplateContext& names);
 
 std::shared_ptr<TaskRunner> NewShellTask(const TaskServices& services);
+std::shared_ptr<TaskRunner> NewSqlTask(const TaskServices& services);      // sql_task.cc
+std::shared_ptr<TaskRunner> NewExtractTask(const TaskServices& services);  // extract_task.cc
+std::shared_ptr<TaskRunner> NewLoadTask(const TaskServices& services);     // load_task.cc
+std::shared_ptr<TaskRunner> NewCheckTask(const TaskServices& services);    // check_task.cc
+std::shared_ptr<TaskRunner> NewHttpTask(const TaskServices& services);     // http_task.cc
 
 }  // namespace weir::tasks_internal

@@ -58,7 +58,8 @@ class ShellTaskTest : public ::testing::Test {
   PosixProcessLauncher processes_;
   FakeEnvironment env_{{{"WEIR_SECRET_API_TOKEN", "s3cr3t-value"}}};
   LocalFilesystem files_;
-  TaskServices services_{processes_, env_, files_};
+  DuckDbConnector duckdb_;
+  TaskServices services_{processes_, env_, files_, duckdb_};
 };
 
 TEST_F(ShellTaskTest, RendersTemplatesAndExportsRunVariables) {
@@ -125,14 +126,16 @@ TEST_F(ShellTaskTest, TimeoutKillsTheWholeProcessGroup) {
   EXPECT_FALSE(alive);
 }
 
-TEST_F(ShellTaskTest, DataKindsSayTheyAreNotBuiltYet) {
+TEST_F(ShellTaskTest, UnknownKindsAreNotAvailable) {
   TaskDef task;
   task.id = "q";
-  task.kind = {"sql", SourceLocation{"p.yml", 4, 11}};
+  task.kind = {"teleport", SourceLocation{"p.yml", 4, 11}};
   auto factory = NewTaskRunnerFactory(services_);
   auto runner = factory->RunnerFor(task);
   EXPECT_EQ(runner.status().code(), "kind-not-available");
   EXPECT_EQ(runner.status().where().ToString(), "p.yml:4:11");
+  task.kind.value = "sql";
+  EXPECT_TRUE(factory->RunnerFor(task).ok());
 }
 
 }  // namespace

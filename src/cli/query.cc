@@ -1,0 +1,133 @@
+// weir query "SQL" [--format table|csv|json] [--connection NAME]
+// Runs SQL on the project's warehouse (or a DuckDB connection of weir.yml)
+// and prints the rows of the last statement.
+#include <cstdio>
+
+#include "cli/arguments.h"
+#include "cli/project_session.h"
+#include "connectors/connectors.h"
+
+namespace weir::cli {
+namespace {
+
+std::string CsvField(const std::optional<std::string>& value) {
+  if (!value) return "";
+  const std::string& v = *value;
+  if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
+  std::string out = "\"";
+  for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
+  return out + "\"";
+}
+
+std::string JsonText(const std::string& text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
+    else if (c == '\n') out += "\\n";
+    else if (c == '\t') out += "\\t";
+    else if (c < 0x20) { char buf[8]; std::snprintf(buf, sizeof buf, "\\u%04x", c); out += buf; }
+    else out += static_cast<char>(c);
+  }
+  return out + "\"";
+}
+
+bool IsNumeric(const std::string& type) {
+  return type == "TINYINT" || type == "SMALLINT" || type == "INTEGER" || type == "BIGINT" || type == "HUGEINT" ||
+         type == "UTINYINT" || type == "USMALLINT" || type == "UINTEGER" || type == "UBIGINT" || type == "FLOAT" ||
+         type == "DOUBLE" || type == "DECIMAL";
+}
+
+void PrintCsv(const QueryRows& rows) {
+  for (size_t c = 0; c < rows.columns.size(); ++c) std::printf("%s%s", c ? "," : "", CsvField(rows.columns[c]).c_str());
+  std::printf("\n");
+  for (const auto& row : rows.rows) {
+    for (size_t c = 0; c < row.size(); ++c) std::printf("%s%s", c ? "," : "", CsvField(row[c]).c_str());
+    std::printf("\n");
+  }
+}
+
+void PrintJson(const QueryRows& rows) {
+  std::printf("[");
+  for (size_t r = 0; r < rows.rows.size(); ++r) {
+    std::printf("%s{", r ? ",\n " : "");
+    for (size_t c = 0; c < rows.columns.size(); ++c) {
+      const auto& v = rows.rows[r][c];
+      std::string value = !v ? "null" : IsNumeric(rows.types[c]) ? *v : rows.types[c] == "BOOLEAN" ? *v : JsonText(*v);
+      std::printf("%s%s: %s", c ? ", " : "", JsonText(rows.columns[c]).c_str(), value.c_str());
+    }
+    std::printf("}");
+  }
+  std::printf("]\n");
+}
+
+void PrintTable(const QueryRows& rows) {
+  std::vector<size_t> width(rows.columns.size());
+  for (size_t c = 0; c < rows.columns.size(); ++c) width[c] = rows.columns[c].size();
+  for (const auto& row : rows.rows) {
+    for (size_t c = 0; c < row.size(); ++c) width[c] = std::max(width[c], row[c].value_or("NULL").size());
+  }
+  auto line = [&](auto cell) {
+    for (size_t c = 0; c < width.size(); ++c) {
+      std::string text = cell(c);
+      bool right = IsNumeric(rows.types[c]);
+      std::printf("%s%*s%s%s", c ? " | " : "", right ? static_cast<int>(width[c] - text.size()) : 0, "", text.c_str(),
+                  std::string(right ? 0 : width[c] - text.size(), ' ').c_str());
+    }
+    std::printf("\n");
+  };
+  line([&](size_t c) { return rows.columns[c]; });
+  for (size_t c = 0; c < width.size(); ++c) std::printf("%s%s", c ? "-+-" : "", std::string(width[c], '-').c_str());
+  std::printf("\n");
+  for (const auto& row : rows.rows) line([&](size_t c) { return row[c].value_or("NULL"); });
+  std::printf("(%zu row%s)\n", rows.rows.size(), rows.rows.size() == 1 ? "" : "s");
+}
+
+// The DuckDB file a query goes to: the warehouse, or a named connection.
+Result<std::string> TargetPath(const ProjectDef& project, const std::string& connection) {
+  const ConfigNode* node = &project.warehouse;
+  std::string what = "warehouse";
+  if (!connection.empty()) {
+    auto it = project.connections.find(connection);
+    if (it == project.connections.end()) return UserError("unknown-connection", "no connection named '" + connection + "'");
+    node = &it->second;
+    what = "connection '" + connection + "'";
+  }
+  std::string type = "duckdb", path = connection.empty() ? "warehouse.duckdb" : "";
+  if (node->is_map()) {
+    if (const ConfigNode* t = node->Find("type"); t && t->is_scalar()) type = t->scalar();
+    if (const ConfigNode* p = node->Find("path"); p && p->is_scalar()) path = p->scalar();
+  }
+  if (type != "duckdb") return UserError("not-available", what + " is of type '" + type + "'; weir query reads DuckDB today");
+  if (path.empty()) return UserError("missing-key", what + " needs 'path'");
+  return project.Resolve(path);
+}
+
+}  // namespace
+
+int QueryCommand(const Args& args) {
+  CLI::App app{"Run SQL on the warehouse and print the rows", "weir query"};
+  std::string dir = ".", sql, format = "table", connection;
+  app.add_option("sql", sql, "the SQL to run")->required();
+  app.add_option("--format", format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  app.add_option("-c,--connection", connection, "a DuckDB connection of weir.yml instead of the warehouse");
+  AddProjectOption(app, dir);
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
+  if (loaded == nullptr) return kExitUsage;
+  Result<std::string> path = TargetPath(loaded->project, connection);
+  if (!path.ok()) return UsageError("query", path.status().message());
+  DuckDbConnector connector;
+  Result<std::unique_ptr<DuckDbConnection>> db = connector.Connect(*path);
+  if (!db.ok()) return UsageError("query", db.status().ToString());
+  Result<QueryRows> rows = (*db)->Query(sql);
+  if (!rows.ok()) {
+    std::fprintf(stderr, "weir query: %s\n", rows.status().ToString().c_str());
+    return kExitFailed;
+  }
+  if (format == "csv") PrintCsv(*rows);
+  else if (format == "json") PrintJson(*rows);
+  else PrintTable(*rows);
+  return kExitOk;
+}
+
+}  // namespace weir::cli

@@ -1,0 +1,191 @@
+#include <filesystem>
+#include <unistd.h>
+
+#include "tasks/internal/data.h"
+#include "tasks/internal/task_kinds.h"
+
+namespace weir::tasks_internal {
+namespace fs = std::filesystem;
+
+Result<FileFormat> FormatOf(const std::string& path, const SourceLocation& where) {
+  std::string ext = fs::path(path).extension().string();
+  if (ext == ".parquet") return FileFormat::kParquet;
+  if (ext == ".csv") return FileFormat::kCsv;
+  if (ext == ".ndjson" || ext == ".jsonl") return FileFormat::kNdjson;
+  if (ext == ".json") return FileFormat::kJson;
+  return UserError("bad-file-format", "cannot tell the format of '" + path +
+                                          "': use a .parquet, .csv, .ndjson or .json extension", where);
+}
+
+Result<std::string> LakePath(const TaskContext& context, const std::string& relative) {
+  const std::string& lake = context.project.lake;
+  if (lake.find("://") != std::string::npos) {
+    return UserError("lake-not-local", "lake '" + lake + "' is not a local folder; object storage lakes are not "
+                                       "available yet in this build of weir");
+  }
+  if (relative.find("..") != std::string::npos) {
+    return UserError("bad-lake-path", "lake paths may not contain '..': '" + relative + "'");
+  }
+  return (fs::path(context.project.Resolve(lake)) / relative).lexically_normal().string();
+}
+
+std::string ReadFileSql(const std::string& path, FileFormat format) {
+  switch (format) {
+    case FileFormat::kParquet: return "read_parquet(" + SqlString(path) + ")";
+    case FileFormat::kCsv: return "read_csv(" + SqlString(path) + ", header = true)";
+    case FileFormat::kNdjson: return "read_json(" + SqlString(path) + ", format = 'newline_delimited')";
+    case FileFormat::kJson: return "read_json(" + SqlString(path) + ")";
+  }
+  return "";
+}
+
+namespace {
+std::string CopyOptions(FileFormat format) {
+  switch (format) {
+    case FileFormat::kParquet: return "(FORMAT parquet, COMPRESSION zstd)";
+    case FileFormat::kCsv: return "(FORMAT csv, HEADER true)";
+    case FileFormat::kNdjson: return "(FORMAT json)";
+    case FileFormat::kJson: return "(FORMAT json, ARRAY true)";
+  }
+  return "";
+}
+}  // namespace
+
+Result<int64_t> WriteQueryToFile(DuckDbConnection& db, const std::string& select_sql, const std::string& path,
+                                 FileFormat format, const TaskContext& context) {
+  std::error_code ec;
+  fs::create_directories(fs::path(path).parent_path(), ec);
+  if (ec) return Fault("lake-write", "cannot create folder for '" + path + "': " + ec.message());
+  std::string tmp = path + ".weir-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(context.attempt);
+  WEIR_TRY(db.ExecuteUntil("COPY (" + select_sql + ") TO " + SqlString(tmp) + " " + CopyOptions(format),
+                           context.cancel, context.deadline));
+  fs::rename(tmp, path, ec);
+  if (ec) {
+    fs::remove(tmp, ec);
+    return Fault("lake-write", "cannot move the written file into place at '" + path + "'");
+  }
+  WEIR_ASSIGN_OR_RETURN(auto count, db.QueryValue("SELECT count(*) FROM " + ReadFileSql(path, format)));
+  return count ? std::stoll(*count) : 0;
+}
+
+Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& context, const TaskServices& services) {
+  const ConfigNode& warehouse = context.project.warehouse;
+  std::string type = "duckdb";
+  std::string path = "warehouse.duckdb";
+  if (warehouse.is_map()) {
+    if (const ConfigNode* t = warehouse.Find("type"); t != nullptr && t->is_scalar()) type = t->scalar();
+    if (const ConfigNode* p = warehouse.Find("path"); p != nullptr && p->is_scalar()) path = p->scalar();
+  }
+  if (type != "duckdb") {
+    return UserError("warehouse-not-available", "warehouse type '" + type + "' is not available yet in this build "
+                                                "of weir (duckdb is)", warehouse.where());
+  }
+  return services.duckdb.Connect(context.project.Resolve(path));
+}
+
+Result<std::unique_ptr<DuckDbConnection>> ConnectCompute(const TaskContext& context) {
+  WEIR_ASSIGN_OR_RETURN(auto db, DuckDbConnection::Open(":memory:"));
+  // Let big transforms spill instead of failing when memory runs short.
+  std::string spill = context.project.Resolve(".weir/tmp");
+  std::error_code ec;
+  fs::create_directories(spill, ec);
+  WEIR_TRY(db->Execute("SET temp_directory = " + SqlString(spill)));
+  return db;
+}
+
+Result<std::map<std::string, int64_t>> WriteRejects(DuckDbConnection& db, const std::string& rows_sql,
+                                                    const std::string& table, const TaskContext& context,
+                                                    const TaskServices& services) {
+  // Staged through a file: the compute database and the warehouse are
+  // separate DuckDB instances, and only the warehouse's own may write it.
+  WEIR_ASSIGN_OR_RETURN(std::string staged, LakePath(context, "_weir/rejects/" + context.pipeline.name + "/" +
+                                                                  context.task.id + "/" + context.interval.ds +
+                                                                  ".parquet"));
+  WEIR_ASSIGN_OR_RETURN(int64_t staged_rows, WriteQueryToFile(db, rows_sql, staged, FileFormat::kParquet, context));
+  std::map<std::string, int64_t> counts;
+  WEIR_ASSIGN_OR_RETURN(auto per_reason, db.Query("SELECT reason, count(*) FROM read_parquet(" + SqlString(staged) +
+                                                  ") GROUP BY reason ORDER BY reason"));
+  for (const auto& row : per_reason.rows) counts[row[0].value_or("")] = std::stoll(row[1].value_or("0"));
+  WEIR_ASSIGN_OR_RETURN(auto warehouse, ConnectWarehouse(context, services));
+  std::string name = SqlQualifiedName(table);
+  size_t dot = table.find('.');
+  std::string create_schema =
+      dot == std::string::npos ? "" : "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier(table.substr(0, dot)) + "; ";
+  std::string sql =
+      "BEGIN; " + create_schema + "CREATE TABLE IF NOT EXISTS " + name +
+      " (run_id BIGINT, pipeline VARCHAR, task VARCHAR, ds VARCHAR, interval_start VARCHAR, reason VARCHAR, "
+      "source VARCHAR, row_json VARCHAR, rejected_at TIMESTAMP); "
+      "DELETE FROM " + name + " WHERE pipeline = " + SqlString(context.pipeline.name) + " AND task = " +
+      SqlString(context.task.id) + " AND ds = " + SqlString(context.interval.ds) + "; " +
+      "INSERT INTO " + name + " SELECT " + std::to_string(context.run.id.value) + ", " +
+      SqlString(context.pipeline.name) + ", " + SqlString(context.task.id) + ", " + SqlString(context.interval.ds) +
+      ", " + SqlString(context.interval.start_iso) + ", reason, source, row_json, now()::TIMESTAMP FROM read_parquet(" +
+      SqlString(staged) + "); COMMIT;";
+  Status written = warehouse->ExecuteUntil(sql, context.cancel, context.deadline);
+  if (!written.ok()) {
+    warehouse->Execute("ROLLBACK").IgnoreError();
+    return written;
+  }
+  std::error_code ec;
+  fs::remove(staged, ec);
+  (void)staged_rows;
+  return counts;
+}
+
+Result<std::string> RenderSqlParam(const TaskDef& task, const std::string& key, const TemplateContext& names,
+                                   const TaskContext& context, const TaskServices& services, std::string* shown) {
+  const ConfigNode* node = task.param(key);
+  if (node == nullptr) return UserError("missing-key", "task '" + task.id + "' needs the key '" + key + "'", task.where);
+  WEIR_ASSIGN_OR_RETURN(std::string value, node->AsString("'" + key + "'"));
+  bool is_file = value.size() > 4 && value.compare(value.size() - 4, 4, ".sql") == 0 &&
+                 value.find('\n') == std::string::npos && value.find(' ') == std::string::npos;
+  if (!is_file) {
+    WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderParam(task, key, names));
+    if (shown != nullptr) *shown = text.shown;
+    return text.text;
+  }
+  std::string path = context.project.Resolve(value);
+  WEIR_ASSIGN_OR_RETURN(std::string text, services.files.ReadFile(path));
+  if (!HasTemplateSyntax(text)) {
+    if (shown != nullptr) *shown = text;
+    return text;
+  }
+  WEIR_ASSIGN_OR_RETURN(Template tmpl, ParseTemplate(text, SourceLocation{value, 1, 1}));
+  if (shown != nullptr) {
+    WEIR_ASSIGN_OR_RETURN(*shown, tmpl.RenderRedacted(names));
+  }
+  return tmpl.Render(names);
+}
+
+std::string JsonString(std::string_view text) {
+  std::string out = "\"";
+  for (unsigned char c : text) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\r': out += "\\r"; break;
+      case '\t': out += "\\t"; break;
+      default:
+        if (c < 0x20) {
+          char buf[8];
+          std::snprintf(buf, sizeof buf, "\\u%04x", c);
+          out += buf;
+        } else {
+          out += static_cast<char>(c);
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string JsonObject(const std::map<std::string, std::string>& raw_values) {
+  std::string out = "{";
+  for (const auto& [key, raw] : raw_values) {
+    if (out.size() > 1) out += ", ";
+    out += JsonString(key) + ": " + raw;
+  }
+  return out + "}";
+}
+
+}  // namespace weir::tasks_internal

@@ -1,0 +1,53 @@
+// What the data task kinds share: lake paths and file formats, atomic
+// writes of query results to the lake, the warehouse connection, and the
+// rejects table. All warehouse access goes through DuckDbConnector.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "connectors/connectors.h"
+#include "tasks/tasks.h"
+
+namespace weir::tasks_internal {
+
+enum class FileFormat { kParquet, kCsv, kNdjson, kJson };
+
+// The format a lake path's extension names; UserError "bad-file-format".
+Result<FileFormat> FormatOf(const std::string& path, const SourceLocation& where);
+// A lake-relative path made absolute under the project's lake root.
+// UserError for a lake that is not a local folder (object storage comes later).
+Result<std::string> LakePath(const TaskContext& context, const std::string& relative);
+// SQL that reads a file as a table: read_parquet('...') and the like.
+std::string ReadFileSql(const std::string& absolute_path, FileFormat format);
+
+// Writes `select_sql`'s rows to `absolute_path` through a temporary file and
+// a rename, so a reader never sees half a file and a retry just replaces it.
+// Returns the number of rows written.
+Result<int64_t> WriteQueryToFile(DuckDbConnection& db, const std::string& select_sql,
+                                 const std::string& absolute_path, FileFormat format, const TaskContext& context);
+
+// A connection to the project's warehouse (weir.yml `warehouse:`; DuckDB).
+Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& context, const TaskServices& services);
+// A private in-memory DuckDB for compute that touches only lake files.
+Result<std::unique_ptr<DuckDbConnection>> ConnectCompute(const TaskContext& context);
+
+// Rejected rows: `rows_sql` on `db` yields (reason VARCHAR, source VARCHAR,
+// row_json VARCHAR). They replace this task's rejects for this interval in
+// the warehouse table `table` (DESIGN.md's shape), in one transaction.
+// Returns the count per reason.
+Result<std::map<std::string, int64_t>> WriteRejects(DuckDbConnection& db, const std::string& rows_sql,
+                                                    const std::string& table, const TaskContext& context,
+                                                    const TaskServices& services);
+
+// The rendered text of a string parameter (see RenderParam), or of a file
+// when the value is a path ending in ".sql" (read from the project root).
+Result<std::string> RenderSqlParam(const TaskDef& task, const std::string& key, const TemplateContext& names,
+                                   const TaskContext& context, const TaskServices& services, std::string* shown);
+
+// {"a": 1} style JSON from simple values, for task outputs.
+std::string JsonObject(const std::map<std::string, std::string>& raw_values);
+std::string JsonString(std::string_view text);
+
+}  // namespace weir::tasks_internal

@@ -1,0 +1,123 @@
+// The load task: a lake file into a warehouse table, in one transaction.
+//   append             rows added; a rerun of the same interval first removes
+//                      what that interval added (column _weir_ds), so
+//                      nothing is duplicated
+//   replace_partition  rows whose `partition_by` value appears in the file
+//                      are replaced by the file's rows
+//   merge              rows whose `keys` appear in the file are replaced
+//                      (an upsert); keys must be unique within the file
+// The table is created from the file's schema when missing; columns are
+// matched by name.
+#include "tasks/internal/attempt_log.h"
+#include "tasks/internal/data.h"
+#include "tasks/internal/task_kinds.h"
+
+namespace weir::tasks_internal {
+namespace {
+
+std::string ColumnList(const std::vector<std::string>& columns) {
+  std::string out;
+  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + SqlIdentifier(c);
+  return out;
+}
+
+class LoadTask final : public TaskRunner {
+ public:
+  explicit LoadTask(const TaskServices& services) : services_(services) {}
+
+  Result<std::string> Run(const TaskContext& context) override {
+    const TaskDef& task = context.task;
+    TemplateContext names = MakeTemplateContext(context, services_);
+    WEIR_ASSIGN_OR_RETURN(RenderedText from, RenderParam(task, "from", names));
+    WEIR_ASSIGN_OR_RETURN(RenderedText table, RenderParam(task, "table", names));
+    WEIR_ASSIGN_OR_RETURN(FileFormat format, FormatOf(from.text, task.param("from")->where()));
+    WEIR_ASSIGN_OR_RETURN(std::string path, LakePath(context, from.text));
+    if (!services_.files.Exists(path)) {
+      return UserError("input-missing", "the file to load does not exist: " + from.text, task.param("from")->where());
+    }
+    std::string mode = "append";
+    if (task.param("mode") != nullptr) {
+      WEIR_ASSIGN_OR_RETURN(RenderedText m, RenderParam(task, "mode", names));
+      mode = m.text;
+    }
+    std::string source = ReadFileSql(path, format);
+    std::string target = SqlQualifiedName(table.text);
+    WEIR_ASSIGN_OR_RETURN(std::string replace, ReplaceStatement(context, mode, target, source));
+    size_t dot = table.text.find('.');
+    std::string schema =
+        dot == std::string::npos ? "" : "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier(table.text.substr(0, dot)) + "; ";
+    std::string marker = mode == "append" ? ", " + SqlString(context.interval.ds) + " AS _weir_ds" : "";
+    std::string sql = "BEGIN; " + schema + "CREATE TABLE IF NOT EXISTS " + target + " AS SELECT *" + marker +
+                      " FROM " + source + " LIMIT 0; " + replace + "; INSERT INTO " + target +
+                      " BY NAME SELECT *" + marker + " FROM " + source + "; COMMIT;";
+    AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": load " + from.text + " into " +
+                                         table.text + " (" + mode + ")");
+    WEIR_ASSIGN_OR_RETURN(auto warehouse, ConnectWarehouse(context, services_));
+    WEIR_TRY(CheckUniqueKeys(*warehouse, context, mode, source));
+    WEIR_ASSIGN_OR_RETURN(auto before, warehouse->QueryValue("SELECT count(*) FROM " + source));
+    Status loaded = warehouse->ExecuteUntil(sql, context.cancel, context.deadline);
+    if (!loaded.ok()) {
+      warehouse->Execute("ROLLBACK").IgnoreError();
+      log.Line("failed: " + loaded.message());
+      return loaded;
+    }
+    WEIR_ASSIGN_OR_RETURN(auto total, warehouse->QueryValue("SELECT count(*) FROM " + target));
+    return JsonObject({{"rows_loaded", before.value_or("0")},
+                       {"table_rows", total.value_or("0")},
+                       {"table", JsonString(table.text)},
+                       {"mode", JsonString(mode)}});
+  }
+
+ private:
+  Result<std::vector<std::string>> Columns(const TaskContext& context, const std::string& key) {
+    const ConfigNode* node = context.task.param(key);
+    if (node == nullptr) {
+      return UserError("missing-key", "load with this mode needs '" + key + "'", context.task.where);
+    }
+    return node->AsStringList("'" + key + "'");
+  }
+
+  // The statement that removes what this load replaces.
+  Result<std::string> ReplaceStatement(const TaskContext& context, const std::string& mode, const std::string& target,
+                                       const std::string& source) {
+    if (mode == "append") {
+      return "DELETE FROM " + target + " WHERE _weir_ds = " + SqlString(context.interval.ds);
+    }
+    if (mode == "replace_partition" || mode == "merge") {
+      WEIR_ASSIGN_OR_RETURN(auto columns, Columns(context, mode == "merge" ? "keys" : "partition_by"));
+      std::string match;
+      for (const std::string& c : columns) {
+        match += (match.empty() ? "" : " AND ") + std::string("s.") + SqlIdentifier(c) + " IS NOT DISTINCT FROM " +
+                 target + "." + SqlIdentifier(c);
+      }
+      return "DELETE FROM " + target + " WHERE EXISTS (SELECT 1 FROM " + source + " s WHERE " + match + ")";
+    }
+    return UserError("bad-value", "'mode' must be 'append', 'replace_partition' or 'merge', got '" + mode + "'",
+                     context.task.param("mode")->where());
+  }
+
+  Status CheckUniqueKeys(DuckDbConnection& db, const TaskContext& context, const std::string& mode,
+                         const std::string& source) {
+    if (mode != "merge") return OkStatus();
+    WEIR_ASSIGN_OR_RETURN(auto keys, Columns(context, "keys"));
+    std::string list = ColumnList(keys);
+    WEIR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT " + list + ", count(*) AS n FROM " + source + " GROUP BY " +
+                                              list + " HAVING count(*) > 1 OR " + list.substr(0, list.find(',')) +
+                                              " IS NULL LIMIT 5"));
+    if (rows.rows.empty()) return OkStatus();
+    std::string examples;
+    for (const auto& row : rows.rows) {
+      examples += (examples.empty() ? "" : "; ") + row[0].value_or("NULL") + " (" + row.back().value_or("?") + " rows)";
+    }
+    return UserError("merge-keys-not-unique", "merge keys must be unique and not null in the file, e.g. " + examples,
+                     context.task.param("keys")->where());
+  }
+
+  const TaskServices& services_;
+};
+
+}  // namespace
+
+std::shared_ptr<TaskRunner> NewLoadTask(const TaskServices& services) { return std::make_shared<LoadTask>(services); }
+
+}  // namespace weir::tasks_internal
