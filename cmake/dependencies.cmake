@@ -6,6 +6,8 @@ find_package(nlohmann_json REQUIRED)
 find_package(fmt REQUIRED)
 find_package(date REQUIRED)
 find_package(SQLite3 REQUIRED)
+find_package(CURL REQUIRED)
+find_package(simdjson REQUIRED)
 find_package(GTest REQUIRED)
 
 # DuckDB: scripts/setup.sh puts 1.4.4 under third_party/duckdb; any other

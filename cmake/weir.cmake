@@ -50,3 +50,39 @@ function(weir_executable name)
   target_compile_options(${name} PRIVATE ${WEIR_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS})
 endfunction()
+
+# weir_fuzzer(NAME SRCS a_fuzzer.cc DEPS weir_x CORPUS fuzz/corpus/NAME)
+# A libFuzzer executable NAME_fuzzer, built only by the clang sanitizer build
+# (scripts/build.sh test). The weir_ libraries in DEPS also get coverage
+# instrumentation (-fsanitize=fuzzer-no-link, no libFuzzer linked), without
+# which libFuzzer would see only the target's own branches. CTest test
+# fuzz.NAME (label fuzz) replays the kept corpus: every input runs once,
+# nothing new is tried or written, and any crash, sanitizer report or input
+# slower than 10 s fails it. Fuzzing for new inputs is scripts/fuzz.sh NAME.
+function(weir_fuzzer name)
+  if(NOT WEIR_SANITIZE OR NOT CMAKE_CXX_COMPILER_ID MATCHES "Clang")
+    return()
+  endif()
+  cmake_parse_arguments(ARG "" "CORPUS" "SRCS;DEPS" ${ARGN})
+  cmake_path(ABSOLUTE_PATH ARG_CORPUS BASE_DIRECTORY ${CMAKE_CURRENT_SOURCE_DIR})
+  add_executable(${name}_fuzzer ${ARG_SRCS})
+  # ASan and UBSan come from WEIR_SANITIZE; libFuzzer is for this target only.
+  target_compile_options(${name}_fuzzer PRIVATE ${WEIR_WARNINGS} -fsanitize=fuzzer)
+  target_link_options(${name}_fuzzer PRIVATE -fsanitize=fuzzer)
+  target_link_libraries(${name}_fuzzer PRIVATE ${ARG_DEPS})
+  foreach(dep IN LISTS ARG_DEPS)
+    if(dep MATCHES "^weir_")
+      # Deferred to the end of the tree, as the library may be defined later
+      # (EVAL so that the name is expanded now, not when the call runs).
+      cmake_language(EVAL CODE "cmake_language(DEFER DIRECTORY [[${PROJECT_SOURCE_DIR}]]
+        CALL target_compile_options [[${dep}]] PRIVATE -fsanitize=fuzzer-no-link)")
+    endif()
+  endforeach()
+  if(WEIR_TESTS)
+    # -runs=0 with a directory runs each input once; a crash input is saved
+    # under the build folder, never in the corpus.
+    add_test(NAME fuzz.${name}
+      COMMAND ${name}_fuzzer -runs=0 -timeout=10 -artifact_prefix=${CMAKE_CURRENT_BINARY_DIR}/${name}- ${ARG_CORPUS})
+    set_tests_properties(fuzz.${name} PROPERTIES LABELS fuzz TIMEOUT 60)
+  endif()
+endfunction()

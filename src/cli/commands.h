@@ -20,5 +20,7 @@ int StatusCommand(const Args& args);
 int LogsCommand(const Args& args);
 int GraphCommand(const Args& args);
 int QueryCommand(const Args& args);
+int RenderCommand(const Args& args);
+int InitCommand(const Args& args);
 
 }  // namespace weir::cli

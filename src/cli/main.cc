@@ -1,3 +1,4 @@
+#include <csignal>
 #include <cstdio>
 #include <cstring>
 #include <string_view>
@@ -19,12 +20,14 @@ int Version(const Args&) {
 }
 
 constexpr Command kCommands[] = {
+    {"init", "create a working example project in a new folder", InitCommand},
     {"validate", "check the project and list every error", ValidateCommand},
     {"run", "run a pipeline for one data interval", RunCommand},
     {"status", "show the latest runs and task states", StatusCommand},
     {"logs", "print the logs of a run's task attempts", LogsCommand},
     {"graph", "draw a pipeline's task graph (text or --dot)", GraphCommand},
     {"query", "run SQL on the warehouse and print the rows", QueryCommand},
+    {"render", "print a task's SQL or command as it would run (secrets redacted)", RenderCommand},
     {"version", "print the version", Version},
 };
 
@@ -41,6 +44,8 @@ void PrintUsage(std::FILE* out) {
 
 int main(int argc, char** argv) {
   using namespace weir::cli;
+  // Output piped into `head` must not kill a run halfway: writes just fail.
+  std::signal(SIGPIPE, SIG_IGN);
   if (argc < 2 || std::strcmp(argv[1], "--help") == 0 || std::strcmp(argv[1], "-h") == 0) {
     PrintUsage(argc < 2 ? stderr : stdout);
     return argc < 2 ? kExitUsage : kExitOk;

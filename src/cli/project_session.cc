@@ -1,6 +1,7 @@
 #include "cli/project_session.h"
 
 #include <cstdio>
+#include <filesystem>
 
 #include "cli/commands.h"
 #include "common/text.h"
@@ -15,7 +16,10 @@ const PipelineGraph* LoadedProject::GraphOf(const std::string& pipeline) const {
 }
 
 LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs) {
-  ProjectLoad load = LoadProject(dir, fs);
+  // An absolute root: tasks may change folder (cwd:), paths must not.
+  std::string root = std::filesystem::absolute(dir).lexically_normal().string();
+  while (root.size() > 1 && root.back() == '/') root.pop_back();
+  ProjectLoad load = LoadProject(root, fs);
   LoadedProject loaded{std::move(load.project), {}, std::move(load.errors)};
   for (const PipelineDef& p : loaded.project.pipelines) {
     loaded.graphs.push_back(std::make_unique<PipelineGraph>(PipelineGraph::Build(p, loaded.errors)));

@@ -17,6 +17,7 @@
 #include "cli/arguments.h"
 #include "cli/progress.h"
 #include "cli/project_session.h"
+#include "cli/run_plan.h"
 #include "tasks/tasks.h"
 
 namespace weir::cli {
@@ -24,6 +25,7 @@ namespace {
 
 struct RunRequest {
   std::string dir = ".";
+  std::vector<std::string> params;  // name=value
   std::string pipeline;
   std::string date;
   std::vector<std::string> tasks;
@@ -48,27 +50,19 @@ Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline)
   return fd;
 }
 
-Result<DataInterval> IntervalFor(const PipelineDef& pipeline, const std::string& date, Clock& clock) {
-  Schedule schedule = DailySchedule();
-  if (pipeline.schedule) {
-    WEIR_ASSIGN_OR_RETURN(schedule, ParseSchedule(pipeline.schedule->value));
-  }
-  if (pipeline.start_date) WEIR_TRY(schedule.SetStartDate(*pipeline.start_date));
-  std::string local_date = date;
-  if (local_date.empty()) {  // today, in the pipeline's zone
-    WEIR_ASSIGN_OR_RETURN(DataInterval today, IntervalStartingAt(DailySchedule(), pipeline.timezone, clock.Now()));
-    local_date = today.ds;
-  }
-  return IntervalForDate(schedule, pipeline.timezone, local_date);
-}
-
 // The run to execute: the latest of that date unless it succeeded (or
 // --restart), resumed after marking attempts a crash left running.
 Result<RunRecord> RunToExecute(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,
-                               bool restart, Clock& clock) {
+                               const RunRequest& request, const std::string& params, Clock& clock) {
   const std::string& pipeline = graph.pipeline().name;
   WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline, interval.ds, 1}));
-  if (!runs.empty() && !restart && runs[0].state != RunState::kSuccess) {
+  // --task reruns tasks inside the date's latest run, whatever its state.
+  bool resume = !runs.empty() && !request.restart && (runs[0].state != RunState::kSuccess || !request.tasks.empty());
+  if (resume) {
+    if (!request.params.empty() && runs[0].params_json != params) {
+      return UserError("params-of-resumed-run", "a resumed run keeps the parameters it started with (" +
+                                                    runs[0].params_json + "); pass --restart to run with new ones");
+    }
     RunRecord run = runs[0];
     WEIR_TRY(store.InterruptRunningAttempts(run.id, clock.Now()).status());
     WEIR_TRY(store.ReopenRun(run.id));
@@ -76,7 +70,7 @@ Result<RunRecord> RunToExecute(StateStore& store, const PipelineGraph& graph, co
                  pipeline.c_str(), interval.ds.c_str(), std::string(RunStateName(run.state)).c_str());
     return run;
   }
-  NewRun n{pipeline, interval.ds, interval.start_iso, interval.end_iso, clock.Now(), {}};
+  NewRun n{pipeline, interval.ds, interval.start_iso, interval.end_iso, clock.Now(), {}, params};
   for (int i : graph.order()) n.task_ids.push_back(graph.id(i));
   return store.CreateRun(n);
 }
@@ -112,6 +106,18 @@ class StopOnSignal {
   std::thread thread_;
 };
 
+// With --task the exit code says how the named tasks did, whatever the
+// state of the rest of the run.
+bool SelectedTasksSucceeded(StateStore& store, RunId run, const std::vector<std::string>& tasks) {
+  Result<std::vector<TaskInstanceRecord>> instances = store.TaskInstances(run);
+  if (!instances.ok()) return false;
+  for (const TaskInstanceRecord& t : *instances) {
+    bool selected = std::find(tasks.begin(), tasks.end(), t.task_id) != tasks.end();
+    if (selected && t.state != TaskState::kSuccess) return false;
+  }
+  return true;
+}
+
 int Execute(const RunRequest& request) {
   sigset_t signals = StopOnSignal::Signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
@@ -130,7 +136,9 @@ int Execute(const RunRequest& request) {
   if (!lock.ok()) return UsageError("run", lock.status().message());
   Result<std::unique_ptr<StateStore>> store = OpenState(loaded.project);
   if (!store.ok()) return UsageError("run", store.status().ToString());
-  Result<RunRecord> run = RunToExecute(**store, *graph, *interval, request.restart, clock);
+  Result<std::string> params = RunParams(graph->pipeline(), request.params);
+  if (!params.ok()) return UsageError("run", params.status().message());
+  Result<RunRecord> run = RunToExecute(**store, *graph, *interval, request, *params, clock);
   if (!run.ok()) return UsageError("run", run.status().ToString());
 
   PosixProcessLauncher processes;
@@ -157,7 +165,8 @@ int Execute(const RunRequest& request) {
     return kExitFailed;
   }
   progress.PrintSummary(**store, *run, *final_state);
-  return *final_state == RunState::kSuccess ? kExitOk : kExitFailed;
+  if (request.tasks.empty()) return *final_state == RunState::kSuccess ? kExitOk : kExitFailed;
+  return SelectedTasksSucceeded(**store, run->id, request.tasks) ? kExitOk : kExitFailed;
 }
 
 }  // namespace
@@ -167,8 +176,10 @@ int RunCommand(const Args& args) {
   RunRequest request;
   app.add_option("pipeline", request.pipeline, "the pipeline to run")->required();
   AddProjectOption(app, request.dir);
-  app.add_option("--date", request.date, "the local date the data interval starts on (default: today)");
+  app.add_option("--date", request.date,
+                 "the local date the data interval starts on (default: the latest interval that has ended)");
   app.add_option("--task", request.tasks, "run only this task (repeatable); upstream states are ignored");
+  app.add_option("--param", request.params, "set a declared parameter: name=value (repeatable)");
   app.add_flag("--restart", request.restart, "start a new run even if one for this date failed");
   app.add_option("--threads", request.threads, "tasks run at once (default: number of cores)")
       ->check(CLI::Range(1, 1024));

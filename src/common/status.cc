@@ -26,7 +26,7 @@ std::string SourceLocation::ToString() const {
 }
 
 Status::Status(ErrorKind kind, std::string code, std::string message, SourceLocation where)
-    : state_(std::make_unique<State>(State{kind, std::move(code), std::move(message), std::move(where)})) {}
+    : state_(std::make_unique<State>(State{kind, std::move(code), std::move(message), std::move(where), {}})) {}
 
 Status::Status(const Status& other)
     : state_(other.state_ ? std::make_unique<State>(*other.state_) : nullptr) {}
@@ -68,6 +68,17 @@ Status Status::At(SourceLocation where) const {
   Status copy = *this;
   copy.state_->where = std::move(where);
   return copy;
+}
+
+Status Status::WithRetryAfter(std::chrono::milliseconds delay) const {
+  if (ok()) return *this;
+  Status copy = *this;
+  copy.state_->retry_after = delay;
+  return copy;
+}
+
+std::optional<std::chrono::milliseconds> Status::retry_after() const {
+  return state_ ? state_->retry_after : std::nullopt;
 }
 
 std::string Status::ToString() const {

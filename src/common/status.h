@@ -6,6 +6,7 @@
 // holds no allocation. Not thread-safe to mutate; safe to read concurrently.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
 #include <string>
@@ -55,6 +56,11 @@ class [[nodiscard]] Status {
   // Sets the location if the error has none yet.
   Status At(SourceLocation where) const;
 
+  // A hint that a retry should wait at least `delay` (an HTTP 429 or 503
+  // with Retry-After). Kept by copies, WithContext and At; ignored on OK.
+  Status WithRetryAfter(std::chrono::milliseconds delay) const;
+  std::optional<std::chrono::milliseconds> retry_after() const;
+
   // "file:line:col: error[code]: message" (location omitted when unknown).
   std::string ToString() const;
 
@@ -67,6 +73,7 @@ class [[nodiscard]] Status {
     std::string code;
     std::string message;
     SourceLocation where;
+    std::optional<std::chrono::milliseconds> retry_after;
   };
   std::unique_ptr<State> state_;
 };

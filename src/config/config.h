@@ -67,6 +67,8 @@ struct PipelineDef {
   std::string owner;
   std::vector<std::string> tags;
   std::vector<TaskDef> tasks;   // in file order
+  // Declared run parameters and their defaults ({{ params.x }}, --param x=v).
+  std::map<std::string, ConfigNode> params;
 
   const TaskDef* FindTask(const std::string& id) const;
 };

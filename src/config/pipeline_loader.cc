@@ -14,7 +14,7 @@ namespace {
 
 const std::vector<std::string> kPipelineKeys = {
     "pipeline", "description", "schedule", "timezone", "start_date", "end_date", "catchup",
-    "max_active_runs", "owner", "tags", "defaults", "tasks"};
+    "max_active_runs", "owner", "tags", "defaults", "tasks", "params"};
 
 const std::vector<std::string> kTriggerRules = {"all_success", "all_done", "one_failed", "none_failed"};
 
@@ -176,6 +176,14 @@ std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::strin
   if (auto n = fields.Int("max_active_runs", 1)) pipeline.max_active_runs = static_cast<int>(*n);
   if (auto s = fields.String("owner")) pipeline.owner = *s;
   if (auto tags = fields.StringList("tags")) pipeline.tags = *tags;
+  if (const ConfigNode* params = fields.Get("params")) {
+    if (!params->is_map()) {
+      fields.Add(UserError("wrong-type", "'params' must map names to default values, got " +
+                                             std::string(params->Describe()), params->where()));
+    } else {
+      for (const auto& [name, value] : params->entries()) pipeline.params.emplace(name.scalar(), value);
+    }
+  }
   TaskDef defaults;
   if (const ConfigNode* d = fields.Get("defaults")) {
     MapFields default_fields(*d, "defaults", DefaultableTaskKeys(), errors);

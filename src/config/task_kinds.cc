@@ -6,7 +6,7 @@ const std::vector<TaskKindKeys>& TaskKinds() {
   static const std::vector<TaskKindKeys> kKinds = {
       {"shell", {"command"}, {"cwd", "env"}},
       {"sql", {"sql"}, {"inputs", "to", "rejects", "connection"}},
-      {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth"}},
+      {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth", "rejects"}},
       {"extract", {"connection", "sql", "to"}, {}},
       {"load", {"from", "table"}, {"mode", "keys", "partition_by", "connection"}},
       {"check", {"checks"}, {"table", "where", "connection"}},

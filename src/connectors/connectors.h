@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/cancel.h"
@@ -33,6 +34,10 @@ struct QueryRows {
 };
 
 class DuckDbAppender;
+class DuckDbChunkAppender;
+
+// Column types a DuckDbChunkAppender writes: BIGINT, DOUBLE, BOOLEAN, VARCHAR.
+enum class DuckDbColumnType { kBigint, kDouble, kBoolean, kVarchar };
 
 // One connection. Not thread-safe, except Interrupt().
 class DuckDbConnection {
@@ -61,6 +66,10 @@ class DuckDbConnection {
 
   // An appender for `schema.table` (schema "" for main).
   Result<std::unique_ptr<DuckDbAppender>> Appender(const std::string& schema, const std::string& table);
+  // A column-wise appender for `schema.table`, whose columns must have
+  // exactly `types`, in order (no casts are made).
+  Result<std::unique_ptr<DuckDbChunkAppender>> ChunkAppender(const std::string& schema, const std::string& table,
+                                                             const std::vector<DuckDbColumnType>& types);
 
  private:
   friend class DuckDbConnector;
@@ -92,6 +101,33 @@ class DuckDbAppender {
   std::unique_ptr<Handle> handle_;
 };
 
+// Appends rows a chunk of columns at a time (duckdb_append_data_chunk):
+// values are written straight into DuckDB's vectors and every 2048 rows go
+// in one call, which is much faster than DuckDbAppender's call per value.
+// A row is built with Set* calls by column index (a column not set in a
+// row is NULL) and ended with EndRow(); Close() flushes the last chunk.
+// Setting a column with the wrong type's call is a bug (WEIR_CHECK). Not
+// thread-safe; must not outlive its connection.
+class DuckDbChunkAppender {
+ public:
+  ~DuckDbChunkAppender();
+  DuckDbChunkAppender(const DuckDbChunkAppender&) = delete;
+  DuckDbChunkAppender& operator=(const DuckDbChunkAppender&) = delete;
+
+  void SetInt64(size_t column, int64_t value);
+  void SetDouble(size_t column, double value);
+  void SetBool(size_t column, bool value);
+  void SetText(size_t column, std::string_view value);
+  Status EndRow();
+  Status Close();
+
+ private:
+  friend class DuckDbConnection;
+  struct Handle;
+  explicit DuckDbChunkAppender(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+};
+
 struct DuckDbOptions {
   // How long to wait for a file another process holds (default 30 s).
   std::chrono::milliseconds lock_timeout = std::chrono::seconds(30);
@@ -118,6 +154,44 @@ class DuckDbConnector {
   DuckDbOptions options_;
   std::unique_ptr<Cache> cache_;
 };
+
+// HTTP (and file://) requests through libcurl, which only this subsystem
+// links. Redirects are followed (http and https only); gzip/deflate bodies
+// are decoded; TLS peers are verified.
+struct HttpRequest {
+  std::string method = "GET";   // GET, POST, PUT, PATCH, DELETE or HEAD
+  std::string url;              // http://, https:// or file://
+  std::vector<std::pair<std::string, std::string>> headers;  // sent as given, in order
+  std::string body;             // sent when non-empty (or when the method is POST, PUT or PATCH)
+  // Limit on the whole request; 0: none beyond the caller's deadline.
+  std::chrono::milliseconds timeout{0};
+  // HTTP basic authentication, when basic_user is set (default: none).
+  std::optional<std::string> basic_user;
+  std::string basic_password;
+};
+
+struct HttpResponse {
+  int status = 0;  // the final response's status; 200 for a file:// URL that was read
+  // The final response's headers, names lower-cased, values trimmed, in order.
+  std::vector<std::pair<std::string, std::string>> headers;
+  std::string body;
+
+  // The first value of header `lower_case_name`, if present.
+  std::optional<std::string> Header(std::string_view lower_case_name) const;
+  // Retry-After as a delay from `now`: delta-seconds or an HTTP-date (a date
+  // in the past gives 0). None if absent or unreadable.
+  std::optional<std::chrono::milliseconds> RetryAfter(TimePoint now) const;
+};
+
+// Performs one request. Any HTTP status is a response, not an error (the
+// caller decides what a 404 means). Errors: UserError "http-bad-url"
+// (malformed URL, unsupported scheme), "http-file-missing" (file:// that
+// cannot be read), "http-tls" (certificate problems), "http-redirects";
+// Fault "http-connection" (refused, reset, DNS, a request timeout) and
+// "timeout" when `deadline` passes; Cancelled when `cancel` is set. Messages
+// never contain the URL (it may hold secrets): callers add what may be shown.
+// Thread-safe: every call uses its own handle.
+Result<HttpResponse> HttpFetch(const HttpRequest& request, const CancelToken& cancel, TimePoint deadline);
 
 // SQL text helpers (no DuckDB needed).
 // 'it''s' quoting for string literals and "a""b" for identifiers.

@@ -211,6 +211,130 @@ Result<std::unique_ptr<DuckDbAppender>> DuckDbConnection::Appender(const std::st
   return std::unique_ptr<DuckDbAppender>(new DuckDbAppender(std::move(handle)));
 }
 
+// One chunk being filled; its data and validity pointers are fetched again
+// after every reset, as DuckDB may move them.
+struct DuckDbChunkAppender::Handle {
+  duckdb_appender appender = nullptr;
+  duckdb_data_chunk chunk = nullptr;
+  std::vector<DuckDbColumnType> types;
+  std::vector<duckdb_vector> vectors;
+  std::vector<void*> data;
+  std::vector<uint64_t*> validity;
+  std::vector<bool> set;  // columns given a value in the current row
+  idx_t row = 0;          // the current row's index in the chunk
+  idx_t capacity = duckdb_vector_size();
+  bool closed = false;
+
+  ~Handle() {
+    if (chunk != nullptr) duckdb_destroy_data_chunk(&chunk);
+    if (appender != nullptr) duckdb_appender_destroy(&appender);
+  }
+
+  void Bind() {
+    for (size_t c = 0; c < types.size(); ++c) {
+      vectors[c] = duckdb_data_chunk_get_vector(chunk, c);
+      data[c] = duckdb_vector_get_data(vectors[c]);
+      duckdb_vector_ensure_validity_writable(vectors[c]);
+      validity[c] = duckdb_vector_get_validity(vectors[c]);
+    }
+  }
+
+  Status Flush() {
+    if (row == 0) return OkStatus();
+    duckdb_data_chunk_set_size(chunk, row);
+    duckdb_state state = duckdb_append_data_chunk(appender, chunk);
+    row = 0;
+    duckdb_data_chunk_reset(chunk);
+    Bind();
+    if (state == DuckDBSuccess) return OkStatus();
+    const char* message = duckdb_appender_error(appender);
+    return UserError("duckdb-append", message != nullptr ? message : "append failed");
+  }
+
+  void Mark(size_t column, DuckDbColumnType type) {
+    WEIR_CHECK(column < types.size() && types[column] == type);
+    set[column] = true;
+  }
+};
+
+DuckDbChunkAppender::DuckDbChunkAppender(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
+DuckDbChunkAppender::~DuckDbChunkAppender() = default;
+
+void DuckDbChunkAppender::SetInt64(size_t column, int64_t value) {
+  handle_->Mark(column, DuckDbColumnType::kBigint);
+  static_cast<int64_t*>(handle_->data[column])[handle_->row] = value;
+}
+
+void DuckDbChunkAppender::SetDouble(size_t column, double value) {
+  handle_->Mark(column, DuckDbColumnType::kDouble);
+  static_cast<double*>(handle_->data[column])[handle_->row] = value;
+}
+
+void DuckDbChunkAppender::SetBool(size_t column, bool value) {
+  handle_->Mark(column, DuckDbColumnType::kBoolean);
+  static_cast<bool*>(handle_->data[column])[handle_->row] = value;
+}
+
+void DuckDbChunkAppender::SetText(size_t column, std::string_view value) {
+  handle_->Mark(column, DuckDbColumnType::kVarchar);
+  duckdb_vector_assign_string_element_len(handle_->vectors[column], handle_->row, value.data(), value.size());
+}
+
+Status DuckDbChunkAppender::EndRow() {
+  Handle& h = *handle_;
+  for (size_t c = 0; c < h.types.size(); ++c) {
+    if (!h.set[c]) duckdb_validity_set_row_invalid(h.validity[c], h.row);
+    h.set[c] = false;
+  }
+  if (++h.row == h.capacity) return h.Flush();
+  return OkStatus();
+}
+
+Status DuckDbChunkAppender::Close() {
+  if (handle_->closed) return OkStatus();
+  handle_->closed = true;
+  WEIR_TRY(handle_->Flush());
+  if (duckdb_appender_close(handle_->appender) == DuckDBSuccess) return OkStatus();
+  const char* message = duckdb_appender_error(handle_->appender);
+  return UserError("duckdb-append", message != nullptr ? message : "append failed");
+}
+
+Result<std::unique_ptr<DuckDbChunkAppender>> DuckDbConnection::ChunkAppender(const std::string& schema,
+                                                                            const std::string& table,
+                                                                            const std::vector<DuckDbColumnType>& types) {
+  auto handle = std::make_unique<DuckDbChunkAppender::Handle>();
+  if (duckdb_appender_create(handles_->connection, schema.empty() ? nullptr : schema.c_str(), table.c_str(),
+                             &handle->appender) != DuckDBSuccess) {
+    const char* message = handle->appender != nullptr ? duckdb_appender_error(handle->appender) : nullptr;
+    return UserError("duckdb-append", std::string("cannot append to ") + table + ": " +
+                                          (message != nullptr ? message : "unknown error"));
+  }
+  if (static_cast<size_t>(duckdb_appender_column_count(handle->appender)) != types.size()) {
+    return UserError("duckdb-append", "cannot append to " + table + ": it has " +
+                                          std::to_string(duckdb_appender_column_count(handle->appender)) +
+                                          " columns, the rows have " + std::to_string(types.size()));
+  }
+  std::vector<duckdb_logical_type> logical;
+  for (DuckDbColumnType type : types) {
+    switch (type) {
+      case DuckDbColumnType::kBigint: logical.push_back(duckdb_create_logical_type(DUCKDB_TYPE_BIGINT)); break;
+      case DuckDbColumnType::kDouble: logical.push_back(duckdb_create_logical_type(DUCKDB_TYPE_DOUBLE)); break;
+      case DuckDbColumnType::kBoolean: logical.push_back(duckdb_create_logical_type(DUCKDB_TYPE_BOOLEAN)); break;
+      case DuckDbColumnType::kVarchar: logical.push_back(duckdb_create_logical_type(DUCKDB_TYPE_VARCHAR)); break;
+    }
+  }
+  handle->chunk = duckdb_create_data_chunk(logical.data(), logical.size());
+  for (duckdb_logical_type& t : logical) duckdb_destroy_logical_type(&t);
+  if (handle->chunk == nullptr) return InternalError("duckdb_create_data_chunk failed");
+  handle->types = types;
+  handle->vectors.resize(types.size());
+  handle->data.resize(types.size());
+  handle->validity.resize(types.size());
+  handle->set.assign(types.size(), false);
+  handle->Bind();
+  return std::unique_ptr<DuckDbChunkAppender>(new DuckDbChunkAppender(std::move(handle)));
+}
+
 struct DuckDbConnector::Cache {
   duckdb_instance_cache cache = duckdb_create_instance_cache();
   ~Cache() { duckdb_destroy_instance_cache(&cache); }

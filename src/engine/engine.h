@@ -36,6 +36,7 @@ struct TaskContext {
   std::string log_path;         // where the attempt's output goes (absolute)
   TimePoint deadline;           // TimePoint::max() without a timeout
   const CancelToken& cancel;    // set on timeout or stop: return promptly
+  StateStore* store = nullptr;  // to read other tasks' outputs (thread-safe)
 };
 
 // One task kind's way of running a task. Run may be called from several

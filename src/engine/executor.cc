@@ -232,9 +232,12 @@ class RunExecutor::Impl {
   }
 
   Readiness ReadinessOf(int i) const {
-    if (options_.only_tasks) return Readiness::kRun;  // --task ignores upstream states
+    // --task: upstream tasks that were not named are taken as they are;
+    // named ones still run in dependency order.
     std::vector<TaskState> upstream;
-    for (int u : graph_.node(i).upstream) upstream.push_back(slots_[u].state);
+    for (int u : graph_.node(i).upstream) {
+      if (slots_[u].selected || !options_.only_tasks) upstream.push_back(slots_[u].state);
+    }
     return engine_internal::Evaluate(graph_.node(i).def->trigger_rule, upstream);
   }
 
@@ -335,7 +338,9 @@ class RunExecutor::Impl {
     slot.state = next;
     if (may_retry) {
       std::uniform_real_distribution<double> unit(0.0, 1.0);
-      slot.retry_at = now + RetryDelay(task.retry, slot.attempts_here, unit(random_));
+      // A hint from the failure (HTTP Retry-After) lengthens the wait, never shortens it.
+      std::chrono::milliseconds delay = RetryDelay(task.retry, slot.attempts_here, unit(random_));
+      slot.retry_at = now + std::max(delay, error.retry_after().value_or(std::chrono::milliseconds(0)));
       retries_.emplace(*slot.retry_at, c.task);
     } else {
       Settled(c.task);
@@ -468,7 +473,7 @@ class RunExecutor::Impl {
     if (task.timeout) job.control->deadline_ms.store(ToMillis(deadline));
     Report(WorkerReport::Started(job.task, *attempt));
     TaskContext context{project_, graph_.pipeline(), task, *run_, *interval_, attempt->number,
-                        job.log_path, deadline, job.control->cancel};
+                        job.log_path, deadline, job.control->cancel, &store_};
     Report(WorkerReport{job.task, true, true, *attempt, RunGuarded(*job.runner, context)});
   }
 

@@ -135,7 +135,7 @@ class FieldParser {
     bool digits = !token.text.empty() && token.text.size() <= 9;
     for (char c : token.text) {
       if (c < '0' || c > '9') digits = false;
-      else step = step * 10 + (c - '0');
+      else if (digits) step = step * 10 + (c - '0');  // over 9 digits would overflow
     }
     if (!digits || step == 0) {
       return Error(token.offset, std::string(spec_.name) + " step '" + std::string(token.text) +
@@ -159,7 +159,7 @@ class FieldParser {
     int value = 0;
     for (char c : token.text) {
       if (c < '0' || c > '9') digits = false;
-      else value = value * 10 + (c - '0');
+      else if (digits) value = value * 10 + (c - '0');  // over 9 digits would overflow
     }
     if (!digits) {
       std::string why = std::string(spec_.name) + " '" + std::string(token.text) + "' is not a number";

@@ -9,7 +9,9 @@ namespace {
 using std::chrono::milliseconds;
 
 constexpr int kMaxDigits = 9;                  // per part: no overflow when summed
-constexpr int64_t kMaxTotalMs = INT64_C(1) << 60;  // far beyond any sane delay
+// Far beyond any sane delay, and short enough that FormatDuration's day
+// count has at most kMaxDigits, so what it prints parses back.
+constexpr int64_t kMaxTotalMs = INT64_C(999'999'999) * 86'400'000;
 
 struct Unit {
   std::string_view name;

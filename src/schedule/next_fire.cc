@@ -93,19 +93,24 @@ TimePoint NextEvery(const Schedule& schedule, TimePoint after, const Zone& zone)
     LocalDays after_day = date::floor<date::days>(zone.ToLocal(date::floor<seconds>(after)));
     int64_t behind = (after_day - anchor_day).count();
     int64_t k = behind <= 0 ? 0 : behind / step;
+    const int64_t last_day = LocalDays(date::year(kLastYear) / 12 / 31).time_since_epoch().count();
     while (true) {
-      LocalDays day = anchor_day + date::days(k * step);
-      if (static_cast<int>(date::year_month_day(day).year()) > kLastYear) return TimePoint::max();
+      // Compared as a day number: a step of millions of years fits no date.
+      int64_t day_number = anchor_day.time_since_epoch().count() + k * step;
+      if (day_number > last_day) return TimePoint::max();
+      LocalDays day{date::days(day_number)};
       TimePoint fire(zone.FireInstant(LocalSeconds(day)));
       if (fire > after) return fire;
       ++k;
     }
   }
-  TimePoint anchor(zone.FireInstant(LocalSeconds(anchor_day)));
-  if (after < anchor) return anchor;
-  auto every_ticks = std::chrono::duration_cast<TimePoint::duration>(every);
-  int64_t k = (after - anchor) / every_ticks + 1;
-  return anchor + every_ticks * k;
+  SysSeconds anchor = zone.FireInstant(LocalSeconds(anchor_day));
+  if (after < anchor) return TimePoint(anchor);
+  // In seconds: nanoseconds overflow past 292 years, which both `every` and
+  // `after - anchor` may span.
+  int64_t k = (date::floor<seconds>(after) - anchor) / every + 1;
+  SysSeconds fire = anchor + every * k;
+  return fire >= date::floor<seconds>(Latest()) ? TimePoint::max() : TimePoint(fire);
 }
 
 }  // namespace

@@ -68,7 +68,7 @@ Result<RunRecord> MemoryStateStore::CreateRun(const NewRun& run) {
   std::lock_guard lock(mu_);
   RunEntry entry;
   entry.run = RunRecord{RunId{next_run_id_++}, run.pipeline, run.ds, run.interval_start, run.interval_end,
-                        RunState::kRunning, TruncateToMillis(run.started_at), std::nullopt};
+                        RunState::kRunning, TruncateToMillis(run.started_at), std::nullopt, run.params_json};
   for (const std::string& task_id : run.task_ids) {
     entry.tasks.push_back(TaskInstanceRecord{entry.run.id, task_id, TaskState::kPending, 0, ""});
   }

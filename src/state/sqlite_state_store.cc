@@ -16,7 +16,8 @@ using state_internal::SqliteTransaction;
 using Mode = SqliteTransaction::Mode;
 
 constexpr const char* kRunColumns =
-    "SELECT id, pipeline, ds, interval_start, interval_end, state, started_at_ms, ended_at_ms FROM runs ";
+    "SELECT id, pipeline, ds, interval_start, interval_end, state, started_at_ms, ended_at_ms, params_json "
+    "FROM runs ";
 constexpr const char* kAttemptColumns =
     "SELECT id, run_id, task_id, number, state, started_at_ms, ended_at_ms, error_code, error_message, "
     "output_json, log_path FROM attempts ";
@@ -70,6 +71,7 @@ Result<RunRecord> SqliteStateStore::RunFromRow(const SqliteStatement& row) {
   run.state = *parsed;
   run.started_at = row.Time(6);
   run.ended_at = row.OptionalTime(7);
+  run.params_json = row.Text(8);
   return run;
 }
 
@@ -120,13 +122,13 @@ Result<RunRecord> SqliteStateStore::CreateRun(const NewRun& run) {
   SqliteTransaction txn(*db_);
   WEIR_TRY(txn.Begin(Mode::kWrite));
   RunRecord record{RunId{}, run.pipeline, run.ds, run.interval_start, run.interval_end, RunState::kRunning,
-                   state_internal::TruncateToMillis(run.started_at), std::nullopt};
+                   state_internal::TruncateToMillis(run.started_at), std::nullopt, run.params_json};
   {
     WEIR_ASSIGN_OR_RETURN(SqliteStatement insert,
                           db_->Prepare("INSERT INTO runs (pipeline, ds, interval_start, interval_end, state, "
-                                       "started_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+                                       "started_at_ms, params_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
     WEIR_TRY(insert.Bind(1, run.pipeline).Bind(2, run.ds).Bind(3, run.interval_start).Bind(4, run.interval_end)
-                 .Bind(5, RunStateName(record.state)).Bind(6, run.started_at).Run());
+                 .Bind(5, RunStateName(record.state)).Bind(6, run.started_at).Bind(7, run.params_json).Run());
   }
   record.id = RunId{db_->LastInsertRowId()};
   WEIR_ASSIGN_OR_RETURN(SqliteStatement insert_task,

@@ -62,6 +62,7 @@ struct RunRecord {
   RunState state = RunState::kRunning;
   TimePoint started_at;
   std::optional<TimePoint> ended_at;
+  std::string params_json = "{}";  // the run's parameters, {"name": "value"}
 };
 
 struct TaskInstanceRecord {
@@ -93,6 +94,7 @@ struct NewRun {
   std::string interval_end;
   TimePoint started_at;
   std::vector<std::string> task_ids;  // task instances created pending
+  std::string params_json = "{}";
 };
 
 struct RunFilter {

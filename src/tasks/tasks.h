@@ -28,6 +28,12 @@ std::unique_ptr<TaskRunnerFactory> NewTaskRunnerFactory(const TaskServices& serv
 // The names a task's templates can use during one attempt.
 TemplateContext MakeTemplateContext(const TaskContext& context, const TaskServices& services);
 
+// A task's string keys as they would run in `context`, secrets shown as
+// '***' (what `weir render` prints); a `sql:` path to a .sql file shows the
+// file's rendered text. Keys in name order.
+Result<std::vector<std::pair<std::string, std::string>>> RenderForDisplay(const TaskContext& context,
+                                                                          const TaskServices& services);
+
 // Reads a secret: WEIR_SECRET_<NAME> (upper-cased) from the environment,
 // else `name` in <project>/.weir/secrets.yml, which must not be readable by
 // group or others. UserError "unknown-secret" / "secrets-file-mode".

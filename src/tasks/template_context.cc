@@ -1,5 +1,6 @@
 #include <algorithm>
 #include <filesystem>
+#include <nlohmann/json.hpp>
 
 #include "config/config_node.h"
 #include "tasks/tasks.h"
@@ -31,6 +32,46 @@ TemplateValue FromConfig(const ConfigNode& node) {
   return TemplateValue::None();
 }
 
+TemplateValue FromJson(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::boolean: return TemplateValue::Bool(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return TemplateValue::Int(j.get<int64_t>());
+    case nlohmann::json::value_t::number_float: return TemplateValue::Float(j.get<double>());
+    case nlohmann::json::value_t::string: return TemplateValue::String(j.get<std::string>());
+    case nlohmann::json::value_t::array: {
+      TemplateValue::List items;
+      for (const auto& item : j) items.push_back(FromJson(item));
+      return TemplateValue::FromList(std::move(items));
+    }
+    case nlohmann::json::value_t::object: {
+      TemplateMap map;
+      for (const auto& [k, v] : j.items()) map.Set(k, FromJson(v));
+      return TemplateValue::FromMap(std::move(map));
+    }
+    default: return TemplateValue::None();
+  }
+}
+
+// JSON text as a template value; text that does not parse is kept as a string.
+TemplateValue ParseJsonValue(const std::string& text) {
+  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
+  if (parsed.is_discarded()) return TemplateValue::String(text);
+  return FromJson(parsed);
+}
+
+// outputs['task'].field: the recorded outputs of this run's finished tasks.
+TemplateValue Outputs(const TaskContext& context) {
+  TemplateMap outputs;
+  if (context.store == nullptr) return TemplateValue::FromMap(std::move(outputs));
+  Result<std::vector<TaskInstanceRecord>> tasks = context.store->TaskInstances(context.run.id);
+  if (!tasks.ok()) return TemplateValue::FromMap(std::move(outputs));
+  for (const TaskInstanceRecord& t : *tasks) {
+    if (!t.output_json.empty()) outputs.Set(t.task_id, ParseJsonValue(t.output_json));
+  }
+  return TemplateValue::FromMap(std::move(outputs));
+}
+
 Result<std::string> StringArg(const TemplateCallArgs& args, const char* function) {
   if (args.positional.empty() || args.positional[0].kind() != TemplateValue::Kind::kString) {
     return UserError("template-argument", std::string(function) + "() needs a name as a string");
@@ -54,6 +95,9 @@ TemplateContext MakeTemplateContext(const TaskContext& context, const TaskServic
   ctx.Set("task_id", TemplateValue::String(context.task.id));
   ctx.Set("attempt", TemplateValue::Int(context.attempt));
   ctx.Set("lake", TemplateValue::String(context.project.Resolve(context.project.lake)));
+  ctx.Set("project_dir", TemplateValue::String(context.project.root));
+  ctx.Set("params", ParseJsonValue(context.run.params_json.empty() ? "{}" : context.run.params_json));
+  ctx.Set("outputs", Outputs(context));
   const ProjectDef& project = context.project;
   ctx.AddFunction("var", [&project](const TemplateCallArgs& args) -> Result<TemplateValue> {
     WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "var"));

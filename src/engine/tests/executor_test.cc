@@ -143,6 +143,22 @@ TEST_F(ExecutorTest, FaultIsRetriedWithExponentialBackoff) {
   EXPECT_LE(gap2, std::chrono::seconds(120));
 }
 
+TEST_F(ExecutorTest, RetryAfterHintLengthensTheDelay) {
+  RetryPolicy retry{2, std::chrono::seconds(1), false, std::chrono::hours(1), RetryOn::kFaults};
+  Define({{"limited", {}, retry}});
+  RunRecord run = NewRunRecord();
+  int failures_left = 1;
+  runners_.behaviours["limited"] = [&](const TaskContext&) -> Result<std::string> {
+    if (failures_left-- > 0) return Fault("http-status", "429 Too Many Requests").WithRetryAfter(std::chrono::seconds(90));
+    return std::string("{}");
+  };
+  EXPECT_EQ(Execute(run), RunState::kSuccess);
+  std::vector<AttemptRecord> attempts = Attempts(run.id, "limited");
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_GE(attempts[1].started_at - *attempts[0].ended_at, std::chrono::seconds(90));
+  EXPECT_LE(attempts[1].started_at - *attempts[0].ended_at, std::chrono::seconds(91));
+}
+
 TEST_F(ExecutorTest, UserErrorIsNotRetriedUnlessRetryOnAny) {
   RetryPolicy retry{3, std::chrono::seconds(1), false, std::chrono::hours(1), RetryOn::kFaults};
   RetryPolicy any = retry;
@@ -258,6 +274,23 @@ TEST_F(ExecutorTest, OnlySelectedTasksRun) {
   EXPECT_EQ(Execute(run, 2, std::set<std::string>{"b"}), RunState::kInterrupted);
   EXPECT_EQ(runners_.calls.count("a"), 0u);
   EXPECT_EQ(States(run.id), (std::map<std::string, std::string>{{"a", "pending"}, {"b", "success"}}));
+}
+
+TEST_F(ExecutorTest, SelectedTasksKeepTheirOrder) {
+  Define({{"a", {}}, {"b", {"a"}}, {"c", {"b"}}});
+  RunRecord run = NewRunRecord();
+  std::vector<std::string> order;
+  std::mutex mu;
+  for (const char* id : {"b", "c"}) {
+    runners_.behaviours[id] = [&, id](const TaskContext&) -> Result<std::string> {
+      std::lock_guard<std::mutex> guard(mu);
+      order.push_back(id);
+      return std::string("{}");
+    };
+  }
+  Execute(run, 2, std::set<std::string>{"c", "b"});
+  EXPECT_EQ(order, (std::vector<std::string>{"b", "c"}));
+  EXPECT_EQ(runners_.calls.count("a"), 0u);
 }
 
 TEST_F(ExecutorTest, UnavailableKindFailsWithItsReason) {

@@ -75,6 +75,14 @@ TEST(CronParseTest, WrongFieldCount) {
   EXPECT_EQ(ErrorOf("   ").column, 1);
 }
 
+TEST(CronParseTest, NumbersOfTenOrMoreDigitsAreErrorsNotOverflows) {
+  EXPECT_EQ(ErrorOf("99999999999999999999 * * * *").message,
+            "bad cron expression '99999999999999999999 * * * *': minute '99999999999999999999' is not "
+            "a number");
+  EXPECT_EQ(ErrorOf("*/99999999999999999999 * * * *").column, 3);
+  EXPECT_EQ(ErrorOf("0 1-99999999999 * * *").column, 5);
+}
+
 TEST(CronParseTest, RejectsDaysThatNeverOccur) {
   ParseError error = ErrorOf("0 0 30 2 *");
   EXPECT_EQ(error.message,

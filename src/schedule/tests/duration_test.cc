@@ -53,5 +53,18 @@ TEST(DurationTest, FormatsCanonicallyAndRoundTrips) {
     EXPECT_EQ(FormatDuration(*ParseDuration(text)), text);
 }
 
+// Parts of up to 9 digits once summed past 999999999d formatted as a day
+// count ParseDuration rejects ("2041666665d...").
+TEST(DurationTest, SumsTooLongToFormatBackAreRejected) {
+  Result<milliseconds> longest = ParseDuration("999999999d");
+  ASSERT_TRUE(longest.ok());
+  EXPECT_EQ(*ParseDuration(FormatDuration(*longest)), *longest);
+  for (const char* text : {"999999999d1ms", "999999999d999999999d999999999h"}) {
+    Result<milliseconds> bad = ParseDuration(text);
+    EXPECT_FALSE(bad.ok()) << text << " formats as " << FormatDuration(bad.ok() ? *bad : milliseconds(0));
+    EXPECT_EQ(bad.status().code(), "bad-duration") << text;
+  }
+}
+
 }  // namespace
 }  // namespace weir

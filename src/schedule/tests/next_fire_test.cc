@@ -116,5 +116,21 @@ TEST(ScheduleNextFireTest, EverySubDayIsElapsedTime) {
   EXPECT_EQ(UtcText(t), "2024-03-31 05:00:00");  // 07:00 CEST
 }
 
+// Sub-day `every` counted in nanoseconds overflowed past 292 years: an
+// interval that long, or a start date that long ago.
+TEST(ScheduleNextFireTest, EveryOverCenturiesDoesNotOverflow) {
+  Schedule huge = *ParseSchedule("every 999999998d23h");
+  ASSERT_TRUE(huge.SetStartDate("2024-01-01").ok());
+  EXPECT_EQ(UtcText(NextFireAfter(huge, Utc("2023-06-01 00:00"), "UTC")), "2024-01-01 00:00:00");
+  EXPECT_EQ(NextFireAfter(huge, Utc("2024-06-01 00:00"), "UTC"), TimePoint::max());
+  Schedule hourly = *ParseSchedule("every 1h");
+  ASSERT_TRUE(hourly.SetStartDate("1900-01-01").ok());
+  EXPECT_EQ(UtcText(NextFireAfter(hourly, Utc("2199-06-01 00:30"), "UTC")), "2199-06-01 01:00:00");
+  EXPECT_EQ(NextFireAfter(hourly, Utc("2199-12-31 23:30"), "UTC"), TimePoint::max());
+  Schedule days = *ParseSchedule("every 999999999d");
+  ASSERT_TRUE(days.SetStartDate("2024-01-01").ok());
+  EXPECT_EQ(NextFireAfter(days, Utc("2024-06-01 00:00"), "UTC"), TimePoint::max());
+}
+
 }  // namespace
 }  // namespace weir

@@ -51,6 +51,10 @@ constexpr const char* kMigrations[] = {
     );
     CREATE INDEX attempts_by_run_state ON attempts (run_id, state);
     )sql",
+    // 2: the run's parameters (--param k=v), so that a resumed run keeps them.
+    R"sql(
+    ALTER TABLE runs ADD COLUMN params_json TEXT NOT NULL DEFAULT '{}';
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

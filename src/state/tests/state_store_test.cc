@@ -192,6 +192,17 @@ TEST_P(StateStoreTest, ListRunsNewestFirstWithFiltersAndLimit) {
   EXPECT_TRUE(none.empty());
 }
 
+TEST_P(StateStoreTest, RunParametersAreKept) {
+  NewRun with_params = DailyRun("2024-03-05", 1000);
+  with_params.params_json = R"({"region": "eu"})";
+  ASSERT_OK_AND_ASSIGN(RunRecord run, store_->CreateRun(with_params));
+  EXPECT_EQ(run.params_json, R"({"region": "eu"})");
+  ASSERT_OK_AND_ASSIGN(RunRecord again, store_->GetRun(run.id));
+  EXPECT_EQ(again.params_json, R"({"region": "eu"})");
+  ASSERT_OK_AND_ASSIGN(RunRecord plain, store_->CreateRun(DailyRun("2024-03-06", 2000)));
+  EXPECT_EQ(plain.params_json, "{}");
+}
+
 TEST_P(StateStoreTest, FinishRunThenReopenRun) {
   ASSERT_OK_AND_ASSIGN(RunRecord run, store_->CreateRun(DailyRun("2024-03-01", 1000)));
   ASSERT_OK(store_->FinishRun(run.id, RunState::kFailed, At(9000)));

@@ -1,0 +1,67 @@
+// LocalHttpServer: a scripted HTTP/1.1 server on 127.0.0.1 for tests, on a
+// port the kernel picks. Each path answers with its scripted replies in
+// order, the last one repeating; an unscripted path answers 404. Every
+// request is recorded. One thread serves one connection at a time and
+// closes it after the reply. Thread-safe; stopped by the destructor.
+#pragma once
+
+#include <chrono>
+#include <map>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <utility>
+#include <vector>
+
+namespace weir::testing {
+
+class LocalHttpServer {
+ public:
+  using Headers = std::vector<std::pair<std::string, std::string>>;
+
+  struct Reply {
+    int status = 200;
+    std::string body;
+    Headers headers;                       // besides Content-Length and Connection
+    std::chrono::milliseconds delay{0};    // before answering
+  };
+
+  struct Request {
+    std::string method;
+    std::string target;   // path and query, as sent
+    std::string path;     // without the query
+    Headers headers;      // names lower-cased
+    std::string body;
+
+    std::string Header(const std::string& lower_case_name) const;
+  };
+
+  LocalHttpServer();
+  ~LocalHttpServer();
+  LocalHttpServer(const LocalHttpServer&) = delete;
+  LocalHttpServer& operator=(const LocalHttpServer&) = delete;
+
+  int port() const { return port_; }
+  // "http://127.0.0.1:PORT" + path
+  std::string Url(const std::string& path) const;
+
+  void Script(const std::string& path, std::vector<Reply> replies);
+  std::vector<Request> requests() const;
+  int RequestCount(const std::string& path) const;
+
+ private:
+  void Serve();
+  void Answer(int connection);
+  bool WaitOrStop(std::chrono::milliseconds delay);
+
+  int listener_ = -1;
+  int stop_pipe_[2] = {-1, -1};
+  int port_ = 0;
+  mutable std::mutex mu_;
+  std::map<std::string, std::vector<Reply>> scripts_;
+  std::map<std::string, size_t> served_;
+  std::vector<Request> requests_;
+  std::thread thread_;
+};
+
+}  // namespace weir::testing

@@ -1,0 +1,289 @@
+#include <filesystem>
+#include <fstream>
+#include <gtest/gtest.h>
+#include <random>
+#include <unistd.h>
+
+#include "connectors/tests/local_http_server.h"
+#include "tasks/tasks.h"
+
+namespace weir {
+namespace {
+
+using testing::LocalHttpServer;
+
+std::string Slurp(const std::string& path) {
+  std::ifstream in(path);
+  return std::string(std::istreambuf_iterator<char>(in), {});
+}
+
+class HttpTaskTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    root_ = (std::filesystem::temp_directory_path() /
+             ("weir-http-" + std::to_string(::getpid()) + "-" +
+              ::testing::UnitTest::GetInstance()->current_test_info()->name())).string();
+    std::filesystem::create_directories(root_);
+    project_.root = root_;
+    pipeline_.name = "p";
+    run_.id = RunId{7};
+    interval_.ds = "2024-03-05";
+    interval_.start_iso = "2024-03-05T00:00:00+00:00";
+    interval_.end_iso = "2024-03-06T00:00:00+00:00";
+    env_.Set("BASE_URL", server_.Url(""));
+  }
+  void TearDown() override { std::filesystem::remove_all(root_); }
+
+  TaskDef Task(const std::string& yaml) {
+    YamlDocument doc = ParseYaml(yaml, "p.yml");
+    EXPECT_TRUE(doc.errors.empty()) << (doc.errors.empty() ? "" : doc.errors[0].ToString());
+    TaskDef t;
+    t.id = "fetch";
+    t.kind = {"http", {}};
+    for (const auto& [k, v] : doc.root.entries()) t.params.emplace(k.scalar(), v);
+    return t;
+  }
+
+  Result<std::string> Run(const TaskDef& task) {
+    auto factory = NewTaskRunnerFactory(services_);
+    auto runner = factory->RunnerFor(task);
+    EXPECT_TRUE(runner.ok()) << runner.status().ToString();
+    if (!runner.ok()) return runner.status();
+    TaskContext ctx{project_, pipeline_, task, run_, interval_, 1, log_path(), TimePoint::max(), cancel_};
+    return (*runner)->Run(ctx);
+  }
+
+  std::string log_path() const { return root_ + "/fetch.log"; }
+  std::string Lake(const std::string& relative) const { return root_ + "/lake/" + relative; }
+
+  QueryRows Query(const std::string& sql) {
+    auto db = DuckDbConnection::Open(":memory:");
+    EXPECT_TRUE(db.ok());
+    Result<QueryRows> rows = (*db)->Query(sql);
+    EXPECT_TRUE(rows.ok()) << rows.status().ToString();
+    return rows.ok() ? *rows : QueryRows{};
+  }
+
+  LocalHttpServer server_;
+  std::string root_;
+  ProjectDef project_;
+  PipelineDef pipeline_;
+  RunRecord run_;
+  DataInterval interval_;
+  CancelToken cancel_;
+  PosixProcessLauncher processes_;
+  FakeEnvironment env_{{{"WEIR_SECRET_API_TOKEN", "tok-9f8e7d6c5b4a"}}};
+  LocalFilesystem files_;
+  DuckDbConnector duckdb_;
+  TaskServices services_{processes_, env_, files_, duckdb_};
+};
+
+TEST_F(HttpTaskTest, GetRendersUrlAndHeadersAndKeepsAJsonPayloadVerbatim) {
+  const std::string payload = "{\"items\": [1, 2],\n \"next\": null}";
+  server_.Script("/sales", {{200, payload}});
+  Result<std::string> out = Run(Task(R"(url: "{{ env_var('BASE_URL') }}/sales?date={{ ds }}"
+headers: {X-Run: "{{ run_id }}-{{ attempt }}", Authorization: "Bearer {{ secret('api_token') }}"}
+to: raw/sales/ds={{ ds }}/sales.json
+)"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, "{\"bytes\": " + std::to_string(payload.size()) +
+                      ", \"path\": \"raw/sales/ds=2024-03-05/sales.json\", \"status\": 200}");
+  EXPECT_EQ(Slurp(Lake("raw/sales/ds=2024-03-05/sales.json")), payload);
+  std::vector<LocalHttpServer::Request> received = server_.requests();
+  ASSERT_EQ(received.size(), 1u);
+  EXPECT_EQ(received[0].method, "GET");
+  EXPECT_EQ(received[0].target, "/sales?date=2024-03-05");
+  EXPECT_EQ(received[0].Header("x-run"), "7-1");
+  EXPECT_EQ(received[0].Header("authorization"), "Bearer tok-9f8e7d6c5b4a");
+  EXPECT_FALSE(std::filesystem::exists(log_path()));  // a quiet success keeps no log
+}
+
+TEST_F(HttpTaskTest, PostSendsABodyMappingAsJson) {
+  server_.Script("/search", {{200, "[]"}});
+  Result<std::string> out = Run(Task(R"(url: "{{ env_var('BASE_URL') }}/search"
+body: {date: "{{ ds }}", limit: 100, exact: true, words: [a, "b"], quoted: "7"}
+)"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, R"({"bytes": 2, "status": 200})");
+  ASSERT_EQ(server_.requests().size(), 1u);
+  LocalHttpServer::Request request = server_.requests()[0];
+  EXPECT_EQ(request.method, "POST");
+  EXPECT_EQ(request.body, R"({"date": "2024-03-05", "limit": 100, "exact": true, "words": ["a", "b"], "quoted": "7"})");
+  EXPECT_EQ(request.Header("content-type"), "application/json");
+}
+
+TEST_F(HttpTaskTest, StringBodyMethodAndAuth) {
+  server_.Script("/put", {{200, "ok"}});
+  server_.Script("/bearer", {{200, "ok"}});
+  ASSERT_TRUE(Run(Task(R"(url: "{{ env_var('BASE_URL') }}/put"
+method: put
+headers: {Content-Type: text/plain}
+body: "day {{ ds }}"
+auth: {basic: {user: etl, password: "{{ secret('api_token') }}"}}
+)")).ok());
+  ASSERT_TRUE(Run(Task(R"(url: "{{ env_var('BASE_URL') }}/bearer"
+auth: {bearer: "{{ secret('api_token') }}"}
+)")).ok());
+  std::vector<LocalHttpServer::Request> received = server_.requests();
+  ASSERT_EQ(received.size(), 2u);
+  EXPECT_EQ(received[0].method, "PUT");
+  EXPECT_EQ(received[0].body, "day 2024-03-05");
+  EXPECT_EQ(received[0].Header("content-type"), "text/plain");
+  EXPECT_EQ(received[0].Header("authorization"), "Basic ZXRsOnRvay05ZjhlN2Q2YzViNGE=");  // base64("etl:tok-...")
+  EXPECT_EQ(received[1].Header("authorization"), "Bearer tok-9f8e7d6c5b4a");
+  EXPECT_EQ(Run(Task("url: x\nmethod: FETCH\n")).status().code(), "bad-method");
+  EXPECT_EQ(Run(Task("url: x\nauth: {token: x}\n")).status().code(), "bad-auth");
+}
+
+TEST_F(HttpTaskTest, ServerErrorsAreFaultsAndTheirBodyIsLogged) {
+  server_.Script("/flaky", {{503, "upstream down, try again"}});
+  Result<std::string> out = Run(Task("url: \"{{ env_var('BASE_URL') }}/flaky\"\n"));
+  EXPECT_EQ(out.status().kind(), ErrorKind::kFault);
+  EXPECT_EQ(out.status().code(), "http-503");
+  EXPECT_EQ(out.status().retry_after(), std::nullopt);
+  EXPECT_NE(out.status().message().find("GET " + server_.Url("/flaky") + " answered 503: upstream down"),
+            std::string::npos) << out.status().message();
+  std::string log = Slurp(log_path());
+  EXPECT_NE(log.find("[weir] attempt 1: http GET " + server_.Url("/flaky") + "\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("[weir] answered 503, 24 bytes\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("response body (first 500 bytes): upstream down, try again\n"), std::string::npos) << log;
+}
+
+TEST_F(HttpTaskTest, NotFoundIsAUserError) {
+  Result<std::string> out = Run(Task("url: \"{{ env_var('BASE_URL') }}/missing\"\n"));
+  EXPECT_EQ(out.status().kind(), ErrorKind::kUser);
+  EXPECT_EQ(out.status().code(), "http-404");
+  EXPECT_EQ(server_.RequestCount("/missing"), 1);
+}
+
+TEST_F(HttpTaskTest, TooManyRequestsCarriesRetryAfter) {
+  server_.Script("/limited", {{429, "slow down", {{"Retry-After", "1"}}}});
+  Result<std::string> out = Run(Task("url: \"{{ env_var('BASE_URL') }}/limited\"\n"));
+  EXPECT_EQ(out.status().kind(), ErrorKind::kFault);
+  EXPECT_EQ(out.status().code(), "http-429");
+  EXPECT_EQ(out.status().retry_after(), std::chrono::seconds(1));
+}
+
+TEST_F(HttpTaskTest, ConnectionErrorsAreFaultsShowingTheRedactedUrl) {
+  int closed_port;
+  {
+    LocalHttpServer gone;
+    closed_port = gone.port();
+  }
+  Result<std::string> out =
+      Run(Task("url: \"http://127.0.0.1:" + std::to_string(closed_port) + "/x?key={{ secret('api_token') }}\"\n"));
+  EXPECT_EQ(out.status().kind(), ErrorKind::kFault);
+  EXPECT_EQ(out.status().code(), "http-connection");
+  EXPECT_NE(out.status().message().find("/x?key=***"), std::string::npos) << out.status().message();
+  EXPECT_EQ(out.status().message().find("tok-9f8e7d6c5b4a"), std::string::npos);
+  std::string log = Slurp(log_path());
+  EXPECT_NE(log.find("/x?key=***"), std::string::npos) << log;
+  EXPECT_EQ(log.find("tok-9f8e7d6c5b4a"), std::string::npos) << log;
+}
+
+TEST_F(HttpTaskTest, SecretsNeverReachTheLogOrTheMessageEvenWhenTheServerEchoesThem) {
+  server_.Script("/echo", {{401, "invalid token tok-9f8e7d6c5b4a for user etl"}});
+  Result<std::string> out = Run(Task(R"(url: "{{ env_var('BASE_URL') }}/echo"
+headers: {Authorization: "Bearer {{ secret('api_token') }}", X-Tenant: "t-{{ secret('api_token') }}"}
+)"));
+  EXPECT_EQ(out.status().code(), "http-401");
+  EXPECT_EQ(out.status().kind(), ErrorKind::kUser);
+  EXPECT_EQ(server_.requests().at(0).Header("authorization"), "Bearer tok-9f8e7d6c5b4a");
+  std::string log = Slurp(log_path());
+  EXPECT_EQ(log.find("tok-9f8e7d6c5b4a"), std::string::npos) << log;
+  EXPECT_NE(log.find("invalid token *** for user etl"), std::string::npos) << log;
+  EXPECT_NE(log.find("request headers: Authorization: ***, X-Tenant: t-***"), std::string::npos) << log;
+  EXPECT_EQ(out.status().message().find("tok-9f8e7d6c5b4a"), std::string::npos) << out.status().message();
+  EXPECT_NE(out.status().message().find("invalid token ***"), std::string::npos) << out.status().message();
+}
+
+TEST_F(HttpTaskTest, FileUrlsWorkThroughLibcurl) {
+  std::filesystem::create_directories(root_ + "/data");
+  std::ofstream(root_ + "/data/page.json") << R"([{"id": 1, "v": "a"}, {"id": 2, "v": "b"}])";
+  Result<std::string> out = Run(Task("url: \"file://" + root_ + "/data/page.json\"\nto: raw/page.csv\n"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(Slurp(Lake("raw/page.csv")), "id,v\n1,a\n2,b\n");
+  EXPECT_EQ(Run(Task("url: \"file://" + root_ + "/data/none.json\"\n")).status().code(), "http-file-missing");
+}
+
+// Records at a path become Parquet with types inferred from them; the
+// expected values are computed here from the generated records.
+TEST_F(HttpTaskTest, RecordsAreParsedIntoParquetWithAnInferredSchema) {
+  std::mt19937 random(42);
+  std::string records;
+  long long quantity_sum = 0;
+  double price_sum = 0;
+  int shipped = 0;
+  const int n = 3000;
+  for (int i = 0; i < n; ++i) {
+    int quantity = static_cast<int>(random() % 50);
+    double price = static_cast<double>(random() % 10000) / 4;
+    bool is_shipped = random() % 2 == 0;
+    quantity_sum += quantity;
+    price_sum += price;
+    shipped += is_shipped;
+    char line[256];
+    std::snprintf(line, sizeof line,
+                  R"(%s{"order_id": %d, "quantity": %d, "price": %.2f, "amount": "%d.10", "shipped": %s, "tags": ["t%d"]})",
+                  i > 0 ? "," : "", i, quantity, price, i, is_shipped ? "true" : "false", i % 3);
+    records += line;
+  }
+  server_.Script("/orders", {{200, R"({"meta": {"page": 1}, "data": [)" + records + "]}"}});
+  Result<std::string> out = Run(Task(R"(url: "{{ env_var('BASE_URL') }}/orders"
+records: $.data
+to: raw/orders/ds={{ ds }}/orders.parquet
+)"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_NE(out->find("\"records\": 3000, \"rows_rejected\": 0, \"rows_written\": 3000"), std::string::npos) << *out;
+  std::string file = Lake("raw/orders/ds=2024-03-05/orders.parquet");
+  std::string read = "read_parquet('" + file + "', hive_partitioning = false)";
+  QueryRows types = Query("DESCRIBE SELECT * FROM " + read);
+  std::vector<std::string> described;
+  for (const auto& row : types.rows) described.push_back(*row[0] + " " + *row[1]);
+  EXPECT_EQ(described, (std::vector<std::string>{"order_id BIGINT", "quantity BIGINT", "price DOUBLE",
+                                                 "amount VARCHAR", "shipped BOOLEAN", "tags VARCHAR"}));
+  char price[64];
+  std::snprintf(price, sizeof price, "%.2f", price_sum);
+  QueryRows sums = Query("SELECT count(*), sum(quantity), abs(sum(price) - " + std::string(price) + ") < 0.001, "
+                         "count(*) FILTER (WHERE shipped), max(order_id), min(tags) FROM " + read);
+  EXPECT_EQ(sums.rows.at(0), (std::vector<std::optional<std::string>>{std::to_string(n), std::to_string(quantity_sum),
+                                                                      "true", std::to_string(shipped),
+                                                                      std::to_string(n - 1), "[\"t0\"]"}));
+}
+
+TEST_F(HttpTaskTest, RecordsThatAreNotObjectsGoToTheRejectsTable) {
+  std::string payload = R"([{"id": 1}, "oops", {"id": 2}, {"id": }])";
+  server_.Script("/mixed", {{200, payload}});
+  Result<std::string> out = Run(Task(R"(url: "{{ env_var('BASE_URL') }}/mixed"
+to: raw/mixed.parquet
+rejects: {table: rejects.api}
+)"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, R"({"bytes": )" + std::to_string(payload.size()) +
+                      R"(, "path": "raw/mixed.parquet", "records": 4, "rows_rejected": 2, "rows_written": 2, "status": 200})");
+  DuckDbConnector connector;
+  auto warehouse = connector.Connect(root_ + "/warehouse.duckdb");
+  ASSERT_TRUE(warehouse.ok()) << warehouse.status().ToString();
+  Result<QueryRows> rejects =
+      (*warehouse)->Query("SELECT run_id, pipeline, task, ds, reason, source, row_json FROM rejects.api ORDER BY source");
+  ASSERT_TRUE(rejects.ok()) << rejects.status().ToString();
+  using Row = std::vector<std::optional<std::string>>;
+  EXPECT_EQ(rejects->rows,
+            (std::vector<Row>{
+                {"7", "p", "fetch", "2024-03-05", "record is not an object",
+                 "page 1, offset " + std::to_string(payload.find("\"oops\"")), "\"oops\""},
+                {"7", "p", "fetch", "2024-03-05", "malformed JSON",
+                 "page 1, offset " + std::to_string(payload.find("{\"id\": }")), "{\"id\": }"}}));
+}
+
+TEST_F(HttpTaskTest, APayloadThatIsNotJsonFailsWithItsOffset) {
+  server_.Script("/html", {{200, "<html>maintenance</html>"}});
+  Result<std::string> out = Run(Task("url: \"{{ env_var('BASE_URL') }}/html\"\nto: raw/x.parquet\n"));
+  EXPECT_EQ(out.status().kind(), ErrorKind::kUser);
+  EXPECT_EQ(out.status().code(), "bad-json");
+  EXPECT_NE(out.status().message().find("at byte offset 0"), std::string::npos) << out.status().message();
+  EXPECT_FALSE(std::filesystem::exists(Lake("raw/x.parquet")));
+}
+
+}  // namespace
+}  // namespace weir
