@@ -5,6 +5,7 @@
 
 #include "cli/arguments.h"
 #include "cli/project_session.h"
+#include "common/text.h"
 #include "connectors/connectors.h"
 
 namespace weir::cli {
@@ -16,18 +17,6 @@ std::string CsvField(const std::optional<std::string>& value) {
   if (v.find_first_of(",\"\n\r") == std::string::npos) return v;
   std::string out = "\"";
   for (char c : v) out += c == '"' ? std::string("\"\"") : std::string(1, c);
-  return out + "\"";
-}
-
-std::string JsonText(const std::string& text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    if (c == '"' || c == '\\') out += '\\', out += static_cast<char>(c);
-    else if (c == '\n') out += "\\n";
-    else if (c == '\t') out += "\\t";
-    else if (c < 0x20) { char buf[8]; std::snprintf(buf, sizeof buf, "\\u%04x", c); out += buf; }
-    else out += static_cast<char>(c);
-  }
   return out + "\"";
 }
 
@@ -52,8 +41,8 @@ void PrintJson(const QueryRows& rows) {
     std::printf("%s{", r ? ",\n " : "");
     for (size_t c = 0; c < rows.columns.size(); ++c) {
       const auto& v = rows.rows[r][c];
-      std::string value = !v ? "null" : IsNumeric(rows.types[c]) ? *v : rows.types[c] == "BOOLEAN" ? *v : JsonText(*v);
-      std::printf("%s%s: %s", c ? ", " : "", JsonText(rows.columns[c]).c_str(), value.c_str());
+      std::string value = !v ? "null" : IsNumeric(rows.types[c]) ? *v : rows.types[c] == "BOOLEAN" ? *v : JsonQuote(*v);
+      std::printf("%s%s: %s", c ? ", " : "", JsonQuote(rows.columns[c]).c_str(), value.c_str());
     }
     std::printf("}");
   }

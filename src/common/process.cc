@@ -59,7 +59,8 @@ class PosixProcess final : public Process {
     while (!exit_) {
       if (Reap(WNOHANG)) break;
       if (cancel != nullptr && cancel->cancelled()) return std::nullopt;
-      auto left = std::chrono::duration_cast<Duration>(deadline - std::chrono::system_clock::now());
+      // Rounded up: a wait must not end before its deadline.
+      auto left = std::chrono::ceil<Duration>(deadline - std::chrono::system_clock::now());
       if (left.count() <= 0) return std::nullopt;
       int slice = static_cast<int>(std::min<long long>(left.count(), 50));
       if (pidfd_ < 0) slice = std::min(slice, 10);  // no pidfd: poll the exit often

@@ -19,6 +19,10 @@ std::optional<std::string> ClosestMatch(std::string_view name, const std::vector
 // "; did you mean 'x'?" or "" when nothing is close.
 std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates);
 
+// A JSON string literal: quotes, backslashes and control characters escaped;
+// other bytes (UTF-8 included) kept as they are.
+std::string JsonQuote(std::string_view text);
+
 // "'a', 'b' or 'c'" for messages that list what was allowed.
 std::string QuotedList(const std::vector<std::string>& items);
 

@@ -3,21 +3,37 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include <utility>
+
 namespace weir::tasks_internal {
 
 AttemptLog::~AttemptLog() {
+  if (!partial_line_.empty()) WriteShown(std::move(partial_line_));
   if (fd_ >= 0) ::close(fd_);
 }
 
 void AttemptLog::Output(std::string_view text) {
   Open();
-  WriteAll(text);
+  partial_line_.append(text);
+  size_t end = partial_line_.rfind('\n');
+  if (end == std::string::npos) {
+    if (partial_line_.size() < (1 << 20)) return;  // a very long line is written anyway
+    end = partial_line_.size() - 1;
+  }
+  std::string whole = partial_line_.substr(0, end + 1);
+  partial_line_.erase(0, end + 1);
+  WriteShown(std::move(whole));
 }
 
 void AttemptLog::Line(const std::string& text, bool always) {
   if (fd_ < 0 && !always) return;
   Open();
-  WriteAll("[weir] " + text + "\n");
+  if (!partial_line_.empty()) WriteShown(std::exchange(partial_line_, std::string()) + "\n");
+  WriteShown("[weir] " + text + "\n");
+}
+
+void AttemptLog::WriteShown(std::string text) {
+  WriteAll(secrets_ ? secrets_->Redact(std::move(text)) : text);
 }
 
 void AttemptLog::Open() {

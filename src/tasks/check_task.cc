@@ -5,6 +5,7 @@
 // (The quality issue replaces this with the full quality engine.)
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
@@ -76,9 +77,18 @@ class CheckTask final : public TaskRunner {
  public:
   explicit CheckTask(const TaskServices& services) : services_(services) {}
 
+  // Secrets the task rendered never reach its log, its error or the state.
   Result<std::string> Run(const TaskContext& context) override {
+    auto secrets = std::make_shared<SecretValues>();
+    Result<std::string> result = RunWithSecrets(context, secrets);
+    if (result.ok() || secrets->empty()) return result;
+    return secrets->Redact(result.status());
+  }
+
+  Result<std::string> RunWithSecrets(const TaskContext& context, const std::shared_ptr<SecretValues>& secrets) {
     const TaskDef& task = context.task;
     TemplateContext names = MakeTemplateContext(context, services_);
+    RecordSecrets(names, secrets);
     WEIR_ASSIGN_OR_RETURN(RenderedText table, RenderParam(task, "table", names));
     std::string from = SqlQualifiedName(table.text);
     if (task.param("where") != nullptr) {
@@ -90,6 +100,7 @@ class CheckTask final : public TaskRunner {
       return UserError("bad-check", "'checks' must be a list of checks", task.where);
     }
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": checks on " + table.text);
+    log.SetSecrets(secrets);
     WEIR_ASSIGN_OR_RETURN(auto db, ConnectWarehouse(context, services_));
     std::vector<std::string> failures;
     std::string results = "[";

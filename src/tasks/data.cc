@@ -1,6 +1,7 @@
 #include <filesystem>
 #include <unistd.h>
 
+#include "common/text.h"
 #include "tasks/internal/data.h"
 #include "tasks/internal/task_kinds.h"
 
@@ -29,12 +30,15 @@ Result<std::string> LakePath(const TaskContext& context, const std::string& rela
   return (fs::path(context.project.Resolve(lake)) / relative).lexically_normal().string();
 }
 
+// hive_partitioning off: lake paths such as raw/sales/ds=2024-01-01/x.parquet
+// would otherwise grow a `ds` column the file does not have.
 std::string ReadFileSql(const std::string& path, FileFormat format) {
   switch (format) {
-    case FileFormat::kParquet: return "read_parquet(" + SqlString(path) + ")";
-    case FileFormat::kCsv: return "read_csv(" + SqlString(path) + ", header = true)";
-    case FileFormat::kNdjson: return "read_json(" + SqlString(path) + ", format = 'newline_delimited')";
-    case FileFormat::kJson: return "read_json(" + SqlString(path) + ")";
+    case FileFormat::kParquet: return "read_parquet(" + SqlString(path) + ", hive_partitioning = false)";
+    case FileFormat::kCsv: return "read_csv(" + SqlString(path) + ", header = true, hive_partitioning = false)";
+    case FileFormat::kNdjson:
+      return "read_json(" + SqlString(path) + ", format = 'newline_delimited', hive_partitioning = false)";
+    case FileFormat::kJson: return "read_json(" + SqlString(path) + ", hive_partitioning = false)";
   }
   return "";
 }
@@ -157,27 +161,7 @@ Result<std::string> RenderSqlParam(const TaskDef& task, const std::string& key, 
   return tmpl.Render(names);
 }
 
-std::string JsonString(std::string_view text) {
-  std::string out = "\"";
-  for (unsigned char c : text) {
-    switch (c) {
-      case '"': out += "\\\""; break;
-      case '\\': out += "\\\\"; break;
-      case '\n': out += "\\n"; break;
-      case '\r': out += "\\r"; break;
-      case '\t': out += "\\t"; break;
-      default:
-        if (c < 0x20) {
-          char buf[8];
-          std::snprintf(buf, sizeof buf, "\\u%04x", c);
-          out += buf;
-        } else {
-          out += static_cast<char>(c);
-        }
-    }
-  }
-  return out + "\"";
-}
+std::string JsonString(std::string_view text) { return JsonQuote(text); }
 
 std::string JsonObject(const std::map<std::string, std::string>& raw_values) {
   std::string out = "{";

@@ -3,6 +3,7 @@
 // connectors issue.
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
@@ -12,8 +13,17 @@ class ExtractTask final : public TaskRunner {
  public:
   explicit ExtractTask(const TaskServices& services) : services_(services) {}
 
+  // Secrets the task rendered never reach its log, its error or the state.
   Result<std::string> Run(const TaskContext& context) override {
+    auto secrets = std::make_shared<SecretValues>();
+    Result<std::string> result = RunWithSecrets(context, secrets);
+    if (result.ok() || secrets->empty()) return result;
+    return secrets->Redact(result.status());
+  }
+
+  Result<std::string> RunWithSecrets(const TaskContext& context, const std::shared_ptr<SecretValues>& secrets) {
     TemplateContext names = MakeTemplateContext(context, services_);
+    RecordSecrets(names, secrets);
     WEIR_ASSIGN_OR_RETURN(RenderedText connection, RenderParam(context.task, "connection", names));
     WEIR_ASSIGN_OR_RETURN(std::string source_path, SourcePath(context, connection.text));
     std::string shown;
@@ -23,6 +33,7 @@ class ExtractTask final : public TaskRunner {
     WEIR_ASSIGN_OR_RETURN(std::string path, LakePath(context, to.text));
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": extract from " +
                                          connection.text);
+    log.SetSecrets(secrets);
     WEIR_ASSIGN_OR_RETURN(auto source, services_.duckdb.Connect(source_path, /*read_only=*/true));
     Result<int64_t> written = WriteQueryToFile(*source, sql, path, format, context);
     if (!written.ok()) {

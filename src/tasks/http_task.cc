@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "tasks/internal/attempt_log.h"
+#include "tasks/internal/secret_values.h"
 #include "tasks/internal/data.h"
 #include "tasks/internal/json_records.h"
 #include "tasks/internal/task_kinds.h"
@@ -26,53 +27,6 @@ constexpr size_t kMessageBodyBytes = 200;
 // Redacted before it is cut, so that no secret is cut in half and half shown.
 constexpr size_t kRedactedBodyBytes = 64 * 1024;
 constexpr const char* kDefaultRejectsTable = "rejects.http";
-
-// The secret values rendered during one attempt, so that anything shown
-// (error bodies, libcurl's messages) can have them replaced by '***'.
-class SecretValues {
- public:
-  void Add(std::string value) {
-    if (!value.empty() && std::find(values_.begin(), values_.end(), value) == values_.end()) {
-      values_.push_back(std::move(value));
-      // Longest first, so a secret containing another is replaced whole.
-      std::sort(values_.begin(), values_.end(), [](const auto& a, const auto& b) { return a.size() > b.size(); });
-    }
-  }
-
-  std::string Redact(std::string text) const {
-    for (const std::string& secret : values_) {
-      for (size_t at = text.find(secret); at != std::string::npos; at = text.find(secret, at + 3)) {
-        text.replace(at, secret.size(), "***");
-      }
-    }
-    return text;
-  }
-
-  Status Redact(const Status& status) const {
-    if (status.ok()) return status;
-    Status out(status.kind(), status.code(), Redact(status.message()), status.where());
-    if (status.retry_after()) out = out.WithRetryAfter(*status.retry_after());
-    return out;
-  }
-
- private:
-  std::vector<std::string> values_;
-};
-
-// Replaces the context's secret() by one that also records what it returns.
-void RecordSecrets(TemplateContext& names, const std::shared_ptr<SecretValues>& secrets) {
-  const TemplateValue* secret = names.Find("secret");
-  if (secret == nullptr || secret->kind() != TemplateValue::Kind::kCallable) return;
-  TemplateFunction inner = secret->AsCallable().function;
-  names.AddFunction(
-      "secret",
-      [inner, secrets](const TemplateCallArgs& args) -> Result<TemplateValue> {
-        Result<TemplateValue> value = inner(args);
-        if (value.ok() && value->kind() == TemplateValue::Kind::kString) secrets->Add(value->AsString());
-        return value;
-      },
-      TemplateFunctionOptions{true});
-}
 
 // A templated string anywhere in the task (a header value, an auth field).
 Result<RenderedText> RenderNode(const ConfigNode& node, const std::string& what, const TemplateContext& names) {

@@ -10,6 +10,7 @@
 // matched by name.
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
@@ -25,9 +26,18 @@ class LoadTask final : public TaskRunner {
  public:
   explicit LoadTask(const TaskServices& services) : services_(services) {}
 
+  // Secrets the task rendered never reach its log, its error or the state.
   Result<std::string> Run(const TaskContext& context) override {
+    auto secrets = std::make_shared<SecretValues>();
+    Result<std::string> result = RunWithSecrets(context, secrets);
+    if (result.ok() || secrets->empty()) return result;
+    return secrets->Redact(result.status());
+  }
+
+  Result<std::string> RunWithSecrets(const TaskContext& context, const std::shared_ptr<SecretValues>& secrets) {
     const TaskDef& task = context.task;
     TemplateContext names = MakeTemplateContext(context, services_);
+    RecordSecrets(names, secrets);
     WEIR_ASSIGN_OR_RETURN(RenderedText from, RenderParam(task, "from", names));
     WEIR_ASSIGN_OR_RETURN(RenderedText table, RenderParam(task, "table", names));
     WEIR_ASSIGN_OR_RETURN(FileFormat format, FormatOf(from.text, task.param("from")->where()));
@@ -52,6 +62,7 @@ class LoadTask final : public TaskRunner {
                       " BY NAME SELECT *" + marker + " FROM " + source + "; COMMIT;";
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": load " + from.text + " into " +
                                          table.text + " (" + mode + ")");
+    log.SetSecrets(secrets);
     WEIR_ASSIGN_OR_RETURN(auto warehouse, ConnectWarehouse(context, services_));
     WEIR_TRY(CheckUniqueKeys(*warehouse, context, mode, source));
     WEIR_ASSIGN_OR_RETURN(auto before, warehouse->QueryValue("SELECT count(*) FROM " + source));

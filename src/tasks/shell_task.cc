@@ -56,10 +56,20 @@ class ShellTask final : public TaskRunner {
 
   Result<std::string> Run(const TaskContext& context) override {
     TemplateContext names = MakeTemplateContext(context, services_);
+    auto secrets = std::make_shared<SecretValues>();
+    RecordSecrets(names, secrets);
+    Result<std::string> result = RunCommand(context, names, secrets);
+    return secrets->Redact(result.status()).ok() ? result : Result<std::string>(secrets->Redact(result.status()));
+  }
+
+ private:
+  Result<std::string> RunCommand(const TaskContext& context, const TemplateContext& names,
+                                 const std::shared_ptr<SecretValues>& secrets) {
     WEIR_ASSIGN_OR_RETURN(RenderedText command, RenderParam(context.task, "command", names));
     ProcessSpec spec;
     spec.argv = PlainWords(command.text).value_or(std::vector<std::string>{"bash", "-c", command.text});
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": bash -c " + command.shown);
+    log.SetSecrets(secrets);
     spec.capture_output = true;
     spec.working_dir = context.project.root;
     if (context.task.param("cwd") != nullptr) {
@@ -79,7 +89,8 @@ class ShellTask final : public TaskRunner {
         process->Wait(context.deadline, &context.cancel, [&log](std::string_view text) { log.Output(text); });
     if (!exit) {
       process->KillGroup(kKillGrace);
-      bool timed_out = std::chrono::system_clock::now() >= context.deadline;
+      // Not cancelled means the deadline ended the wait.
+      bool timed_out = !context.cancel.cancelled();
       log.Line(timed_out ? "timed out: process group killed" : "stopped: process group killed", true);
       return timed_out ? Fault("timeout", "shell command timed out") : Cancelled("shell command stopped");
     }

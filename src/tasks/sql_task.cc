@@ -4,6 +4,7 @@
 // Without `to:` its statements run in the warehouse.
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
@@ -67,11 +68,21 @@ class SqlTask final : public TaskRunner {
  public:
   explicit SqlTask(const TaskServices& services) : services_(services) {}
 
+  // Secrets the task rendered never reach its log, its error or the state.
   Result<std::string> Run(const TaskContext& context) override {
+    auto secrets = std::make_shared<SecretValues>();
+    Result<std::string> result = RunWithSecrets(context, secrets);
+    if (result.ok() || secrets->empty()) return result;
+    return secrets->Redact(result.status());
+  }
+
+  Result<std::string> RunWithSecrets(const TaskContext& context, const std::shared_ptr<SecretValues>& secrets) {
     TemplateContext names = MakeTemplateContext(context, services_);
+    RecordSecrets(names, secrets);
     std::string shown;
     WEIR_ASSIGN_OR_RETURN(std::string sql, RenderSqlParam(context.task, "sql", names, context, services_, &shown));
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": sql");
+    log.SetSecrets(secrets);
     log.Line("SQL:\n" + shown, false);
     Result<std::string> result = context.task.param("to") != nullptr ? ToLake(context, names, sql, log)
                                                                      : InWarehouse(context, sql);

@@ -28,3 +28,15 @@ TEST(TextTest, QuotedListJoinsWithOr) {
 
 }  // namespace
 }  // namespace weir
+
+namespace weir {
+namespace {
+
+TEST(TextTest, JsonQuoteEscapesWhatJsonRequires) {
+  EXPECT_EQ(JsonQuote("plain"), "\"plain\"");
+  EXPECT_EQ(JsonQuote("a\"b\\c\nd\te\x01"), "\"a\\\"b\\\\c\\nd\\te\\u0001\"");
+  EXPECT_EQ(JsonQuote("caf\xc3\xa9"), "\"caf\xc3\xa9\"");
+}
+
+}  // namespace
+}  // namespace weir

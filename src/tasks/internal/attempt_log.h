@@ -1,8 +1,11 @@
 // AttemptLog: an attempt's log file, shared by the task kinds.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <string_view>
+
+#include "tasks/internal/secret_values.h"
 
 namespace weir::tasks_internal {
 
@@ -16,7 +19,10 @@ class AttemptLog {
   AttemptLog(const AttemptLog&) = delete;
   AttemptLog& operator=(const AttemptLog&) = delete;
 
-  // Output of the task itself (a command's stdout/stderr).
+  // From now on every secret in `secrets` is written as '***'.
+  void SetSecrets(std::shared_ptr<const SecretValues> secrets) { secrets_ = std::move(secrets); }
+  // Output of the task itself (a command's stdout/stderr). Held back to
+  // whole lines, so that a secret split across two chunks is still found.
   void Output(std::string_view text);
   // A line of Weir's own; `always` creates the log even if nothing else did.
   void Line(const std::string& text, bool always = true);
@@ -24,9 +30,12 @@ class AttemptLog {
  private:
   void Open();
   void WriteAll(std::string_view text);
+  void WriteShown(std::string text);  // redacted, then written
 
   std::string path_;
   std::string header_;
+  std::shared_ptr<const SecretValues> secrets_;
+  std::string partial_line_;  // output after the last newline
   int fd_ = -1;
   bool failed_ = false;
 };

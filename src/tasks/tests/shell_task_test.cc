@@ -81,6 +81,19 @@ TEST_F(ShellTaskTest, SecretsAreUsedButNeverLogged) {
   EXPECT_NE(log.find("\nwritten\n"), std::string::npos) << log;
 }
 
+TEST_F(ShellTaskTest, SecretsPrintedByTheCommandAreMaskedInTheLog) {
+  // Printed whole, printed in two writes, and in the failure message's log.
+  TaskDef task = Task("command: \"echo token={{ secret('api_token') }}; printf 's3cr3t'; sleep 0.05; "
+                      "printf '%s\\n' -value; exit 3\"\n");
+  Result<std::string> out = Run(task);
+  ASSERT_FALSE(out.ok());
+  std::string log = Slurp(root_ + "/t.log");
+  EXPECT_EQ(log.find("s3cr3t-value"), std::string::npos) << log;
+  EXPECT_NE(log.find("token=***\n"), std::string::npos) << log;
+  EXPECT_NE(log.find("***\n[weir] exit code 3"), std::string::npos) << log;
+  EXPECT_EQ(out.status().message().find("s3cr3t-value"), std::string::npos);
+}
+
 TEST_F(ShellTaskTest, ExitCodesMapToFaultsAndUserErrors) {
   Result<std::string> fault = Run(Task("command: exit 3\n"));
   EXPECT_EQ(fault.status().kind(), ErrorKind::kFault);
