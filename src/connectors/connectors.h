@@ -12,7 +12,9 @@
 
 #include <chrono>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -20,6 +22,7 @@
 #include <vector>
 
 #include "common/cancel.h"
+#include "common/mutex.h"
 #include "common/clock.h"
 #include "common/status.h"
 
@@ -64,6 +67,12 @@ class DuckDbConnection {
   // Cancels the statement running on this connection (any thread).
   void Interrupt();
 
+  // DuckDB fails one of two transactions that change the same catalog entry
+  // or rows at once, so tasks of this process that write one database take
+  // turns: the returned lock is held until it is destroyed. Waits until it
+  // is free, `cancel` is set (Cancelled) or `deadline` passes (timeout).
+  Result<std::unique_lock<std::timed_mutex>> LockForWrite(const CancelToken& cancel, TimePoint deadline);
+
   // An appender for `schema.table` (schema "" for main).
   Result<std::unique_ptr<DuckDbAppender>> Appender(const std::string& schema, const std::string& table);
   // A column-wise appender for `schema.table`, whose columns must have
@@ -76,6 +85,7 @@ class DuckDbConnection {
   struct Handles;
   explicit DuckDbConnection(std::unique_ptr<Handles> handles);
   std::unique_ptr<Handles> handles_;
+  std::shared_ptr<std::timed_mutex> writer_;  // shared by connections to one file
 };
 
 // Appends rows to a table much faster than INSERT. Values go in column
@@ -153,6 +163,8 @@ class DuckDbConnector {
   struct Cache;
   DuckDbOptions options_;
   std::unique_ptr<Cache> cache_;
+  Mutex writers_mu_;
+  std::map<std::string, std::shared_ptr<std::timed_mutex>> writers_ WEIR_GUARDED_BY(writers_mu_);
 };
 
 // HTTP (and file://) requests through libcurl, which only this subsystem

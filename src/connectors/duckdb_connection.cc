@@ -144,6 +144,19 @@ Result<std::optional<std::string>> DuckDbConnection::QueryValue(const std::strin
 
 void DuckDbConnection::Interrupt() { duckdb_interrupt(handles_->connection); }
 
+Result<std::unique_lock<std::timed_mutex>> DuckDbConnection::LockForWrite(const CancelToken& cancel,
+                                                                         TimePoint deadline) {
+  if (writer_ == nullptr) writer_ = std::make_shared<std::timed_mutex>();  // a private database
+  std::unique_lock<std::timed_mutex> lock(*writer_, std::defer_lock);
+  while (!lock.try_lock_for(std::chrono::milliseconds(20))) {
+    if (cancel.cancelled()) return Cancelled("stopped while waiting for the database's writer");
+    if (std::chrono::system_clock::now() >= deadline) {
+      return Fault("timeout", "timed out waiting for another task writing the same database");
+    }
+  }
+  return lock;
+}
+
 Status DuckDbConnection::ExecuteUntil(const std::string& sql, const CancelToken& cancel, TimePoint deadline) {
   std::mutex mu;
   std::condition_variable done_cv;
@@ -363,7 +376,12 @@ Result<std::unique_ptr<DuckDbConnection>> DuckDbConnector::Connect(const std::st
       if (duckdb_connect(handles->database, &handles->connection) != DuckDBSuccess) {
         return Fault("duckdb-connect", "cannot connect to DuckDB database", SourceLocation{path});
       }
-      return std::unique_ptr<DuckDbConnection>(new DuckDbConnection(std::move(handles)));
+      auto connection = std::unique_ptr<DuckDbConnection>(new DuckDbConnection(std::move(handles)));
+      MutexLock lock(writers_mu_);
+      std::shared_ptr<std::timed_mutex>& writer = writers_[path];
+      if (writer == nullptr) writer = std::make_shared<std::timed_mutex>();
+      connection->writer_ = writer;
+      return connection;
     }
     std::string message = error != nullptr ? error : "unknown error";
     duckdb_free(error);

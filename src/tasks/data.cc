@@ -125,6 +125,7 @@ Result<std::map<std::string, int64_t>> WriteRejects(DuckDbConnection& db, const 
       SqlString(context.pipeline.name) + ", " + SqlString(context.task.id) + ", " + SqlString(context.interval.ds) +
       ", " + SqlString(context.interval.start_iso) + ", reason, source, row_json, now()::TIMESTAMP FROM read_parquet(" +
       SqlString(staged) + "); COMMIT;";
+  WEIR_ASSIGN_OR_RETURN(auto writing, warehouse->LockForWrite(context.cancel, context.deadline));
   Status written = warehouse->ExecuteUntil(sql, context.cancel, context.deadline);
   if (!written.ok()) {
     warehouse->Execute("ROLLBACK").IgnoreError();

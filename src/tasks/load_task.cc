@@ -66,6 +66,7 @@ class LoadTask final : public TaskRunner {
     WEIR_ASSIGN_OR_RETURN(auto warehouse, ConnectWarehouse(context, services_));
     WEIR_TRY(CheckUniqueKeys(*warehouse, context, mode, source));
     WEIR_ASSIGN_OR_RETURN(auto before, warehouse->QueryValue("SELECT count(*) FROM " + source));
+    WEIR_ASSIGN_OR_RETURN(auto writing, warehouse->LockForWrite(context.cancel, context.deadline));
     Status loaded = warehouse->ExecuteUntil(sql, context.cancel, context.deadline);
     if (!loaded.ok()) {
       warehouse->Execute("ROLLBACK").IgnoreError();

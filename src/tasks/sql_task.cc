@@ -96,6 +96,7 @@ class SqlTask final : public TaskRunner {
  private:
   Result<std::string> InWarehouse(const TaskContext& context, const std::string& sql) {
     WEIR_ASSIGN_OR_RETURN(auto db, ConnectWarehouse(context, services_));
+    WEIR_ASSIGN_OR_RETURN(auto writing, db->LockForWrite(context.cancel, context.deadline));
     WEIR_TRY(db->ExecuteUntil(sql, context.cancel, context.deadline));
     return JsonObject({{"statements", std::to_string(SplitSqlStatements(sql).size())}});
   }

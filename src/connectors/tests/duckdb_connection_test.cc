@@ -118,6 +118,25 @@ TEST(DuckDbConnectorTest, FileLockedByAnotherProcessIsAFaultAfterWaiting) {
   EXPECT_TRUE(connector.Connect(path).ok());
 }
 
+TEST(DuckDbConnectorTest, WritersOfOneFileTakeTurns) {
+  std::string path = TempPath("writers.duckdb");
+  DuckDbConnector connector;
+  auto a = connector.Connect(path);
+  auto b = connector.Connect(path);
+  auto other = connector.Connect(TempPath("other.duckdb"));
+  ASSERT_TRUE(a.ok() && b.ok() && other.ok());
+  CancelToken cancel;
+  auto soon = [] { return std::chrono::system_clock::now() + std::chrono::milliseconds(100); };
+  {
+    auto held = (*a)->LockForWrite(cancel, soon());
+    ASSERT_TRUE(held.ok());
+    auto waiting = (*b)->LockForWrite(cancel, soon());
+    EXPECT_EQ(waiting.status().code(), "timeout");
+    EXPECT_TRUE((*other)->LockForWrite(cancel, soon()).ok()) << "another file has its own writer";
+  }
+  EXPECT_TRUE((*b)->LockForWrite(cancel, soon()).ok());
+}
+
 TEST(DuckDbConnectorTest, LongQueryStopsAtItsDeadline) {
   auto db = DuckDbConnection::Open("");
   ASSERT_TRUE(db.ok());
