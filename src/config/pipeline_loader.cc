@@ -7,6 +7,7 @@
 #include "common/text.h"
 #include "config/internal/fields.h"
 #include "config/internal/task_kinds.h"
+#include "config/internal/template_check.h"
 #include "schedule/schedule.h"
 
 namespace weir::config_internal {
@@ -123,6 +124,7 @@ void ReadTasks(const ConfigNode* tasks, const TaskDef& defaults, PipelineDef& pi
                                  it->second.ToString() + ")", task->where));
       continue;
     }
+    CheckTemplates(*task, errors);
     pipeline.tasks.push_back(std::move(*task));
   }
 }

@@ -75,6 +75,10 @@ class ShellTask final : public TaskRunner {
     if (context.task.param("cwd") != nullptr) {
       WEIR_ASSIGN_OR_RETURN(RenderedText cwd, RenderParam(context.task, "cwd", names));
       spec.working_dir = context.project.Resolve(cwd.text);
+      if (!services_.files.IsDirectory(spec.working_dir)) {
+        return UserError("cwd-missing", "the task's cwd is not a folder: " + spec.working_dir,
+                         context.task.param("cwd")->where());
+      }
     }
     WEIR_ASSIGN_OR_RETURN(spec.env, RenderEnv(context.task, names));
     AddRunVariables(context, spec.env);

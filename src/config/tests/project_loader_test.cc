@@ -114,6 +114,24 @@ TEST(ProjectLoaderTest, DuplicatePipelineNamesAndMissingProject) {
   EXPECT_EQ(none.errors[0].code(), "no-project");
 }
 
+TEST(ProjectLoaderTest, TemplatesAreCheckedWhenTheProjectLoads) {
+  constexpr char kPipeline[] = R"(pipeline: p
+tasks:
+  - id: a
+    kind: shell
+    command: echo {{ dss }}
+  - id: b
+    kind: sql
+    sql: "SELECT {{ ds "
+    inputs: {raw: "raw/{{ params.day }}/x.parquet"}
+    to: out.parquet
+)";
+  ProjectLoad load = Load({{"weir.yml", kProject}, {"pipelines/p.yml", kPipeline}});
+  EXPECT_EQ(Describe(load), (std::vector<std::string>{"pipelines/p.yml:5:14 undefined-name",
+                                                      "pipelines/p.yml:8:18 template-syntax"}));
+  EXPECT_NE(load.errors[0].message().find("did you mean 'ds'?"), std::string::npos) << load.errors[0].message();
+}
+
 TEST(ProjectLoaderTest, MissingRequiredKeysAndWrongShapes) {
   ProjectLoad load = Load({{"weir.yml", "name: [x]\n"},
                            {"pipelines/a.yml", "pipeline: p\ntasks:\n  - id: t\n    kind: shell\n  - just a string\n"}});

@@ -1,0 +1,54 @@
+// Checks the templates in a pipeline's task keys when the project loads, so
+// `weir validate` reports a template that cannot parse, or a name no task
+// can see, with its file:line:col instead of failing at run time.
+#include "config/internal/template_check.h"
+
+#include <algorithm>
+
+#include "common/text.h"
+#include "template/template.h"
+
+namespace weir::config_internal {
+
+const std::vector<std::string>& TaskTemplateNames() {
+  static const std::vector<std::string> kNames = {
+      "ds", "ds_nodash", "data_interval_start", "data_interval_end", "run_id", "pipeline", "task_id", "attempt",
+      "lake", "project_dir", "params", "outputs", "var", "env_var", "secret"};
+  return kNames;
+}
+
+namespace {
+
+void CheckNode(const ConfigNode& node, std::vector<Status>& errors) {
+  if (node.is_sequence()) {
+    for (const ConfigNode& item : node.items()) CheckNode(item, errors);
+    return;
+  }
+  if (node.is_map()) {
+    for (const auto& [key, value] : node.entries()) CheckNode(value, errors);
+    return;
+  }
+  if (!node.is_scalar() || !HasTemplateSyntax(node.scalar())) return;
+  SourceLocation origin = node.where();
+  if (node.quoted()) origin.column += 1;
+  Result<Template> parsed = ParseTemplate(node.scalar(), origin);
+  if (!parsed.ok()) {
+    errors.push_back(parsed.status());
+    return;
+  }
+  const std::vector<std::string>& known = TaskTemplateNames();
+  for (const std::string& name : ReferencedNames(*parsed)) {
+    if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    errors.push_back(UserError("undefined-name", "undefined name '" + name + "' in a template" +
+                                                     DidYouMean(name, known) + " (names: " + QuotedList(known) + ")",
+                               node.where()));
+  }
+}
+
+}  // namespace
+
+void CheckTemplates(const TaskDef& task, std::vector<Status>& errors) {
+  for (const auto& [key, value] : task.params) CheckNode(value, errors);
+}
+
+}  // namespace weir::config_internal
