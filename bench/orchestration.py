@@ -9,9 +9,7 @@ state store must record 1,000 successful task instances, and make and ninja
 must each have executed 1,000 recipes (counted through a log they append to).
 """
 import argparse
-import datetime
 import os
-import platform
 import shutil
 import statistics
 import subprocess
@@ -102,17 +100,6 @@ def measure_peer(tool, work):
     return times
 
 
-def cpu_model():
-    try:
-        with open("/proc/cpuinfo") as f:
-            for line in f:
-                if line.startswith("model name"):
-                    return line.split(":", 1)[1].strip()
-    except OSError:
-        pass
-    return platform.processor() or "unknown"
-
-
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--weir", required=True)
@@ -129,19 +116,11 @@ def main():
     medians = {k: statistics.median(v) for k, v in results.items()}
     make = medians["make -j2"]
     lines = [
-        "# Benchmarks",
-        "",
-        "Written by `bench/run.sh`; every figure comes from one run on one machine, with each",
-        "peer measured in the same run. Medians of %d repeats; ratio = weir time / peer time" % REPEATS,
-        "(below 1.0 means weir is faster).",
-        "",
-        f"- date: {datetime.datetime.now(datetime.timezone.utc).strftime('%Y-%m-%d %H:%M UTC')}",
-        f"- machine: {os.cpu_count()} cores, {cpu_model()}, {platform.system()} {platform.release()}",
-        "",
         "## Orchestration overhead: 1,000 `true` tasks",
         "",
         "10 layers of 100 tasks, each after two tasks of the layer before; every tool runs all",
         "1,000 (checked before the ratio is printed). weir commits every state change to SQLite.",
+        "Medians of %d repeats; ratio = weir time / tool time." % REPEATS,
         "",
         "| tool | median (s) | all runs (s) | weir / tool |",
         "| --- | ---: | --- | ---: |",

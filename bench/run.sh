@@ -1,10 +1,32 @@
 #!/usr/bin/env bash
 # Runs every benchmark against its peers in one run and writes
-# docs/benchmarks.md. Builds the release binary first.
+# docs/benchmarks.md. Builds the release binary first. Each benchmark script
+# writes its markdown section under bench/work/; bench/report.py puts them
+# under one header (date, machine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh
-# Peers are installed here only, never by the test command.
-command -v make >/dev/null && command -v ninja >/dev/null || apt-get install -y -qq make ninja-build
+# Peers and measuring tools are installed here only, never by the test command.
+missing=()
+command -v make >/dev/null || missing+=(make)
+command -v ninja >/dev/null || missing+=(ninja-build)
+[ -x /usr/bin/time ] || missing+=(time)
+# Debian's pandas, for Debian's python3 (another python3 may come first on PATH).
+/usr/bin/python3 -c 'import pandas' 2>/dev/null || missing+=(python3-pandas)
+if [ ${#missing[@]} -gt 0 ]; then
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+fi
 bash scripts/build.sh release
-python3 bench/orchestration.py --weir build/release/src/cli/weir --out docs/benchmarks.md
+
+mkdir -p bench/work
+# The plain-DuckDB floor and checksum runner: DuckDB's C API, the library weir links.
+g++ -O2 -std=c++17 bench/duckdb_sql.cc -Ithird_party/duckdb/include -Lthird_party/duckdb/lib -lduckdb \
+  -Wl,-rpath,"$PWD/third_party/duckdb/lib" -o bench/work/duckdb_sql
+
+python3 bench/orchestration.py --weir build/release/src/cli/weir --out bench/work/orchestration.md
+python3 bench/w1.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql \
+  --python /usr/bin/python3 --out bench/work/w1.md
+python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/w1.md
+echo "bench: wrote docs/benchmarks.md"

@@ -11,6 +11,7 @@ std::string_view ErrorKindName(ErrorKind kind) {
     case ErrorKind::kFault: return "fault";
     case ErrorKind::kInternal: return "internal error";
     case ErrorKind::kCancelled: return "cancelled";
+    case ErrorKind::kSkip: return "skipped";
   }
   return "unknown";
 }
@@ -98,6 +99,10 @@ Status Fault(std::string code, std::string message, SourceLocation where) {
 Status InternalError(std::string message) {
   return Status(ErrorKind::kInternal, "internal", std::move(message));
 }
+Status SkipTask(std::string reason) {
+  return Status(ErrorKind::kSkip, "skipped", std::move(reason));
+}
+
 Status Cancelled(std::string message) {
   return Status(ErrorKind::kCancelled, "cancelled", std::move(message));
 }

@@ -20,6 +20,7 @@ enum class ErrorKind {
   kFault,      // network, lock, timeout, 5xx: a retry may succeed
   kInternal,   // a bug in Weir
   kCancelled,  // stopped on request (signal, timeout of the whole run)
+  kSkip,       // not an error: the task decided not to run (Airflow's skip)
 };
 
 std::string_view ErrorKindName(ErrorKind kind);
@@ -83,6 +84,8 @@ Status UserError(std::string code, std::string message, SourceLocation where = {
 Status Fault(std::string code, std::string message, SourceLocation where = {});
 Status InternalError(std::string message);
 Status Cancelled(std::string message);
+// A task's way of saying it skipped itself; the engine records it as skipped.
+Status SkipTask(std::string reason);
 
 // Result<T>: a T or the Status saying why there is none.
 template <typename T>

@@ -25,7 +25,14 @@ struct Sourced {
   SourceLocation where;
 };
 
-enum class TriggerRule { kAllSuccess, kAllDone, kOneFailed, kNoneFailed };
+// Airflow's trigger rules (engine/trigger_rules.cc says what each does).
+enum class TriggerRule {
+  kAllSuccess, kAllFailed, kAllDone, kAllSkipped, kOneSuccess, kOneFailed, kOneDone,
+  kNoneFailed, kNoneFailedMinOneSuccess, kNoneSkipped, kAlways,
+};
+// "all_success" and so on; nullopt for an unknown name.
+std::optional<TriggerRule> ParseTriggerRule(std::string_view name);
+const std::vector<std::string>& TriggerRuleNames();
 enum class RetryOn { kFaults, kAny };
 
 struct RetryPolicy {

@@ -17,14 +17,6 @@ const std::vector<std::string> kPipelineKeys = {
     "pipeline", "description", "schedule", "timezone", "start_date", "end_date", "catchup",
     "max_active_runs", "owner", "tags", "defaults", "tasks", "params"};
 
-const std::vector<std::string> kTriggerRules = {"all_success", "all_done", "one_failed", "none_failed"};
-
-TriggerRule ToTriggerRule(const std::string& name) {
-  if (name == "all_done") return TriggerRule::kAllDone;
-  if (name == "one_failed") return TriggerRule::kOneFailed;
-  if (name == "none_failed") return TriggerRule::kNoneFailed;
-  return TriggerRule::kAllSuccess;
-}
 
 // Reads the keys a task shares with `defaults:` into `task`.
 void ReadTaskPolicy(MapFields& fields, TaskDef& task) {
@@ -36,7 +28,7 @@ void ReadTaskPolicy(MapFields& fields, TaskDef& task) {
     task.retry.retry_on = *r == "any" ? RetryOn::kAny : RetryOn::kFaults;
   }
   if (auto d = fields.Duration("timeout")) task.timeout = *d;
-  if (auto t = fields.Choice("trigger_rule", kTriggerRules)) task.trigger_rule = ToTriggerRule(*t);
+  if (auto t = fields.Choice("trigger_rule", TriggerRuleNames())) task.trigger_rule = *ParseTriggerRule(*t);
 }
 
 std::vector<std::string> KindNames() {

@@ -1,5 +1,7 @@
 #include "config/internal/task_kinds.h"
 
+#include "config/config.h"
+
 namespace weir::config_internal {
 
 const std::vector<TaskKindKeys>& TaskKinds() {
@@ -20,6 +22,41 @@ const TaskKindKeys* FindTaskKind(const std::string& kind) {
   }
   return nullptr;
 }
+
+}  // namespace weir::config_internal
+
+namespace weir {
+
+namespace {
+const std::pair<TriggerRule, const char*> kTriggerRuleNames[] = {
+    {TriggerRule::kAllSuccess, "all_success"}, {TriggerRule::kAllFailed, "all_failed"},
+    {TriggerRule::kAllDone, "all_done"},       {TriggerRule::kAllSkipped, "all_skipped"},
+    {TriggerRule::kOneSuccess, "one_success"}, {TriggerRule::kOneFailed, "one_failed"},
+    {TriggerRule::kOneDone, "one_done"},       {TriggerRule::kNoneFailed, "none_failed"},
+    {TriggerRule::kNoneFailedMinOneSuccess, "none_failed_min_one_success"},
+    {TriggerRule::kNoneSkipped, "none_skipped"}, {TriggerRule::kAlways, "always"},
+};
+}  // namespace
+
+std::optional<TriggerRule> ParseTriggerRule(std::string_view name) {
+  for (const auto& [rule, text] : kTriggerRuleNames) {
+    if (name == text) return rule;
+  }
+  return std::nullopt;
+}
+
+const std::vector<std::string>& TriggerRuleNames() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names;
+    for (const auto& [rule, text] : kTriggerRuleNames) names.emplace_back(text);
+    return names;
+  }();
+  return kNames;
+}
+
+}  // namespace weir
+
+namespace weir::config_internal {
 
 const std::vector<std::string>& DefaultableTaskKeys() {
   static const std::vector<std::string> kKeys = {

@@ -319,6 +319,14 @@ class RunExecutor::Impl {
       return OkStatus();
     }
     Status error = c.result.status();
+    if (error.kind() == ErrorKind::kSkip && !slot.timed_out) {
+      WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kSuccess, now, error.code(),
+                                                             error.message(), "", TaskState::kSkipped}));
+      slot.state = TaskState::kSkipped;
+      Settled(c.task);
+      Notify(task.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
+      return OkStatus();
+    }
     if (slot.timed_out) {
       error = Fault("timeout", "timed out after " + FormatDuration(*task.timeout) + " (attempt " +
                                    std::to_string(c.attempt.number) + ")");

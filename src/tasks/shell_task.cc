@@ -13,6 +13,8 @@ namespace weir::tasks_internal {
 namespace {
 
 constexpr Duration kKillGrace = std::chrono::milliseconds(1000);
+// As Airflow's BashOperator: a command that exits 99 skips its task.
+constexpr int kSkipExitCode = 99;
 
 // Words that only bash understands: a command starting with one needs bash.
 bool IsShellWord(const std::string& word) {
@@ -125,6 +127,7 @@ class ShellTask final : public TaskRunner {
     log.Line("exit code " + std::to_string(exit.exit_code), true);
     std::string message = "shell command exited with code " + std::to_string(exit.exit_code) + " (log: " + log_path + ")";
     if (exit.exit_code == 126 || exit.exit_code == 127) return UserError("shell-command-not-found", message);
+    if (exit.exit_code == kSkipExitCode) return SkipTask("the command exited with code 99: skipped");
     return Fault("shell-exit", message);
   }
 

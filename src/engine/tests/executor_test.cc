@@ -293,6 +293,18 @@ TEST_F(ExecutorTest, SelectedTasksKeepTheirOrder) {
   EXPECT_EQ(runners_.calls.count("a"), 0u);
 }
 
+TEST_F(ExecutorTest, SkippedTaskSkipsItsAllSuccessDownstream) {
+  Define({{"gate", {}}, {"work", {"gate"}}, {"report", {"work"}, {}, TriggerRule::kAllDone},
+          {"notify", {"gate"}, {}, TriggerRule::kNoneFailed}});
+  RunRecord run = NewRunRecord();
+  runners_.behaviours["gate"] = [](const TaskContext&) -> Result<std::string> { return SkipTask("nothing new"); };
+  EXPECT_EQ(Execute(run), RunState::kSuccess);
+  EXPECT_EQ(States(run.id), (std::map<std::string, std::string>{
+                                {"gate", "skipped"}, {"notify", "success"}, {"report", "success"}, {"work", "skipped"}}));
+  EXPECT_EQ(runners_.calls.count("work"), 0u);
+  EXPECT_EQ(Attempts(run.id, "gate")[0].error_message, "nothing new");
+}
+
 TEST_F(ExecutorTest, UnavailableKindFailsWithItsReason) {
   TaskSpec t{"t", {}};
   t.kind = "unavailable";
