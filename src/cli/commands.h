@@ -22,5 +22,6 @@ int GraphCommand(const Args& args);
 int QueryCommand(const Args& args);
 int RenderCommand(const Args& args);
 int InitCommand(const Args& args);
+int BackfillCommand(const Args& args);
 
 }  // namespace weir::cli

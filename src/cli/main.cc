@@ -23,6 +23,7 @@ constexpr Command kCommands[] = {
     {"init", "create a working example project in a new folder", InitCommand},
     {"validate", "check the project and list every error", ValidateCommand},
     {"run", "run a pipeline for one data interval", RunCommand},
+    {"backfill", "run every data interval in a date range", BackfillCommand},
     {"status", "show the latest runs and task states", StatusCommand},
     {"logs", "print the logs of a run's task attempts", LogsCommand},
     {"graph", "draw a pipeline's task graph (text or --dot)", GraphCommand},

@@ -4,20 +4,15 @@
 // the pipeline's time zone). A failed or interrupted run of that date is
 // resumed, keeping finished tasks; after a successful one a new run starts;
 // --restart always starts a new run. Exit 0 on success, 1 otherwise.
-#include <fcntl.h>
-#include <pthread.h>
-#include <signal.h>
-#include <sys/file.h>
-#include <thread>
-#include <unistd.h>
-
+#include <algorithm>
 #include <cstdio>
-#include <filesystem>
+#include <thread>
 
 #include "cli/arguments.h"
 #include "cli/progress.h"
 #include "cli/project_session.h"
 #include "cli/run_plan.h"
+#include "cli/run_session.h"
 #include "tasks/tasks.h"
 
 namespace weir::cli {
@@ -33,23 +28,6 @@ struct RunRequest {
   int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
 };
 
-// One `weir run` per pipeline at a time: two would resume the same run. The
-// lock dies with the process, so a killed run never leaves it behind.
-Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline) {
-  std::filesystem::path dir = std::filesystem::path(project.Resolve(".weir")) / "locks";
-  std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
-  std::string path = (dir / (pipeline + ".lock")).string();
-  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
-  if (fd < 0) return Fault("lock", "cannot open lock file", SourceLocation{path});
-  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
-    ::close(fd);
-    return UserError("pipeline-busy", "another 'weir run' of pipeline '" + pipeline +
-                                          "' is in progress; wait for it or stop it first");
-  }
-  return fd;
-}
-
 // The run to execute: the latest of that date unless it succeeded (or
 // --restart), resumed after marking attempts a crash left running.
 Result<RunRecord> RunToExecute(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,
@@ -63,48 +41,10 @@ Result<RunRecord> RunToExecute(StateStore& store, const PipelineGraph& graph, co
       return UserError("params-of-resumed-run", "a resumed run keeps the parameters it started with (" +
                                                     runs[0].params_json + "); pass --restart to run with new ones");
     }
-    RunRecord run = runs[0];
-    WEIR_TRY(store.InterruptRunningAttempts(run.id, clock.Now()).status());
-    WEIR_TRY(store.ReopenRun(run.id));
-    std::fprintf(stderr, "resuming run %lld of %s for %s (was %s)\n", static_cast<long long>(run.id.value),
-                 pipeline.c_str(), interval.ds.c_str(), std::string(RunStateName(run.state)).c_str());
-    return run;
+    return ResumeRun(store, runs[0], clock);
   }
-  NewRun n{pipeline, interval.ds, interval.start_iso, interval.end_iso, clock.Now(), {}, params};
-  for (int i : graph.order()) n.task_ids.push_back(graph.id(i));
-  return store.CreateRun(n);
+  return NewRunFor(store, graph, interval, params, clock);
 }
-
-// SIGINT/SIGTERM are taken by a thread of their own (sigwait), which asks
-// the executor to stop; SIGUSR1 ends that thread when the run is over.
-class StopOnSignal {
- public:
-  explicit StopOnSignal(RunExecutor& executor) {
-    thread_ = std::thread([&executor] {
-      sigset_t set = Signals();
-      int sig = 0;
-      while (sigwait(&set, &sig) == 0 && sig != SIGUSR1) {
-        std::fprintf(stderr, "\nstopping: cancelling running tasks...\n");
-        executor.Stop();
-      }
-    });
-  }
-  ~StopOnSignal() {
-    pthread_kill(thread_.native_handle(), SIGUSR1);
-    thread_.join();
-  }
-  static sigset_t Signals() {
-    sigset_t set;
-    sigemptyset(&set);
-    sigaddset(&set, SIGINT);
-    sigaddset(&set, SIGTERM);
-    sigaddset(&set, SIGUSR1);
-    return set;
-  }
-
- private:
-  std::thread thread_;
-};
 
 // With --task the exit code says how the named tasks did, whatever the
 // state of the rest of the run.
@@ -119,8 +59,7 @@ bool SelectedTasksSucceeded(StateStore& store, RunId run, const std::vector<std:
 }
 
 int Execute(const RunRequest& request) {
-  sigset_t signals = StopOnSignal::Signals();
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);  // before any thread starts
+  StopOnSignal::BlockSignals();  // before any thread starts
   std::unique_ptr<LoadedProject> loaded_project = LoadValidProject(request.dir);
   if (loaded_project == nullptr) return kExitUsage;
   const LoadedProject& loaded = *loaded_project;
@@ -141,23 +80,15 @@ int Execute(const RunRequest& request) {
   Result<RunRecord> run = RunToExecute(**store, *graph, *interval, request, *params, clock);
   if (!run.ok()) return UsageError("run", run.status().ToString());
 
-  PosixProcessLauncher processes;
-  ProcessEnvironment environment;
-  LocalFilesystem fs;
-  DuckDbConnector duckdb;
-  TaskServices services{processes, environment, fs, duckdb};
-  auto runners = NewTaskRunnerFactory(services);
-  bool live = ::isatty(STDOUT_FILENO) && std::getenv("TERM") != nullptr && std::string(std::getenv("TERM")) != "dumb";
-  Progress progress(*graph, clock, live, stdout);
-  ExecutorOptions options;
-  options.threads = request.threads;
-  options.log_dir = std::filesystem::absolute(loaded.project.Resolve(".weir/logs")).string();
+  TaskRuntime runtime;
+  Progress progress(*graph, clock, LiveTerminal(), stdout);
+  ExecutorOptions options = RunOptions(loaded.project, request.threads);
   if (!request.tasks.empty()) options.only_tasks = std::set<std::string>(request.tasks.begin(), request.tasks.end());
   std::printf("run %lld of %s for %s [%s, %s)\n", static_cast<long long>(run->id.value), request.pipeline.c_str(),
               interval->ds.c_str(), interval->start_iso.c_str(), interval->end_iso.c_str());
-  RunExecutor executor(loaded.project, *graph, **store, *runners, clock, progress, options);
+  RunExecutor executor(loaded.project, *graph, **store, *runtime.runners, clock, progress, options);
   Result<RunState> final_state = [&] {
-    StopOnSignal stop(executor);
+    StopOnSignal stop([&executor] { executor.Stop(); });
     return executor.Execute(*run, *interval);
   }();
   if (!final_state.ok()) {

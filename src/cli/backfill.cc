@@ -1,0 +1,234 @@
+// weir backfill PIPELINE --from A --to B [--max-active-runs N] [--rerun-failed]
+//                [--dry-run] [--threads N]
+//
+// Runs every data interval whose start falls on a local date in [A, B],
+// oldest first, up to max_active_runs at once. Resumable: dates that
+// succeeded are kept, interrupted ones resume, failed ones are left alone
+// unless --rerun-failed. Exit 0 when every interval has succeeded.
+#include <algorithm>
+#include <atomic>
+#include <cstdio>
+#include <mutex>
+#include <thread>
+
+#include "cli/arguments.h"
+#include "cli/progress.h"
+#include "cli/project_session.h"
+#include "cli/run_plan.h"
+#include "cli/run_session.h"
+#include "common/mutex.h"
+
+namespace weir::cli {
+namespace {
+
+enum class Action { kSkipDone, kSkipFailed, kResume, kNew };
+
+std::string_view ActionName(Action a) {
+  switch (a) {
+    case Action::kSkipDone: return "done, kept";
+    case Action::kSkipFailed: return "failed, kept (--rerun-failed runs it again)";
+    case Action::kResume: return "resume";
+    case Action::kNew: return "new run";
+  }
+  return "";
+}
+
+struct PlannedRun {
+  DataInterval interval;
+  Action action = Action::kNew;
+  std::optional<RunRecord> existing;
+  RunState outcome = RunState::kRunning;
+};
+
+// One line per task change, prefixed by the interval: several runs share
+// the terminal, so lines are whole and written under one lock.
+class BackfillEvents final : public EventSink {
+ public:
+  BackfillEvents(std::string ds, Clock& clock, Mutex& out_mu) : ds_(std::move(ds)), clock_(clock), out_mu_(out_mu) {}
+  void TaskChanged(const std::string& task_id, TaskState state, int attempt, const Status& error,
+                   std::optional<TimePoint>) override {
+    MutexLock lock(out_mu_);
+    std::printf("%s  %s  %-28s %-15s attempt %d%s%s\n", FormatUtc(clock_.Now()).c_str(), ds_.c_str(),
+                task_id.c_str(), std::string(TaskStateName(state)).c_str(), attempt, error.ok() ? "" : "  ",
+                error.ok() ? "" : error.message().c_str());
+    std::fflush(stdout);
+  }
+
+ private:
+  std::string ds_;
+  Clock& clock_;
+  Mutex& out_mu_;
+};
+
+struct BackfillRequest {
+  std::string dir = ".", pipeline, from, to;
+  int max_active_runs = 0;  // 0: the pipeline's max_active_runs
+  bool rerun_failed = false, dry_run = false;
+  int threads = static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+};
+
+Result<std::vector<PlannedRun>> Plan(StateStore& store, const PipelineDef& pipeline, const BackfillRequest& request) {
+  Schedule schedule = DailySchedule();
+  if (pipeline.schedule) {
+    WEIR_ASSIGN_OR_RETURN(schedule, ParseSchedule(pipeline.schedule->value));
+  }
+  if (pipeline.start_date) WEIR_TRY(schedule.SetStartDate(*pipeline.start_date));
+  WEIR_ASSIGN_OR_RETURN(auto intervals, IntervalsBetween(schedule, pipeline.timezone, request.from, request.to));
+  std::vector<PlannedRun> plan;
+  for (DataInterval& interval : intervals) {
+    PlannedRun item{interval, Action::kNew, std::nullopt, RunState::kRunning};
+    WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline.name, interval.ds, 1}));
+    if (!runs.empty()) {
+      item.existing = runs[0];
+      RunState s = runs[0].state;
+      item.action = s == RunState::kSuccess  ? Action::kSkipDone
+                    : s == RunState::kFailed ? (request.rerun_failed ? Action::kResume : Action::kSkipFailed)
+                                             : Action::kResume;
+    }
+    plan.push_back(std::move(item));
+  }
+  return plan;
+}
+
+// Runs the planned intervals, `active` at a time, oldest first.
+class Backfill {
+ public:
+  Backfill(const LoadedProject& loaded, const PipelineGraph& graph, StateStore& store, TaskRuntime& runtime,
+           int active, int threads_per_run)
+      : loaded_(loaded), graph_(graph), store_(store), runtime_(runtime), active_(active),
+        threads_per_run_(threads_per_run) {}
+
+  void Run(std::vector<PlannedRun>& plan) {
+    std::vector<std::thread> lanes;
+    for (int i = 0; i < active_; ++i) lanes.emplace_back([this, &plan] { Lane(plan); });
+    for (std::thread& t : lanes) t.join();
+  }
+
+  void Stop() {
+    stopping_ = true;
+    MutexLock lock(mu_);
+    for (RunExecutor* e : running_) e->Stop();
+  }
+
+ private:
+  void Lane(std::vector<PlannedRun>& plan) {
+    for (;;) {
+      size_t i = next_++;
+      if (i >= plan.size() || stopping_) return;
+      PlannedRun& item = plan[i];
+      if (item.action == Action::kSkipDone || item.action == Action::kSkipFailed) {
+        item.outcome = item.existing->state;
+        continue;
+      }
+      item.outcome = Execute(item);
+    }
+  }
+
+  RunState Execute(PlannedRun& item) {
+    SystemClock clock;
+    Result<RunRecord> run = item.action == Action::kResume
+                                ? ResumeRun(store_, *item.existing, clock)
+                                : NewRunFor(store_, graph_, item.interval, "{}", clock);
+    if (!run.ok()) {
+      Report(item.interval.ds, run.status());
+      return RunState::kFailed;
+    }
+    BackfillEvents events(item.interval.ds, clock, out_mu_);
+    RunExecutor executor(loaded_.project, graph_, store_, *runtime_.runners, clock, events,
+                         RunOptions(loaded_.project, threads_per_run_));
+    {
+      MutexLock lock(mu_);
+      running_.push_back(&executor);
+    }
+    if (stopping_) executor.Stop();
+    Result<RunState> state = executor.Execute(*run, item.interval);
+    {
+      MutexLock lock(mu_);
+      running_.erase(std::find(running_.begin(), running_.end(), &executor));
+    }
+    if (!state.ok()) {
+      Report(item.interval.ds, state.status());
+      return RunState::kFailed;
+    }
+    return *state;
+  }
+
+  void Report(const std::string& ds, const Status& error) {
+    MutexLock lock(out_mu_);
+    std::fprintf(stderr, "weir backfill: %s: %s\n", ds.c_str(), error.ToString().c_str());
+  }
+
+  const LoadedProject& loaded_;
+  const PipelineGraph& graph_;
+  StateStore& store_;
+  TaskRuntime& runtime_;
+  int active_;
+  int threads_per_run_;
+  std::atomic<size_t> next_{0};
+  std::atomic<bool> stopping_{false};
+  Mutex mu_;
+  std::vector<RunExecutor*> running_ WEIR_GUARDED_BY(mu_);
+  Mutex out_mu_;  // whole lines on stdout/stderr
+};
+
+int PrintPlan(const std::vector<PlannedRun>& plan) {
+  for (const PlannedRun& p : plan) {
+    std::printf("%s  [%s, %s)  %s\n", p.interval.ds.c_str(), p.interval.start_iso.c_str(), p.interval.end_iso.c_str(),
+                std::string(ActionName(p.action)).c_str());
+  }
+  return kExitOk;
+}
+
+int Execute(const BackfillRequest& request) {
+  StopOnSignal::BlockSignals();
+  std::unique_ptr<LoadedProject> loaded = LoadValidProject(request.dir);
+  if (loaded == nullptr) return kExitUsage;
+  const PipelineGraph* graph = FindPipelineOrComplain(*loaded, request.pipeline);
+  if (graph == nullptr) return kExitUsage;
+  Result<int> lock = LockPipeline(loaded->project, request.pipeline);
+  if (!lock.ok()) return UsageError("backfill", lock.status().message());
+  Result<std::unique_ptr<StateStore>> store = OpenState(loaded->project);
+  if (!store.ok()) return UsageError("backfill", store.status().ToString());
+  Result<std::vector<PlannedRun>> plan = Plan(**store, graph->pipeline(), request);
+  if (!plan.ok()) return UsageError("backfill", plan.status().ToString());
+  if (request.dry_run) return PrintPlan(*plan);
+  int active = request.max_active_runs > 0 ? request.max_active_runs : graph->pipeline().max_active_runs;
+  active = std::max(1, std::min<int>(active, static_cast<int>(plan->size())));
+  TaskRuntime runtime;
+  Backfill backfill(*loaded, *graph, **store, runtime, active, request.threads);
+  {
+    StopOnSignal stop([&backfill] { backfill.Stop(); });
+    backfill.Run(*plan);
+  }
+  int succeeded = 0;
+  std::printf("\nbackfill of %s from %s to %s:\n", request.pipeline.c_str(), request.from.c_str(), request.to.c_str());
+  for (const PlannedRun& p : *plan) {
+    bool ok = p.outcome == RunState::kSuccess;
+    succeeded += ok ? 1 : 0;
+    std::printf("  %s  %s%s\n", p.interval.ds.c_str(), std::string(RunStateName(p.outcome)).c_str(),
+                p.action == Action::kSkipDone || p.action == Action::kSkipFailed ? " (kept)" : "");
+  }
+  std::printf("%d of %zu intervals succeeded\n", succeeded, plan->size());
+  return succeeded == static_cast<int>(plan->size()) ? kExitOk : kExitFailed;
+}
+
+}  // namespace
+
+int BackfillCommand(const Args& args) {
+  CLI::App app{"Run every data interval in a date range", "weir backfill"};
+  BackfillRequest request;
+  app.add_option("pipeline", request.pipeline, "the pipeline")->required();
+  app.add_option("--from", request.from, "first local date (included)")->required();
+  app.add_option("--to", request.to, "last local date (included)")->required();
+  app.add_option("--max-active-runs", request.max_active_runs, "intervals run at once (default: the pipeline's)")
+      ->check(CLI::Range(1, 1024));
+  app.add_flag("--rerun-failed", request.rerun_failed, "resume intervals whose run failed");
+  app.add_flag("--dry-run", request.dry_run, "list the runs it would make, and do nothing");
+  app.add_option("--threads", request.threads, "tasks run at once within each run (default: cores)")
+      ->check(CLI::Range(1, 1024));
+  AddProjectOption(app, request.dir);
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  return Execute(request);
+}
+
+}  // namespace weir::cli

@@ -1,0 +1,90 @@
+#include "cli/run_session.h"
+
+#include <fcntl.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/file.h>
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <filesystem>
+
+namespace weir::cli {
+namespace {
+
+sigset_t HandledSignals() {
+  sigset_t set;
+  sigemptyset(&set);
+  sigaddset(&set, SIGINT);
+  sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGUSR1);  // ends the signal thread
+  return set;
+}
+
+}  // namespace
+
+Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline) {
+  std::filesystem::path dir = std::filesystem::path(project.Resolve(".weir")) / "locks";
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  std::string path = (dir / (pipeline + ".lock")).string();
+  int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
+  if (fd < 0) return Fault("lock", "cannot open lock file", SourceLocation{path});
+  if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
+    ::close(fd);
+    return UserError("pipeline-busy", "another weir process is running pipeline '" + pipeline +
+                                          "'; wait for it or stop it first");
+  }
+  return fd;
+}
+
+void StopOnSignal::BlockSignals() {
+  sigset_t set = HandledSignals();
+  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+}
+
+StopOnSignal::StopOnSignal(std::function<void()> stop) {
+  thread_ = std::thread([stop = std::move(stop)] {
+    sigset_t set = HandledSignals();
+    int sig = 0;
+    while (sigwait(&set, &sig) == 0 && sig != SIGUSR1) {
+      std::fprintf(stderr, "\nstopping: cancelling running tasks...\n");
+      stop();
+    }
+  });
+}
+
+StopOnSignal::~StopOnSignal() {
+  pthread_kill(thread_.native_handle(), SIGUSR1);
+  thread_.join();
+}
+
+ExecutorOptions RunOptions(const ProjectDef& project, int threads) {
+  ExecutorOptions options;
+  options.threads = threads;
+  options.log_dir = std::filesystem::absolute(project.Resolve(".weir/logs")).string();
+  return options;
+}
+
+bool LiveTerminal() {
+  const char* term = std::getenv("TERM");
+  return ::isatty(STDOUT_FILENO) && term != nullptr && std::string(term) != "dumb";
+}
+
+Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock) {
+  WEIR_TRY(store.InterruptRunningAttempts(run.id, clock.Now()).status());
+  WEIR_TRY(store.ReopenRun(run.id));
+  std::fprintf(stderr, "resuming run %lld of %s for %s (was %s)\n", static_cast<long long>(run.id.value),
+               run.pipeline.c_str(), run.ds.c_str(), std::string(RunStateName(run.state)).c_str());
+  return run;
+}
+
+Result<RunRecord> NewRunFor(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,
+                            const std::string& params_json, Clock& clock) {
+  NewRun n{graph.pipeline().name, interval.ds, interval.start_iso, interval.end_iso, clock.Now(), {}, params_json};
+  for (int i : graph.order()) n.task_ids.push_back(graph.id(i));
+  return store.CreateRun(n);
+}
+
+}  // namespace weir::cli

@@ -1,0 +1,59 @@
+// What every command that executes runs shares: the per-pipeline lock, the
+// real task services, stopping on SIGINT/SIGTERM, and finding the run a date
+// resumes.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <thread>
+
+#include "common/files.h"
+#include "common/process.h"
+#include "connectors/connectors.h"
+#include "engine/engine.h"
+#include "tasks/tasks.h"
+
+namespace weir::cli {
+
+// One executing command per pipeline at a time: two would resume the same
+// run. The lock dies with the process, so a killed run never leaves it.
+// Returns the lock's descriptor (kept open for the process's life).
+Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline);
+
+// The real services tasks run with. Not movable: the services refer to it.
+struct TaskRuntime {
+  PosixProcessLauncher processes;
+  ProcessEnvironment environment;
+  LocalFilesystem files;
+  DuckDbConnector duckdb;
+  TaskServices services{processes, environment, files, duckdb};
+  std::unique_ptr<TaskRunnerFactory> runners = NewTaskRunnerFactory(services);
+};
+
+// SIGINT and SIGTERM, taken by a thread of its own (sigwait) that calls
+// `stop`; BlockSignals() must run before any other thread starts.
+class StopOnSignal {
+ public:
+  explicit StopOnSignal(std::function<void()> stop);
+  ~StopOnSignal();
+  StopOnSignal(const StopOnSignal&) = delete;
+  StopOnSignal& operator=(const StopOnSignal&) = delete;
+  static void BlockSignals();
+
+ private:
+  std::thread thread_;
+};
+
+// Executor options for `project`: its log folder and `threads` workers.
+ExecutorOptions RunOptions(const ProjectDef& project, int threads);
+
+// True when stdout is a terminal that can redraw a live display.
+bool LiveTerminal();
+
+// Marks attempts a crash left running as interrupted and reopens the run.
+Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock);
+// A new run of every task in `graph` for `interval`.
+Result<RunRecord> NewRunFor(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,
+                            const std::string& params_json, Clock& clock);
+
+}  // namespace weir::cli
