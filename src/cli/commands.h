@@ -23,5 +23,8 @@ int QueryCommand(const Args& args);
 int RenderCommand(const Args& args);
 int InitCommand(const Args& args);
 int BackfillCommand(const Args& args);
+int ClearCommand(const Args& args);
+int RunsCommand(const Args& args);
+int MarkCommand(const Args& args);
 
 }  // namespace weir::cli
