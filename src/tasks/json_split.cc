@@ -9,6 +9,27 @@ namespace {
 
 bool IsSpace(char c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 
+// A set of bytes to scan for. std::string_view::find_first_of calls memchr
+// once per byte of the text, which made scanning the payload slower than
+// parsing it.
+struct ByteSet {
+  bool has[256] = {};
+  explicit constexpr ByteSet(const char* chars) {
+    for (; *chars != '\0'; ++chars) has[static_cast<unsigned char>(*chars)] = true;
+  }
+};
+
+constexpr ByteSet kStringStops("\"\\");
+constexpr ByteSet kNestedStops("\"{}[]");
+
+size_t FindFirst(std::string_view text, size_t from, const ByteSet& set) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
+  for (size_t i = from; i < text.size(); ++i) {
+    if (set.has[bytes[i]]) return i;
+  }
+  return std::string_view::npos;
+}
+
 void AppendUtf8(std::string& out, uint32_t code) {
   if (code < 0x80) {
     out += static_cast<char>(code);
@@ -48,7 +69,7 @@ class Scanner {
   Status SkipString() {
     size_t start = pos_++;
     while (pos_ < text_.size()) {
-      size_t next = text_.find_first_of("\"\\", pos_);
+      size_t next = FindFirst(text_, pos_, kStringStops);
       if (next == std::string_view::npos) break;
       if (text_[next] == '"') {
         pos_ = next + 1;
@@ -130,7 +151,7 @@ class Scanner {
     std::string open;  // the closers expected, innermost last
     size_t start = pos_;
     while (!at_end()) {
-      size_t next = text_.find_first_of("\"{}[]", pos_);
+      size_t next = FindFirst(text_, pos_, kNestedStops);
       if (next == std::string_view::npos) break;
       pos_ = next;
       char c = text_[pos_];
