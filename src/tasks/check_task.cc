@@ -16,6 +16,7 @@ struct CheckSql {
   std::string observed;    // SQL of one value: what was measured
   std::string failing;     // SQL of failing rows, or "" (row_count)
   std::optional<int64_t> min, max;  // for row_count
+  std::string unit = "failing rows";  // what `observed` counts
 };
 
 std::string Columns(const std::vector<std::string>& columns) {
@@ -50,7 +51,7 @@ Result<CheckSql> Compile(const ConfigNode& check, const std::string& from) {
                           " HAVING count(*) > 1";
     std::string name = "unique(";
     for (size_t i = 0; i < columns.size(); ++i) name += (i ? ", " : "") + columns[i];
-    return CheckSql{name + ")", "SELECT count(*) FROM (" + failing + ")", failing, {}, {}};
+    return CheckSql{name + ")", "SELECT count(*) FROM (" + failing + ")", failing, {}, {}, "duplicated values"};
   }
   if (kind == "expression") {
     WEIR_ASSIGN_OR_RETURN(std::string expr, arg.AsString("expression"));
@@ -111,8 +112,8 @@ class CheckTask final : public TaskRunner {
       bool passed = sql.failing.empty() ? (!sql.min || observed >= *sql.min) && (!sql.max || observed <= *sql.max)
                                         : observed == 0;
       std::string detail = sql.failing.empty() ? "observed " + std::to_string(observed)
-                                               : std::to_string(observed) + " failing rows";
-      log.Line(std::string(passed ? "pass " : "FAIL ") + sql.name + ": " + detail, !passed);
+                                               : std::to_string(observed) + " " + sql.unit;
+      log.Line(std::string(passed ? "pass " : "FAIL ") + sql.name + ": " + detail);
       results += std::string(results.size() > 1 ? ", " : "") + "{\"check\": " + JsonString(sql.name) +
                  ", \"passed\": " + (passed ? "true" : "false") + ", \"observed\": " + std::to_string(observed) + "}";
       if (passed) continue;

@@ -24,8 +24,13 @@ Result<std::string> LakePath(const TaskContext& context, const std::string& rela
     return UserError("lake-not-local", "lake '" + lake + "' is not a local folder; object storage lakes are not "
                                        "available yet in this build of weir");
   }
-  if (relative.find("..") != std::string::npos) {
-    return UserError("bad-lake-path", "lake paths may not contain '..': '" + relative + "'");
+  fs::path path(relative);
+  if (path.is_absolute()) {
+    return UserError("bad-lake-path", "lake paths are relative to the lake root, got the absolute path '" +
+                                          relative + "'");
+  }
+  for (const fs::path& part : path) {
+    if (part == "..") return UserError("bad-lake-path", "lake paths may not leave the lake ('..'): '" + relative + "'");
   }
   return (fs::path(context.project.Resolve(lake)) / relative).lexically_normal().string();
 }

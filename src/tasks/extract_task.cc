@@ -1,6 +1,7 @@
 // The extract task: a query on a source connection written to the lake.
 // Sources today: DuckDB files (opened read-only); Postgres comes with the
 // connectors issue.
+#include "common/text.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
 #include "tasks/internal/secret_values.h"
@@ -41,7 +42,7 @@ class ExtractTask final : public TaskRunner {
       log.Line("failed: " + written.status().message());
       return written.status();
     }
-    return JsonObject({{"rows", std::to_string(*written)}, {"path", JsonString(to.text)}});
+    return JsonObject({{"rows_written", std::to_string(*written)}, {"path", JsonString(to.text)}});
   }
 
  private:
@@ -50,7 +51,7 @@ class ExtractTask final : public TaskRunner {
     if (it == context.project.connections.end()) {
       std::vector<std::string> known;
       for (const auto& [k, v] : context.project.connections) known.push_back(k);
-      return UserError("unknown-connection", "no connection named '" + name + "' in weir.yml",
+      return UserError("unknown-connection", "no connection named '" + name + "' in weir.yml" + DidYouMean(name, known),
                        context.task.param("connection")->where());
     }
     const ConfigNode& conn = it->second;

@@ -113,9 +113,10 @@ class LoadTask final : public TaskRunner {
     if (mode != "merge") return OkStatus();
     WEIR_ASSIGN_OR_RETURN(auto keys, Columns(context, "keys"));
     std::string list = ColumnList(keys);
+    std::string any_null;
+    for (const std::string& k : keys) any_null += (any_null.empty() ? "" : " OR ") + SqlIdentifier(k) + " IS NULL";
     WEIR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT " + list + ", count(*) AS n FROM " + source + " GROUP BY " +
-                                              list + " HAVING count(*) > 1 OR " + list.substr(0, list.find(',')) +
-                                              " IS NULL LIMIT 5"));
+                                              list + " HAVING count(*) > 1 OR " + any_null + " LIMIT 5"));
     if (rows.rows.empty()) return OkStatus();
     std::string examples;
     for (const auto& row : rows.rows) {

@@ -85,7 +85,7 @@ class SqlTask final : public TaskRunner {
     log.SetSecrets(secrets);
     log.Line("SQL:\n" + shown, false);
     Result<std::string> result = context.task.param("to") != nullptr ? ToLake(context, names, sql, log)
-                                                                     : InWarehouse(context, sql);
+                                                                     : InWarehouse(context, names, sql);
     if (!result.ok()) {
       log.Line("SQL:\n" + shown);
       log.Line("failed: " + result.status().message());
@@ -94,9 +94,11 @@ class SqlTask final : public TaskRunner {
   }
 
  private:
-  Result<std::string> InWarehouse(const TaskContext& context, const std::string& sql) {
+  Result<std::string> InWarehouse(const TaskContext& context, const TemplateContext& names, const std::string& sql) {
     WEIR_ASSIGN_OR_RETURN(auto db, ConnectWarehouse(context, services_));
     WEIR_ASSIGN_OR_RETURN(auto writing, db->LockForWrite(context.cancel, context.deadline));
+    std::string sources;
+    WEIR_TRY(RegisterInputs(*db, context, names, sources));
     WEIR_TRY(db->ExecuteUntil(sql, context.cancel, context.deadline));
     return JsonObject({{"statements", std::to_string(SplitSqlStatements(sql).size())}});
   }
@@ -118,7 +120,8 @@ class SqlTask final : public TaskRunner {
       if (!services_.files.Exists(path)) {
         return UserError("input-missing", "input '" + name.scalar() + "' does not exist: " + relative, value.where());
       }
-      WEIR_TRY(db.Execute("CREATE VIEW " + SqlIdentifier(name.scalar()) + " AS SELECT * FROM " +
+      // Temporary: in the warehouse, a view must not outlive the task.
+      WEIR_TRY(db.Execute("CREATE OR REPLACE TEMP VIEW " + SqlIdentifier(name.scalar()) + " AS SELECT * FROM " +
                           ReadFileSql(path, format)));
       sources += (sources.empty() ? "" : ", ") + relative;
     }

@@ -72,6 +72,25 @@ TemplateValue Outputs(const TaskContext& context) {
   return TemplateValue::FromMap(std::move(outputs));
 }
 
+bool Mentions(const ConfigNode& node, std::string_view word) {
+  if (node.is_scalar()) return node.scalar().find(word) != std::string::npos;
+  for (const ConfigNode& item : node.items()) {
+    if (Mentions(item, word)) return true;
+  }
+  for (const auto& [key, value] : node.entries()) {
+    if (Mentions(value, word)) return true;
+  }
+  return false;
+}
+
+// A .sql file's text is not known here: such tasks always get outputs.
+bool MentionsOutputs(const TaskDef& task) {
+  for (const auto& [key, value] : task.params) {
+    if (Mentions(value, "outputs") || Mentions(value, ".sql")) return true;
+  }
+  return false;
+}
+
 Result<std::string> StringArg(const TemplateCallArgs& args, const char* function) {
   if (args.positional.empty() || args.positional[0].kind() != TemplateValue::Kind::kString) {
     return UserError("template-argument", std::string(function) + "() needs a name as a string");
@@ -97,7 +116,10 @@ TemplateContext MakeTemplateContext(const TaskContext& context, const TaskServic
   ctx.Set("lake", TemplateValue::String(context.project.Resolve(context.project.lake)));
   ctx.Set("project_dir", TemplateValue::String(context.project.root));
   ctx.Set("params", ParseJsonValue(context.run.params_json.empty() ? "{}" : context.run.params_json));
-  ctx.Set("outputs", Outputs(context));
+  // Reading every upstream output costs a state query per attempt; only
+  // tasks that mention `outputs` pay it (a thousand-task DAG otherwise
+  // spends its time here).
+  if (MentionsOutputs(context.task)) ctx.Set("outputs", Outputs(context));
   const ProjectDef& project = context.project;
   ctx.AddFunction("var", [&project](const TemplateCallArgs& args) -> Result<TemplateValue> {
     WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "var"));
