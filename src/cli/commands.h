@@ -26,5 +26,6 @@ int BackfillCommand(const Args& args);
 int ClearCommand(const Args& args);
 int RunsCommand(const Args& args);
 int MarkCommand(const Args& args);
+int CacheCommand(const Args& args);
 
 }  // namespace weir::cli

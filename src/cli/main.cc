@@ -28,6 +28,7 @@ constexpr Command kCommands[] = {
     {"runs", "list a pipeline's runs, newest first", RunsCommand},
     {"clear", "reset task instances so that the next run redoes them", ClearCommand},
     {"mark", "set a task instance's state by hand", MarkCommand},
+    {"cache", "forget cached task results (cache clear)", CacheCommand},
     {"logs", "print the logs of a run's task attempts", LogsCommand},
     {"graph", "draw a pipeline's task graph (text or --dot)", GraphCommand},
     {"query", "run SQL on the warehouse and print the rows", QueryCommand},

@@ -56,7 +56,7 @@ int MarkCommand(const Args& args) {
   bool failed = false, unfinished = false;
   for (const TaskInstanceRecord& t : *instances) {
     if (t.state == TaskState::kFailed || t.state == TaskState::kUpstreamFailed) failed = true;
-    else if (t.state != TaskState::kSuccess && t.state != TaskState::kSkipped) unfinished = true;
+    else if (!Succeeded(t.state) && t.state != TaskState::kSkipped) unfinished = true;
   }
   RunState run_state = failed ? RunState::kFailed : unfinished ? RunState::kInterrupted : RunState::kSuccess;
   Status s = (*store)->FinishRun(run, run_state, SystemClock().Now());

@@ -52,6 +52,13 @@ struct TaskDef {
   std::optional<std::chrono::milliseconds> timeout;  // none: no limit
   TriggerRule trigger_rule = TriggerRule::kAllSuccess;
   std::string description;
+  // `cache: {key: "...", expire: 1h}`: a result recorded under the same
+  // rendered key (default "{{ ds }}") within `expire` is reused, not rerun.
+  struct Cache {
+    ConfigNode key;                                  // a template
+    std::optional<std::chrono::milliseconds> expire;  // none: never expires
+  };
+  std::optional<Cache> cache;
   // Keys that belong to the task's kind (command, sql, url, ...), as written.
   std::map<std::string, ConfigNode> params;
 

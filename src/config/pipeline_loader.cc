@@ -84,6 +84,17 @@ std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults,
     }
   }
   if (auto d = fields.String("description")) task.description = *d;
+  if (const ConfigNode* cache = fields.Get("cache")) {
+    MapFields cache_fields(*cache, "'cache'", {"key", "expire"}, errors);
+    TaskDef::Cache spec;
+    spec.key = ConfigNode::Scalar("{{ ds }}", false, cache->where());
+    if (const ConfigNode* key = cache_fields.Get("key")) {
+      if (key->is_scalar()) spec.key = *key;
+      else cache_fields.Add(UserError("wrong-type", "'key' must be a string", key->where()));
+    }
+    spec.expire = cache_fields.Duration("expire");
+    if (cache_fields.is_map()) task.cache = spec;
+  }
   ReadTaskPolicy(fields, task);
   if (kind != nullptr) {
     for (const std::string& key : kind->required) fields.Require(key);

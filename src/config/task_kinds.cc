@@ -67,7 +67,7 @@ const std::vector<std::string>& DefaultableTaskKeys() {
 
 const std::vector<std::string>& CommonTaskKeys() {
   static const std::vector<std::string> kKeys = [] {
-    std::vector<std::string> keys = {"id", "kind", "after", "description"};
+    std::vector<std::string> keys = {"id", "kind", "after", "description", "cache"};
     for (const std::string& k : DefaultableTaskKeys()) keys.push_back(k);
     return keys;
   }();

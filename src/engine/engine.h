@@ -37,6 +37,7 @@ struct TaskContext {
   TimePoint deadline;           // TimePoint::max() without a timeout
   const CancelToken& cancel;    // set on timeout or stop: return promptly
   StateStore* store = nullptr;  // to read other tasks' outputs (thread-safe)
+  bool* cache_hit = nullptr;    // a runner that reused a cached result sets it
 };
 
 // One task kind's way of running a task. Run may be called from several

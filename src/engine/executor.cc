@@ -50,6 +50,7 @@ struct WorkerReport {
   bool started = false;        // finished before it started (stopped, or no attempt recorded)
   AttemptRecord attempt;       // when started
   Result<std::string> result = std::string();
+  bool cached = false;         // the result came from the task's cache
 
   static WorkerReport Started(int task, AttemptRecord attempt) {
     return WorkerReport{task, false, true, std::move(attempt), std::string()};
@@ -123,7 +124,7 @@ class RunExecutor::Impl {
       TaskSlot& slot = slots_[i];
       slot.selected = !options_.only_tasks || options_.only_tasks->count(graph_.id(i)) > 0;
       // Resuming keeps what succeeded and runs everything else again.
-      bool keep = slot.state == TaskState::kSuccess || slot.state == TaskState::kSkipped;
+      bool keep = Succeeded(slot.state) || slot.state == TaskState::kSkipped;
       if (slot.selected && !keep && slot.state != TaskState::kPending) {
         WEIR_TRY(store_.SetTaskState(run_->id, graph_.id(i), TaskState::kPending));
         slot.state = TaskState::kPending;
@@ -311,9 +312,9 @@ class RunExecutor::Impl {
     const TaskDef& task = *graph_.node(c.task).def;
     TimePoint now = clock_.Now();
     if (c.result.ok()) {
-      WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kSuccess, now, "", "", *c.result,
-                                                                TaskState::kSuccess}));
-      slot.state = TaskState::kSuccess;
+      TaskState done = c.cached ? TaskState::kCached : TaskState::kSuccess;
+      WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kSuccess, now, "", "", *c.result, done}));
+      slot.state = done;
       Settled(c.task);
       Notify(task.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
       return OkStatus();
@@ -418,7 +419,7 @@ class RunExecutor::Impl {
     bool failed = false, unfinished = false;
     for (const TaskSlot& slot : slots_) {
       if (slot.state == TaskState::kFailed || slot.state == TaskState::kUpstreamFailed) failed = true;
-      else if (slot.state != TaskState::kSuccess && slot.state != TaskState::kSkipped) unfinished = true;
+      else if (!Succeeded(slot.state) && slot.state != TaskState::kSkipped) unfinished = true;
     }
     if (failed) return RunState::kFailed;
     if (interrupted_ || unfinished) return RunState::kInterrupted;
@@ -482,7 +483,12 @@ class RunExecutor::Impl {
     Report(WorkerReport::Started(job.task, *attempt));
     TaskContext context{project_, graph_.pipeline(), task, *run_, *interval_, attempt->number,
                         job.log_path, deadline, job.control->cancel, &store_};
-    Report(WorkerReport{job.task, true, true, *attempt, RunGuarded(*job.runner, context)});
+    bool cache_hit = false;
+    context.cache_hit = &cache_hit;
+    Result<std::string> result = RunGuarded(*job.runner, context);
+    WorkerReport done{job.task, true, true, *attempt, std::move(result)};
+    done.cached = cache_hit;
+    Report(std::move(done));
   }
 
   // A runner that throws is a bug in Weir, reported as such, not a crash.

@@ -7,7 +7,7 @@ namespace weir::engine_internal {
 Readiness Evaluate(TriggerRule rule, const std::vector<TaskState>& upstream) {
   int success = 0, failed = 0, skipped = 0, unfinished = 0;
   for (TaskState s : upstream) {
-    if (s == TaskState::kSuccess) ++success;
+    if (Succeeded(s)) ++success;
     else if (s == TaskState::kFailed || s == TaskState::kUpstreamFailed) ++failed;
     else if (s == TaskState::kSkipped) ++skipped;
     else ++unfinished;

@@ -3,6 +3,7 @@
 // against both, which is what keeps them alike.
 #include <algorithm>
 #include <map>
+#include <tuple>
 #include <mutex>
 
 #include "state/internal/records.h"
@@ -36,6 +37,30 @@ class MemoryStateStore final : public StateStore {
   Result<int> InterruptRunningAttempts(RunId run, TimePoint now) override;
   // No isolation in memory: the calls inside apply as they are made.
   Status Batch(const std::function<Status()>& body) override { return body(); }
+  Result<std::optional<CacheEntry>> LookupCache(const std::string& pipeline, const std::string& task_id,
+                                                const std::string& key) override {
+    std::lock_guard lock(mu_);
+    auto it = cache_.find({pipeline, task_id, key});
+    if (it == cache_.end()) return std::optional<CacheEntry>();
+    return std::optional<CacheEntry>(it->second);
+  }
+  Status StoreCache(const CacheEntry& entry) override {
+    std::lock_guard lock(mu_);
+    CacheEntry stored = entry;
+    stored.created_at = TruncateToMillis(entry.created_at);
+    cache_[{entry.pipeline, entry.task_id, entry.key}] = stored;
+    return OkStatus();
+  }
+  Result<int> ClearCache(const std::string& pipeline, const std::string& task_id) override {
+    std::lock_guard lock(mu_);
+    int removed = 0;
+    for (auto it = cache_.begin(); it != cache_.end();) {
+      bool match = (pipeline.empty() || it->second.pipeline == pipeline) &&
+                   (task_id.empty() || it->second.task_id == task_id);
+      it = match ? (++removed, cache_.erase(it)) : std::next(it);
+    }
+    return removed;
+  }
 
  private:
   // Lookups with mu_ held; the pointers live until the store does.
@@ -47,6 +72,7 @@ class MemoryStateStore final : public StateStore {
   int64_t next_attempt_id_ = 1;
   std::map<int64_t, RunEntry> runs_;
   std::map<int64_t, AttemptRecord> attempts_;  // by id, so in creation order
+  std::map<std::tuple<std::string, std::string, std::string>, CacheEntry> cache_;
 };
 
 Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {

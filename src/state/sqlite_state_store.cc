@@ -43,6 +43,10 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) override;
   Result<int> InterruptRunningAttempts(RunId run, TimePoint now) override;
   Status Batch(const std::function<Status()>& body) override;
+  Result<std::optional<CacheEntry>> LookupCache(const std::string& pipeline, const std::string& task_id,
+                                                const std::string& key) override;
+  Status StoreCache(const CacheEntry& entry) override;
+  Result<int> ClearCache(const std::string& pipeline, const std::string& task_id) override;
 
  private:
   // Helpers run inside a caller's transaction with mu_ held.
@@ -338,6 +342,47 @@ Status SqliteStateStore::Batch(const std::function<Status()>& body) {
   WEIR_TRY(txn.Begin(Mode::kWrite));
   WEIR_TRY(body());
   return txn.Commit();
+}
+
+Result<std::optional<CacheEntry>> SqliteStateStore::LookupCache(const std::string& pipeline,
+                                                                const std::string& task_id, const std::string& key) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                        db_->Prepare("SELECT output_json, created_at_ms FROM cache_entries "
+                                     "WHERE pipeline = ?1 AND task_id = ?2 AND cache_key = ?3"));
+  query.Bind(1, pipeline).Bind(2, task_id).Bind(3, key);
+  WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
+  std::optional<CacheEntry> entry;
+  if (row) entry = CacheEntry{pipeline, task_id, key, query.Text(0), query.Time(1)};
+  WEIR_TRY(txn.Commit());
+  return entry;
+}
+
+Status SqliteStateStore::StoreCache(const CacheEntry& entry) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement insert,
+                        db_->Prepare("INSERT OR REPLACE INTO cache_entries (pipeline, task_id, cache_key, "
+                                     "output_json, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5)"));
+  WEIR_TRY(insert.Bind(1, entry.pipeline).Bind(2, entry.task_id).Bind(3, entry.key).Bind(4, entry.output_json)
+               .Bind(5, entry.created_at).Run());
+  return txn.Commit();
+}
+
+Result<int> SqliteStateStore::ClearCache(const std::string& pipeline, const std::string& task_id) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement remove,
+                        db_->Prepare("DELETE FROM cache_entries WHERE (?1 = '' OR pipeline = ?1) "
+                                     "AND (?2 = '' OR task_id = ?2)"));
+  WEIR_TRY(remove.Bind(1, pipeline).Bind(2, task_id).Run());
+  int removed = db_->Changes();
+  WEIR_TRY(txn.Commit());
+  return removed;
 }
 
 }  // namespace weir

@@ -37,6 +37,7 @@ enum class TaskState {
   kRunning,
   kUpForRetry,      // failed with a fault; will run again after its delay
   kSuccess,
+  kCached,          // succeeded by reusing a cached result (the task's `cache:`)
   kFailed,
   kUpstreamFailed,  // not run: an upstream failed and its trigger rule says so
   kSkipped,         // not run: its trigger rule was not met for another reason
@@ -51,7 +52,8 @@ std::string_view AttemptStateName(AttemptState s);
 std::optional<RunState> ParseRunState(std::string_view name);
 std::optional<TaskState> ParseTaskState(std::string_view name);
 std::optional<AttemptState> ParseAttemptState(std::string_view name);
-bool IsFinished(TaskState s);  // success, failed, upstream_failed, skipped
+bool IsFinished(TaskState s);  // success, cached, failed, upstream_failed, skipped
+bool Succeeded(TaskState s);   // success or cached
 
 struct RunRecord {
   RunId id;
@@ -103,6 +105,14 @@ struct RunFilter {
   int limit = 100;  // newest first
 };
 
+struct CacheEntry {
+  std::string pipeline;
+  std::string task_id;
+  std::string key;          // the rendered cache key
+  std::string output_json;  // what the task returned
+  TimePoint created_at;
+};
+
 struct AttemptEnd {
   AttemptState state = AttemptState::kSuccess;
   TimePoint ended_at;
@@ -141,6 +151,15 @@ class StateStore {
   // returns OK (and roll back together when it fails): the engine records a
   // round of changes in one transaction. Calls from other threads wait.
   virtual Status Batch(const std::function<Status()>& body) = 0;
+
+  // Cached task results (a task's `cache:`), by pipeline, task and the
+  // rendered key. Storing a key again replaces its entry.
+  virtual Result<std::optional<CacheEntry>> LookupCache(const std::string& pipeline, const std::string& task_id,
+                                                        const std::string& key) = 0;
+  virtual Status StoreCache(const CacheEntry& entry) = 0;
+  // Removes entries of `pipeline` (all when empty) and of `task_id` (all
+  // of the pipeline's when empty). Returns how many.
+  virtual Result<int> ClearCache(const std::string& pipeline, const std::string& task_id) = 0;
 
   // After a crash: attempts still marked running in `run` become interrupted
   // (ended at `now`), and their task instances too. Returns how many.

@@ -15,12 +15,13 @@ constexpr std::array<std::pair<RunState, std::string_view>, 4> kRunStateNames{{
     {RunState::kInterrupted, "interrupted"},
 }};
 
-constexpr std::array<std::pair<TaskState, std::string_view>, 9> kTaskStateNames{{
+constexpr std::array<std::pair<TaskState, std::string_view>, 10> kTaskStateNames{{
     {TaskState::kPending, "pending"},
     {TaskState::kQueued, "queued"},
     {TaskState::kRunning, "running"},
     {TaskState::kUpForRetry, "up_for_retry"},
     {TaskState::kSuccess, "success"},
+    {TaskState::kCached, "cached"},
     {TaskState::kFailed, "failed"},
     {TaskState::kUpstreamFailed, "upstream_failed"},
     {TaskState::kSkipped, "skipped"},
@@ -63,6 +64,7 @@ std::optional<AttemptState> ParseAttemptState(std::string_view name) { return Pa
 bool IsFinished(TaskState s) {
   switch (s) {
     case TaskState::kSuccess:
+    case TaskState::kCached:
     case TaskState::kFailed:
     case TaskState::kUpstreamFailed:
     case TaskState::kSkipped:
@@ -76,5 +78,7 @@ bool IsFinished(TaskState s) {
   }
   return false;
 }
+
+bool Succeeded(TaskState s) { return s == TaskState::kSuccess || s == TaskState::kCached; }
 
 }  // namespace weir

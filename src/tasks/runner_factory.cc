@@ -37,12 +37,46 @@ Result<std::map<std::string, std::string>> RenderEnv(const TaskDef& task, const 
 
 namespace {
 
+// A task with `cache:` reuses the output recorded under the same rendered
+// key while it has not expired (Prefect's cache_key_fn + cache_expiration),
+// and records a fresh output under it after a successful attempt.
+class CachingRunner final : public TaskRunner {
+ public:
+  CachingRunner(std::shared_ptr<TaskRunner> inner, const TaskServices& services)
+      : inner_(std::move(inner)), services_(services) {}
+
+  Result<std::string> Run(const TaskContext& context) override {
+    const TaskDef::Cache& cache = *context.task.cache;
+    if (context.store == nullptr) return inner_->Run(context);
+    TemplateContext names = MakeTemplateContext(context, services_);
+    WEIR_ASSIGN_OR_RETURN(std::string key, cache.key.AsString("cache 'key'"));
+    if (HasTemplateSyntax(key)) {
+      WEIR_ASSIGN_OR_RETURN(key, RenderTemplate(key, cache.key.where(), names));
+    }
+    const std::string& pipeline = context.pipeline.name;
+    WEIR_ASSIGN_OR_RETURN(auto hit, context.store->LookupCache(pipeline, context.task.id, key));
+    TimePoint now = std::chrono::system_clock::now();
+    if (hit && (!cache.expire || now - hit->created_at < *cache.expire)) {
+      if (context.cache_hit != nullptr) *context.cache_hit = true;
+      return hit->output_json;
+    }
+    WEIR_ASSIGN_OR_RETURN(std::string output, inner_->Run(context));
+    WEIR_TRY(context.store->StoreCache(CacheEntry{pipeline, context.task.id, key, output, now}));
+    return output;
+  }
+
+ private:
+  std::shared_ptr<TaskRunner> inner_;
+  const TaskServices& services_;
+};
+
 // Every task kind this build runs, by name. A kind added here also needs
 // its keys in src/config/task_kinds.cc.
 class KindFactory final : public TaskRunnerFactory {
  public:
   explicit KindFactory(const TaskServices& services)
-      : runners_{{"shell", NewShellTask(services)},
+      : services_(services),
+        runners_{{"shell", NewShellTask(services)},
                  {"sql", NewSqlTask(services)},
                  {"extract", NewExtractTask(services)},
                  {"load", NewLoadTask(services)},
@@ -51,12 +85,16 @@ class KindFactory final : public TaskRunnerFactory {
 
   Result<std::shared_ptr<TaskRunner>> RunnerFor(const TaskDef& task) override {
     auto it = runners_.find(task.kind.value);
-    if (it != runners_.end() && it->second != nullptr) return it->second;
+    if (it != runners_.end() && it->second != nullptr) {
+      if (task.cache) return std::shared_ptr<TaskRunner>(std::make_shared<CachingRunner>(it->second, services_));
+      return it->second;
+    }
     return UserError("kind-not-available",
                      "task kind '" + task.kind.value + "' is not available in this build of weir", task.kind.where);
   }
 
  private:
+  const TaskServices& services_;
   std::map<std::string, std::shared_ptr<TaskRunner>> runners_;
 };
 

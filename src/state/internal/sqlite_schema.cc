@@ -55,6 +55,17 @@ constexpr const char* kMigrations[] = {
     R"sql(
     ALTER TABLE runs ADD COLUMN params_json TEXT NOT NULL DEFAULT '{}';
     )sql",
+    // 3: cached task results.
+    R"sql(
+    CREATE TABLE cache_entries (
+      pipeline TEXT NOT NULL,
+      task_id TEXT NOT NULL,
+      cache_key TEXT NOT NULL,
+      output_json TEXT NOT NULL,
+      created_at_ms INTEGER NOT NULL,
+      PRIMARY KEY (pipeline, task_id, cache_key)
+    );
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

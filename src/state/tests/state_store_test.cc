@@ -314,3 +314,30 @@ INSTANTIATE_TEST_SUITE_P(Stores, StateStoreTest, ::testing::Values(StoreKind::kM
 
 }  // namespace
 }  // namespace weir
+
+namespace weir {
+namespace {
+
+TEST_P(StateStoreTest, CacheEntriesAreStoredReplacedAndCleared) {
+  ASSERT_OK_AND_ASSIGN(auto none, store_->LookupCache("daily", "extract", "k1"));
+  EXPECT_FALSE(none.has_value());
+  ASSERT_OK(store_->StoreCache(CacheEntry{"daily", "extract", "k1", R"({"rows":1})", At(1000)}));
+  ASSERT_OK(store_->StoreCache(CacheEntry{"daily", "extract", "k1", R"({"rows":2})", At(2000)}));
+  ASSERT_OK(store_->StoreCache(CacheEntry{"daily", "load", "k1", "{}", At(3000)}));
+  ASSERT_OK(store_->StoreCache(CacheEntry{"other", "extract", "k1", "{}", At(3000)}));
+  ASSERT_OK_AND_ASSIGN(auto hit, store_->LookupCache("daily", "extract", "k1"));
+  ASSERT_TRUE(hit.has_value());
+  EXPECT_EQ(hit->output_json, R"({"rows":2})");
+  EXPECT_EQ(hit->created_at, At(2000));
+  ASSERT_OK_AND_ASSIGN(int removed, store_->ClearCache("daily", "extract"));
+  EXPECT_EQ(removed, 1);
+  ASSERT_OK_AND_ASSIGN(removed, store_->ClearCache("daily", ""));
+  EXPECT_EQ(removed, 1);
+  ASSERT_OK_AND_ASSIGN(auto other, store_->LookupCache("other", "extract", "k1"));
+  EXPECT_TRUE(other.has_value());
+  ASSERT_OK_AND_ASSIGN(removed, store_->ClearCache("", ""));
+  EXPECT_EQ(removed, 1);
+}
+
+}  // namespace
+}  // namespace weir
