@@ -135,7 +135,7 @@ class Backfill {
     }
     BackfillEvents events(item.interval.ds, clock, out_mu_);
     RunExecutor executor(loaded_.project, graph_, store_, *runtime_.runners, clock, events,
-                         RunOptions(loaded_.project, threads_per_run_));
+                         RunOptions(loaded_.project, threads_per_run_, runtime_));
     {
       MutexLock lock(mu_);
       running_.push_back(&executor);
@@ -194,7 +194,7 @@ int Execute(const BackfillRequest& request) {
   if (request.dry_run) return PrintPlan(*plan);
   int active = request.max_active_runs > 0 ? request.max_active_runs : graph->pipeline().max_active_runs;
   active = std::max(1, std::min<int>(active, static_cast<int>(plan->size())));
-  TaskRuntime runtime;
+  TaskRuntime runtime(loaded->project);
   Backfill backfill(*loaded, *graph, **store, runtime, active, request.threads);
   {
     StopOnSignal stop([&backfill] { backfill.Stop(); });

@@ -80,9 +80,9 @@ int Execute(const RunRequest& request) {
   Result<RunRecord> run = RunToExecute(**store, *graph, *interval, request, *params, clock);
   if (!run.ok()) return UsageError("run", run.status().ToString());
 
-  TaskRuntime runtime;
+  TaskRuntime runtime(loaded.project);
   Progress progress(*graph, clock, LiveTerminal(), stdout);
-  ExecutorOptions options = RunOptions(loaded.project, request.threads);
+  ExecutorOptions options = RunOptions(loaded.project, request.threads, runtime);
   if (!request.tasks.empty()) options.only_tasks = std::set<std::string>(request.tasks.begin(), request.tasks.end());
   std::printf("run %lld of %s for %s [%s, %s)\n", static_cast<long long>(run->id.value), request.pipeline.c_str(),
               interval->ds.c_str(), interval->start_iso.c_str(), interval->end_iso.c_str());

@@ -60,9 +60,10 @@ StopOnSignal::~StopOnSignal() {
   thread_.join();
 }
 
-ExecutorOptions RunOptions(const ProjectDef& project, int threads) {
+ExecutorOptions RunOptions(const ProjectDef& project, int threads, TaskRuntime& runtime) {
   ExecutorOptions options;
   options.threads = threads;
+  options.pools = &runtime.pools;
   options.log_dir = std::filesystem::absolute(project.Resolve(".weir/logs")).string();
   return options;
 }

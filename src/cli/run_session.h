@@ -20,14 +20,17 @@ namespace weir::cli {
 // Returns the lock's descriptor (kept open for the process's life).
 Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline);
 
-// The real services tasks run with. Not movable: the services refer to it.
+// The real services tasks run with, and the project's pools shared by every
+// run of this process. Not movable: the services refer to it.
 struct TaskRuntime {
+  explicit TaskRuntime(const ProjectDef& project) : pools(project.pools) {}
   PosixProcessLauncher processes;
   ProcessEnvironment environment;
   LocalFilesystem files;
   DuckDbConnector duckdb;
   TaskServices services{processes, environment, files, duckdb};
   std::unique_ptr<TaskRunnerFactory> runners = NewTaskRunnerFactory(services);
+  PoolSlots pools;
 };
 
 // SIGINT and SIGTERM, taken by a thread of its own (sigwait) that calls
@@ -44,8 +47,9 @@ class StopOnSignal {
   std::thread thread_;
 };
 
-// Executor options for `project`: its log folder and `threads` workers.
-ExecutorOptions RunOptions(const ProjectDef& project, int threads);
+// Executor options for `project`: its log folder, `threads` workers and the
+// runtime's pools.
+ExecutorOptions RunOptions(const ProjectDef& project, int threads, TaskRuntime& runtime);
 
 // True when stdout is a terminal that can redraw a live display.
 bool LiveTerminal();

@@ -59,6 +59,9 @@ struct TaskDef {
     std::optional<std::chrono::milliseconds> expire;  // none: never expires
   };
   std::optional<Cache> cache;
+  std::string pool;             // a pool of weir.yml's `pools:`; "" for none
+  int pool_slots = 1;           // slots of the pool the task holds while it runs
+  int priority = 0;             // among ready tasks, higher runs first
   // Keys that belong to the task's kind (command, sql, url, ...), as written.
   std::map<std::string, ConfigNode> params;
 

@@ -96,6 +96,13 @@ std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults,
     if (cache_fields.is_map()) task.cache = spec;
   }
   ReadTaskPolicy(fields, task);
+  if (auto p = fields.String("pool")) task.pool = *p;
+  if (auto n = fields.Int("pool_slots", 1)) task.pool_slots = static_cast<int>(*n);
+  if (const ConfigNode* p = fields.Get("priority")) {
+    Result<int64_t> n = p->AsInt("'priority'");
+    fields.Add(n.status());
+    if (n.ok()) task.priority = static_cast<int>(*n);
+  }
   if (kind != nullptr) {
     for (const std::string& key : kind->required) fields.Require(key);
     for (const auto& [key, value] : node.entries()) {

@@ -1,6 +1,7 @@
 // Reads weir.yml and every pipeline file into a ProjectDef.
 #include <filesystem>
 
+#include "common/text.h"
 #include "config/config.h"
 #include "config/internal/fields.h"
 #include "config/internal/pipeline_loader.h"
@@ -72,6 +73,29 @@ void ReadPipelines(const Filesystem& fs, ProjectDef& project, std::vector<Status
   }
 }
 
+// A task's pool must be declared in weir.yml, with room for its slots.
+void CheckPools(const ProjectDef& project, std::vector<Status>& errors) {
+  std::vector<std::string> names;
+  for (const auto& [name, size] : project.pools) names.push_back(name);
+  for (const PipelineDef& p : project.pipelines) {
+    for (const TaskDef& t : p.tasks) {
+      if (t.pool.empty()) continue;
+      const ConfigNode* where = t.param("pool");
+      SourceLocation at = where != nullptr ? where->where() : t.where;
+      auto it = project.pools.find(t.pool);
+      if (it == project.pools.end()) {
+        errors.push_back(UserError("unknown-pool", "task '" + t.id + "' uses pool '" + t.pool +
+                                                       "', which weir.yml's 'pools:' does not declare" +
+                                                       DidYouMean(t.pool, names), at));
+      } else if (t.pool_slots > it->second) {
+        errors.push_back(UserError("pool-too-small", "task '" + t.id + "' needs " + std::to_string(t.pool_slots) +
+                                                         " slots of pool '" + t.pool + "', which has " +
+                                                         std::to_string(it->second), at));
+      }
+    }
+  }
+}
+
 }  // namespace
 
 ProjectLoad LoadProject(const std::string& root, const Filesystem& fs) {
@@ -91,6 +115,7 @@ ProjectLoad LoadProject(const std::string& root, const Filesystem& fs) {
     ReadProjectFile(doc.root, load.project, load.errors);
   }
   ReadPipelines(fs, load.project, load.errors);
+  CheckPools(load.project, load.errors);
   return load;
 }
 

@@ -67,7 +67,7 @@ const std::vector<std::string>& DefaultableTaskKeys() {
 
 const std::vector<std::string>& CommonTaskKeys() {
   static const std::vector<std::string> kKeys = [] {
-    std::vector<std::string> keys = {"id", "kind", "after", "description", "cache"};
+    std::vector<std::string> keys = {"id", "kind", "after", "description", "cache", "pool", "pool_slots", "priority"};
     for (const std::string& k : DefaultableTaskKeys()) keys.push_back(k);
     return keys;
   }();

@@ -10,7 +10,9 @@
 #pragma once
 
 #include <functional>
+#include <map>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <set>
 #include <string>
@@ -66,11 +68,33 @@ class EventSink {
                            std::optional<TimePoint> retry_at) = 0;
 };
 
+// Named slot limits shared by every run in this process (weir.yml `pools:`,
+// a task's `pool:` and `pool_slots:`), as Airflow's pools. Thread-safe.
+class PoolSlots {
+ public:
+  explicit PoolSlots(std::map<std::string, int> sizes);
+  // Takes `slots` of `pool` if that many are free.
+  bool TryAcquire(const std::string& pool, int slots);
+  void Release(const std::string& pool, int slots);
+  // `wake` is called after any release, so a waiting run can try again.
+  int AddListener(std::function<void()> wake);
+  void RemoveListener(int id);
+  int in_use(const std::string& pool) const;
+
+ private:
+  mutable std::mutex mu_;
+  std::map<std::string, int> free_;
+  std::map<std::string, int> size_;
+  std::map<int, std::function<void()>> listeners_;
+  int next_listener_ = 0;
+};
+
 struct ExecutorOptions {
   int threads = 1;                        // worker threads (CLI default: cores)
   std::string log_dir;                    // attempt logs go under here (absolute)
   std::optional<std::set<std::string>> only_tasks;  // run just these (--task)
   uint64_t jitter_seed = 0;               // 0: seeded from the clock
+  PoolSlots* pools = nullptr;             // none: pools are not limited
 };
 
 // The delay before retry number `retry` (1 for the first retry): `delay`,

@@ -90,9 +90,17 @@ class RunExecutor::Impl {
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(AttemptLogPath(options_, run, "x", 1)).parent_path(), ec);
     if (ec) return Fault("log-dir", "cannot create the run's log folder: " + ec.message(), SourceLocation{options_.log_dir});
+    int listener = options_.pools == nullptr ? -1 : options_.pools->AddListener([this] {
+      {
+        MutexLock lock(mu_);
+        pool_released_ = true;
+      }
+      cv_.notify_all();
+    });
     StartWorkers();
     Status loop = Loop();
     StopWorkers();
+    if (listener >= 0) options_.pools->RemoveListener(listener);
     WEIR_TRY(loop);
     RunState final_state = FinalState();
     WEIR_TRY(store_.FinishRun(run.id, final_state, clock_.Now()));
@@ -146,6 +154,7 @@ class RunExecutor::Impl {
         MutexLock lock(mu_);
         done.swap(done_);
         stopping = stop_requested_;
+        pool_released_ = false;  // this round tries the ready tasks again
       }
       // A round of changes is one transaction; who hears of them (progress,
       // workers) hears after it commits.
@@ -181,7 +190,7 @@ class RunExecutor::Impl {
       }
     }
     while (!retries_.empty() && retries_.begin()->first <= now) {
-      ready_.insert(position_[retries_.begin()->second]);
+      ready_.insert(ReadyKey(retries_.begin()->second));
       retries_.erase(retries_.begin());
     }
     while (!candidates_.empty()) {
@@ -190,19 +199,33 @@ class RunExecutor::Impl {
       if (!slots_[i].selected || slots_[i].state != TaskState::kPending) continue;
       switch (ReadinessOf(i)) {
         case Readiness::kWait: break;
-        case Readiness::kRun: ready_.insert(position_[i]); break;
+        case Readiness::kRun: ready_.insert(ReadyKey(i)); break;
         case Readiness::kUpstreamFailed: WEIR_TRY(SetState(i, TaskState::kUpstreamFailed)); break;
         case Readiness::kSkip: WEIR_TRY(SetState(i, TaskState::kSkipped)); break;
       }
     }
     // Queue one task ahead per worker, so a worker that finishes starts
     // the next task without waiting for this thread.
-    while (running_ < 2 * options_.threads && !ready_.empty()) {
-      int i = graph_.order()[*ready_.begin()];
-      ready_.erase(ready_.begin());
+    // Highest priority first; a task whose pool is full waits without
+    // holding back the ones after it.
+    for (auto it = ready_.begin(); it != ready_.end() && running_ < 2 * options_.threads;) {
+      int i = graph_.order()[it->second];
+      const TaskDef& task = *graph_.node(i).def;
+      if (!task.pool.empty() && options_.pools != nullptr && !options_.pools->TryAcquire(task.pool, task.pool_slots)) {
+        ++it;
+        continue;
+      }
+      it = ready_.erase(it);
       WEIR_TRY(Dispatch(i));
     }
     return OkStatus();
+  }
+
+  std::pair<int, int> ReadyKey(int i) const { return {-graph_.node(i).def->priority, position_[i]}; }
+
+  void ReleasePool(int i) {
+    const TaskDef& task = *graph_.node(i).def;
+    if (!task.pool.empty() && options_.pools != nullptr) options_.pools->Release(task.pool, task.pool_slots);
   }
 
   static bool OnlyStarts(const std::deque<WorkerReport>& reports) {
@@ -285,6 +308,7 @@ class RunExecutor::Impl {
     if (report.started) return Finish(report);
     --running_;
     running_tasks_.erase(report.task);
+    ReleasePool(report.task);
     --slot.attempts_here;
     if (report.result.status().kind() != ErrorKind::kCancelled) return report.result.status();
     return SetState(report.task, TaskState::kPending);  // stopped while queued: it never ran
@@ -308,6 +332,7 @@ class RunExecutor::Impl {
   Status Finish(WorkerReport& c) {
     --running_;
     running_tasks_.erase(c.task);
+    ReleasePool(c.task);
     TaskSlot& slot = slots_[c.task];
     const TaskDef& task = *graph_.node(c.task).def;
     TimePoint now = clock_.Now();
@@ -407,7 +432,7 @@ class RunExecutor::Impl {
       if (!wake || t < *wake) wake = t;
     }
     MutexLock lock(mu_);
-    if (!done_.empty() || stop_requested_) return;
+    if (!done_.empty() || stop_requested_ || pool_released_) return;
     if (wake) {
       clock_.WaitUntil(cv_, lock.native(), *wake);
     } else {
@@ -515,7 +540,7 @@ class RunExecutor::Impl {
   std::vector<TaskSlot> slots_;
   std::vector<int> position_;             // task -> its place in graph_.order()
   std::vector<int> candidates_;           // tasks whose readiness may have changed
-  std::set<int> ready_;                   // positions of tasks ready to dispatch
+  std::set<std::pair<int, int>> ready_;   // (-priority, position) of tasks ready to dispatch
   std::set<int> running_tasks_;
   std::set<std::pair<TimePoint, int>> retries_;  // (due, task) up for retry
   int running_ = 0;
@@ -528,6 +553,7 @@ class RunExecutor::Impl {
   std::condition_variable job_cv_;   // workers wait here
   bool stop_requested_ WEIR_GUARDED_BY(mu_) = false;
   bool workers_done_ WEIR_GUARDED_BY(mu_) = false;
+  bool pool_released_ WEIR_GUARDED_BY(mu_) = false;  // another run freed pool slots
   std::deque<Job> jobs_ WEIR_GUARDED_BY(mu_);
   std::deque<WorkerReport> done_ WEIR_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;

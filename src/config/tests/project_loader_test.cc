@@ -132,6 +132,18 @@ tasks:
   EXPECT_NE(load.errors[0].message().find("did you mean 'ds'?"), std::string::npos) << load.errors[0].message();
 }
 
+TEST(ProjectLoaderTest, PoolsMustBeDeclaredAndBigEnough) {
+  ProjectLoad load = Load({{"weir.yml", "name: p\npools: {api: 2}\n"},
+                           {"pipelines/p.yml", "pipeline: p\ntasks:\n"
+                                               "  - {id: a, kind: shell, command: x, pool: apl}\n"
+                                               "  - {id: b, kind: shell, command: x, pool: api, pool_slots: 3}\n"
+                                               "  - {id: c, kind: shell, command: x, pool: api, priority: 7}\n"}});
+  EXPECT_EQ(Describe(load), (std::vector<std::string>{"pipelines/p.yml:3:10 unknown-pool",
+                                                      "pipelines/p.yml:4:10 pool-too-small"}));
+  EXPECT_NE(load.errors[0].message().find("did you mean 'api'?"), std::string::npos);
+  EXPECT_EQ(load.project.pipelines[0].tasks[2].priority, 7);
+}
+
 TEST(ProjectLoaderTest, MissingRequiredKeysAndWrongShapes) {
   ProjectLoad load = Load({{"weir.yml", "name: [x]\n"},
                            {"pipelines/a.yml", "pipeline: p\ntasks:\n  - id: t\n    kind: shell\n  - just a string\n"}});

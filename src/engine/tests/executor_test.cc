@@ -305,6 +305,60 @@ TEST_F(ExecutorTest, SkippedTaskSkipsItsAllSuccessDownstream) {
   EXPECT_EQ(Attempts(run.id, "gate")[0].error_message, "nothing new");
 }
 
+TEST_F(ExecutorTest, PoolLimitsConcurrencyAndPriorityOrdersTheQueue) {
+  clock_ = std::make_unique<SystemClock>();
+  std::vector<TaskSpec> specs;
+  for (int i = 0; i < 6; ++i) specs.push_back({"t" + std::to_string(i), {}});
+  Define(specs);
+  for (int i = 0; i < 6; ++i) {
+    pipeline_.tasks[i].pool = "api";
+    pipeline_.tasks[i].priority = i;  // t5 first
+  }
+  RunRecord run = NewRunRecord();
+  std::mutex mu;
+  int running = 0, peak = 0;
+  std::vector<std::string> order;
+  for (int i = 0; i < 6; ++i) {
+    runners_.behaviours["t" + std::to_string(i)] = [&, i](const TaskContext&) -> Result<std::string> {
+      {
+        std::lock_guard<std::mutex> guard(mu);
+        peak = std::max(peak, ++running);
+        order.push_back("t" + std::to_string(i));
+      }
+      std::this_thread::sleep_for(std::chrono::milliseconds(30));
+      std::lock_guard<std::mutex> guard(mu);
+      --running;
+      return std::string("{}");
+    };
+  }
+  PoolSlots pools({{"api", 2}});
+  ExecutorOptions options{4, "/tmp/weir-executor-test-logs", std::nullopt, 42, &pools};
+  RunExecutor executor(project_, *graph_, *store_, runners_, *clock_, events_, options);
+  ASSERT_EQ(*executor.Execute(run, interval_), RunState::kSuccess);
+  EXPECT_EQ(peak, 2);
+  EXPECT_EQ(pools.in_use("api"), 0);
+  ASSERT_EQ(order.size(), 6u);
+  EXPECT_EQ(std::set<std::string>(order.begin(), order.begin() + 2), (std::set<std::string>{"t5", "t4"}));
+  EXPECT_EQ(order.back(), "t0");
+}
+
+TEST(PoolSlotsTest, AcquireReleaseAndListeners) {
+  PoolSlots pools({{"db", 3}});
+  int woken = 0;
+  int id = pools.AddListener([&] { ++woken; });
+  EXPECT_TRUE(pools.TryAcquire("db", 2));
+  EXPECT_FALSE(pools.TryAcquire("db", 2));
+  EXPECT_TRUE(pools.TryAcquire("db", 1));
+  EXPECT_TRUE(pools.TryAcquire("unlimited", 100));
+  EXPECT_EQ(pools.in_use("db"), 3);
+  pools.Release("db", 2);
+  EXPECT_EQ(woken, 1);
+  pools.RemoveListener(id);
+  pools.Release("db", 1);
+  EXPECT_EQ(woken, 1);
+  EXPECT_EQ(pools.in_use("db"), 0);
+}
+
 TEST_F(ExecutorTest, UnavailableKindFailsWithItsReason) {
   TaskSpec t{"t", {}};
   t.kind = "unavailable";
