@@ -52,6 +52,9 @@ struct TaskDef {
   std::optional<std::chrono::milliseconds> timeout;  // none: no limit
   TriggerRule trigger_rule = TriggerRule::kAllSuccess;
   std::string description;
+  // Airflow's depends_on_past: wait for this task's run of the previous
+  // interval to succeed; if it failed, this one ends upstream_failed.
+  bool depends_on_past = false;
   // `cache: {key: "...", expire: 1h}`: a result recorded under the same
   // rendered key (default "{{ ds }}") within `expire` is reused, not rerun.
   struct Cache {

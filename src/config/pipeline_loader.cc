@@ -29,6 +29,7 @@ void ReadTaskPolicy(MapFields& fields, TaskDef& task) {
   }
   if (auto d = fields.Duration("timeout")) task.timeout = *d;
   if (auto t = fields.Choice("trigger_rule", TriggerRuleNames())) task.trigger_rule = *ParseTriggerRule(*t);
+  if (auto b = fields.Bool("depends_on_past")) task.depends_on_past = *b;
 }
 
 std::vector<std::string> KindNames() {

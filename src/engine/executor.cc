@@ -15,6 +15,9 @@ namespace weir {
 
 using engine_internal::Readiness;
 
+// How often a depends_on_past task looks at a previous run still going.
+constexpr auto kPastPollInterval = std::chrono::milliseconds(500);
+
 namespace {
 
 // One task's place in this execution.
@@ -193,11 +196,23 @@ class RunExecutor::Impl {
       ready_.insert(ReadyKey(retries_.begin()->second));
       retries_.erase(retries_.begin());
     }
+    if (!waiting_on_past_.empty() && now >= next_past_check_) {  // look again at the previous runs
+      candidates_.insert(candidates_.end(), waiting_on_past_.begin(), waiting_on_past_.end());
+      waiting_on_past_.clear();
+    }
     while (!candidates_.empty()) {
       int i = candidates_.back();
       candidates_.pop_back();
       if (!slots_[i].selected || slots_[i].state != TaskState::kPending) continue;
-      switch (ReadinessOf(i)) {
+      Readiness readiness = ReadinessOf(i);
+      if (readiness == Readiness::kRun && graph_.node(i).def->depends_on_past) {
+        WEIR_ASSIGN_OR_RETURN(readiness, PastReadiness(i));
+        if (readiness == Readiness::kWait) {
+          waiting_on_past_.insert(i);
+          next_past_check_ = now + kPastPollInterval;
+        }
+      }
+      switch (readiness) {
         case Readiness::kWait: break;
         case Readiness::kRun: ready_.insert(ReadyKey(i)); break;
         case Readiness::kUpstreamFailed: WEIR_TRY(SetState(i, TaskState::kUpstreamFailed)); break;
@@ -219,6 +234,26 @@ class RunExecutor::Impl {
       WEIR_TRY(Dispatch(i));
     }
     return OkStatus();
+  }
+
+  // depends_on_past: this task in the latest run of the interval before
+  // this one. No earlier run: the first interval, free to run.
+  Result<Readiness> PastReadiness(int i) {
+    WEIR_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(RunFilter{run_->pipeline, std::nullopt, 0}));
+    const RunRecord* previous = nullptr;
+    for (const RunRecord& r : runs) {  // newest first
+      if (r.ds < run_->ds && (previous == nullptr || r.ds > previous->ds)) previous = &r;
+    }
+    if (previous == nullptr) return Readiness::kRun;
+    WEIR_ASSIGN_OR_RETURN(auto tasks, store_.TaskInstances(previous->id));
+    for (const TaskInstanceRecord& t : tasks) {
+      if (t.task_id != graph_.id(i)) continue;
+      if (Succeeded(t.state) || t.state == TaskState::kSkipped) return Readiness::kRun;
+      if (t.state == TaskState::kFailed || t.state == TaskState::kUpstreamFailed) return Readiness::kUpstreamFailed;
+      // Unfinished: running in a concurrent run (backfill) or left so.
+      return previous->state == RunState::kRunning ? Readiness::kWait : Readiness::kUpstreamFailed;
+    }
+    return Readiness::kRun;
   }
 
   std::pair<int, int> ReadyKey(int i) const { return {-graph_.node(i).def->priority, position_[i]}; }
@@ -243,6 +278,7 @@ class RunExecutor::Impl {
     if (!ready_.empty() && running_ < 2 * options_.threads) return false;
     TimePoint now = clock_.Now();
     if (!retries_.empty() && retries_.begin()->first <= now) return false;
+    if (!waiting_on_past_.empty() && now >= next_past_check_) return false;
     for (int i : running_tasks_) {
       int64_t deadline = slots_[i].control->deadline_ms.load();
       if (deadline != 0 && ToMillis(now) >= deadline) return false;
@@ -265,7 +301,9 @@ class RunExecutor::Impl {
     return engine_internal::Evaluate(graph_.node(i).def->trigger_rule, upstream);
   }
 
-  bool HasWork() const { return running_ > 0 || !retries_.empty() || !ready_.empty(); }
+  bool HasWork() const {
+    return running_ > 0 || !retries_.empty() || !ready_.empty() || !waiting_on_past_.empty();
+  }
 
   Status SetState(int i, TaskState state) {
     WEIR_TRY(store_.SetTaskState(run_->id, graph_.id(i), state));
@@ -425,6 +463,7 @@ class RunExecutor::Impl {
     // A due retry only matters while a worker is free to take it.
     std::optional<TimePoint> wake;
     if (running_ < 2 * options_.threads && !retries_.empty()) wake = retries_.begin()->first;
+    if (!waiting_on_past_.empty() && (!wake || next_past_check_ < *wake)) wake = next_past_check_;
     for (int i : running_tasks_) {
       int64_t deadline = slots_[i].control->deadline_ms.load();
       if (deadline == 0 || slots_[i].timed_out) continue;
@@ -543,6 +582,8 @@ class RunExecutor::Impl {
   std::set<std::pair<int, int>> ready_;   // (-priority, position) of tasks ready to dispatch
   std::set<int> running_tasks_;
   std::set<std::pair<TimePoint, int>> retries_;  // (due, task) up for retry
+  std::set<int> waiting_on_past_;         // depends_on_past tasks whose previous run is not done
+  TimePoint next_past_check_;
   int running_ = 0;
   std::vector<Change> unpublished_changes_;  // recorded, not yet told
   std::vector<Job> unpublished_jobs_;        // recorded, not yet handed out
