@@ -60,6 +60,14 @@ StopOnSignal::~StopOnSignal() {
   thread_.join();
 }
 
+std::map<std::string, int> TaskRuntime::PoolSizes(const ProjectDef& project) {
+  std::map<std::string, int> sizes = project.pools;
+  for (const PipelineDef& p : project.pipelines) {
+    if (p.max_active_tasks > 0) sizes["pipeline:" + p.name] = p.max_active_tasks;
+  }
+  return sizes;
+}
+
 ExecutorOptions RunOptions(const ProjectDef& project, int threads, TaskRuntime& runtime) {
   ExecutorOptions options;
   options.threads = threads;

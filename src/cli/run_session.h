@@ -23,7 +23,9 @@ Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline)
 // The real services tasks run with, and the project's pools shared by every
 // run of this process. Not movable: the services refer to it.
 struct TaskRuntime {
-  explicit TaskRuntime(const ProjectDef& project) : pools(project.pools) {}
+  explicit TaskRuntime(const ProjectDef& project) : pools(PoolSizes(project)) {}
+  // weir.yml's pools, plus one per pipeline with max_active_tasks.
+  static std::map<std::string, int> PoolSizes(const ProjectDef& project);
   PosixProcessLauncher processes;
   ProcessEnvironment environment;
   LocalFilesystem files;

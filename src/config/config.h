@@ -84,6 +84,10 @@ struct PipelineDef {
   std::optional<std::string> end_date;
   bool catchup = false;
   int max_active_runs = 16;
+  int max_active_tasks = 0;     // tasks of this pipeline running at once, all runs; 0: no limit
+  // A run still going this long after it started is failed, its running
+  // tasks cancelled (Airflow's dagrun_timeout); none: no limit.
+  std::optional<std::chrono::milliseconds> run_timeout;
   std::string owner;
   std::vector<std::string> tags;
   std::vector<TaskDef> tasks;   // in file order

@@ -15,7 +15,7 @@ namespace {
 
 const std::vector<std::string> kPipelineKeys = {
     "pipeline", "description", "schedule", "timezone", "start_date", "end_date", "catchup",
-    "max_active_runs", "owner", "tags", "defaults", "tasks", "params"};
+    "max_active_runs", "max_active_tasks", "dagrun_timeout", "owner", "tags", "defaults", "tasks", "params"};
 
 
 // Reads the keys a task shares with `defaults:` into `task`.
@@ -187,6 +187,8 @@ std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::strin
   CheckDate(fields, "end_date", pipeline.end_date);
   if (auto b = fields.Bool("catchup")) pipeline.catchup = *b;
   if (auto n = fields.Int("max_active_runs", 1)) pipeline.max_active_runs = static_cast<int>(*n);
+  if (auto n = fields.Int("max_active_tasks", 1)) pipeline.max_active_tasks = static_cast<int>(*n);
+  if (auto d = fields.Duration("dagrun_timeout")) pipeline.run_timeout = *d;
   if (auto s = fields.String("owner")) pipeline.owner = *s;
   if (auto tags = fields.StringList("tags")) pipeline.tags = *tags;
   if (const ConfigNode* params = fields.Get("params")) {

@@ -89,6 +89,7 @@ class RunExecutor::Impl {
   Result<RunState> Execute(const RunRecord& run, const DataInterval& interval) {
     run_ = &run;
     interval_ = &interval;
+    if (graph_.pipeline().run_timeout) run_deadline_ = run.started_at + *graph_.pipeline().run_timeout;
     WEIR_TRY(LoadSlots());
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(AttemptLogPath(options_, run, "x", 1)).parent_path(), ec);
@@ -170,6 +171,11 @@ class RunExecutor::Impl {
         }));
       }
       Publish();
+      if (!stopping && run_deadline_ && clock_.Now() >= *run_deadline_) {
+        timed_out_run_ = true;  // dagrun_timeout: cancel what runs, fail the run
+        Stop();
+        continue;
+      }
       if (stopping) CancelAll();
       if (running_ == 0 && (stopping || !HasWork())) {
         Status end = stopping ? MarkInterrupted() : OkStatus();
@@ -226,7 +232,7 @@ class RunExecutor::Impl {
     for (auto it = ready_.begin(); it != ready_.end() && running_ < 2 * options_.threads;) {
       int i = graph_.order()[it->second];
       const TaskDef& task = *graph_.node(i).def;
-      if (!task.pool.empty() && options_.pools != nullptr && !options_.pools->TryAcquire(task.pool, task.pool_slots)) {
+      if (!AcquireSlots(task)) {
         ++it;
         continue;
       }
@@ -258,10 +264,27 @@ class RunExecutor::Impl {
 
   std::pair<int, int> ReadyKey(int i) const { return {-graph_.node(i).def->priority, position_[i]}; }
 
-  void ReleasePool(int i) {
-    const TaskDef& task = *graph_.node(i).def;
-    if (!task.pool.empty() && options_.pools != nullptr) options_.pools->Release(task.pool, task.pool_slots);
+  // The task's pool, and the pipeline's own max_active_tasks, which is a
+  // pool of its own named after the pipeline.
+  bool AcquireSlots(const TaskDef& task) {
+    if (options_.pools == nullptr) return true;
+    std::string pipeline_pool = PipelinePool();
+    if (!options_.pools->TryAcquire(pipeline_pool, 1)) return false;
+    if (!task.pool.empty() && !options_.pools->TryAcquire(task.pool, task.pool_slots)) {
+      options_.pools->Release(pipeline_pool, 1);
+      return false;
+    }
+    return true;
   }
+
+  void ReleasePool(int i) {
+    if (options_.pools == nullptr) return;
+    const TaskDef& task = *graph_.node(i).def;
+    if (!task.pool.empty()) options_.pools->Release(task.pool, task.pool_slots);
+    options_.pools->Release(PipelinePool(), 1);
+  }
+
+  std::string PipelinePool() const { return "pipeline:" + graph_.pipeline().name; }
 
   static bool OnlyStarts(const std::deque<WorkerReport>& reports) {
     for (const WorkerReport& r : reports) {
@@ -464,6 +487,7 @@ class RunExecutor::Impl {
     std::optional<TimePoint> wake;
     if (running_ < 2 * options_.threads && !retries_.empty()) wake = retries_.begin()->first;
     if (!waiting_on_past_.empty() && (!wake || next_past_check_ < *wake)) wake = next_past_check_;
+    if (run_deadline_ && (!wake || *run_deadline_ < *wake)) wake = run_deadline_;
     for (int i : running_tasks_) {
       int64_t deadline = slots_[i].control->deadline_ms.load();
       if (deadline == 0 || slots_[i].timed_out) continue;
@@ -485,7 +509,7 @@ class RunExecutor::Impl {
       if (slot.state == TaskState::kFailed || slot.state == TaskState::kUpstreamFailed) failed = true;
       else if (!Succeeded(slot.state) && slot.state != TaskState::kSkipped) unfinished = true;
     }
-    if (failed) return RunState::kFailed;
+    if (failed || timed_out_run_) return RunState::kFailed;
     if (interrupted_ || unfinished) return RunState::kInterrupted;
     return RunState::kSuccess;
   }
@@ -582,6 +606,8 @@ class RunExecutor::Impl {
   std::set<std::pair<int, int>> ready_;   // (-priority, position) of tasks ready to dispatch
   std::set<int> running_tasks_;
   std::set<std::pair<TimePoint, int>> retries_;  // (due, task) up for retry
+  std::optional<TimePoint> run_deadline_;  // dagrun_timeout, from the run's start
+  bool timed_out_run_ = false;
   std::set<int> waiting_on_past_;         // depends_on_past tasks whose previous run is not done
   TimePoint next_past_check_;
   int running_ = 0;
