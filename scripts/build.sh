@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 kind=${1:-release}
 export CCACHE_DIR=${CCACHE_DIR:-$HOME/.cache/weir-ccache}
+# Paths relative to the checkout in ccache's hashes: another clone of the
+# repository (CI's) reuses what this one compiled.
+export CCACHE_BASEDIR=$PWD
 case "$kind" in
   test)
     cmake -S . -B build/test -G Ninja -DCMAKE_BUILD_TYPE=Debug \

@@ -37,7 +37,7 @@ struct PlannedRun {
   DataInterval interval;
   Action action = Action::kNew;
   std::optional<RunRecord> existing;
-  RunState outcome = RunState::kRunning;
+  RunState outcome = RunState::kInterrupted;  // stays so when stopped before it started
 };
 
 // One line per task change, prefixed by the interval: several runs share
@@ -76,7 +76,7 @@ Result<std::vector<PlannedRun>> Plan(StateStore& store, const PipelineDef& pipel
   WEIR_ASSIGN_OR_RETURN(auto intervals, IntervalsBetween(schedule, pipeline.timezone, request.from, request.to));
   std::vector<PlannedRun> plan;
   for (DataInterval& interval : intervals) {
-    PlannedRun item{interval, Action::kNew, std::nullopt, RunState::kRunning};
+    PlannedRun item{interval, Action::kNew, std::nullopt, RunState::kInterrupted};
     WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline.name, interval.ds, 1}));
     if (!runs.empty()) {
       item.existing = runs[0];
@@ -98,7 +98,8 @@ class Backfill {
       : loaded_(loaded), graph_(graph), store_(store), runtime_(runtime), active_(active),
         threads_per_run_(threads_per_run) {}
 
-  void Run(std::vector<PlannedRun>& plan) {
+  void Run(std::vector<PlannedRun>& plan, std::string params) {
+    params_ = std::move(params);
     std::vector<std::thread> lanes;
     for (int i = 0; i < active_; ++i) lanes.emplace_back([this, &plan] { Lane(plan); });
     for (std::thread& t : lanes) t.join();
@@ -128,7 +129,7 @@ class Backfill {
     SystemClock clock;
     Result<RunRecord> run = item.action == Action::kResume
                                 ? ResumeRun(store_, *item.existing, clock)
-                                : NewRunFor(store_, graph_, item.interval, "{}", clock);
+                                : NewRunFor(store_, graph_, item.interval, params_, clock);
     if (!run.ok()) {
       Report(item.interval.ds, run.status());
       return RunState::kFailed;
@@ -164,6 +165,7 @@ class Backfill {
   TaskRuntime& runtime_;
   int active_;
   int threads_per_run_;
+  std::string params_;  // the pipeline's declared defaults
   std::atomic<size_t> next_{0};
   std::atomic<bool> stopping_{false};
   Mutex mu_;
@@ -194,11 +196,13 @@ int Execute(const BackfillRequest& request) {
   if (request.dry_run) return PrintPlan(*plan);
   int active = request.max_active_runs > 0 ? request.max_active_runs : graph->pipeline().max_active_runs;
   active = std::max(1, std::min<int>(active, static_cast<int>(plan->size())));
+  Result<std::string> params = RunParams(graph->pipeline(), {});
+  if (!params.ok()) return UsageError("backfill", params.status().message());
   TaskRuntime runtime(loaded->project);
   Backfill backfill(*loaded, *graph, **store, runtime, active, request.threads);
   {
     StopOnSignal stop([&backfill] { backfill.Stop(); });
-    backfill.Run(*plan);
+    backfill.Run(*plan, *params);
   }
   int succeeded = 0;
   std::printf("\nbackfill of %s from %s to %s:\n", request.pipeline.c_str(), request.from.c_str(), request.to.c_str());

@@ -53,7 +53,7 @@ bool SelectedTasksSucceeded(StateStore& store, RunId run, const std::vector<std:
   if (!instances.ok()) return false;
   for (const TaskInstanceRecord& t : *instances) {
     bool selected = std::find(tasks.begin(), tasks.end(), t.task_id) != tasks.end();
-    if (selected && !Succeeded(t.state)) return false;
+    if (selected && !Succeeded(t.state) && t.state != TaskState::kSkipped) return false;
   }
   return true;
 }

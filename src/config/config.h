@@ -56,7 +56,8 @@ struct TaskDef {
   // interval to succeed; if it failed, this one ends upstream_failed.
   bool depends_on_past = false;
   // `cache: {key: "...", expire: 1h}`: a result recorded under the same
-  // rendered key (default "{{ ds }}") within `expire` is reused, not rerun.
+  // rendered key (default: the interval and the run's parameters) within
+  // `expire` is reused, not rerun.
   struct Cache {
     ConfigNode key;                                  // a template
     std::optional<std::chrono::milliseconds> expire;  // none: never expires

@@ -88,7 +88,7 @@ std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults,
   if (const ConfigNode* cache = fields.Get("cache")) {
     MapFields cache_fields(*cache, "'cache'", {"key", "expire"}, errors);
     TaskDef::Cache spec;
-    spec.key = ConfigNode::Scalar("{{ ds }}", false, cache->where());
+    spec.key = ConfigNode::Scalar("{{ ds }} {{ params | tojson }}", false, cache->where());
     if (const ConfigNode* key = cache_fields.Get("key")) {
       if (key->is_scalar()) spec.key = *key;
       else cache_fields.Add(UserError("wrong-type", "'key' must be a string", key->where()));

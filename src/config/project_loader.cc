@@ -38,6 +38,7 @@ void ReadProjectFile(const ConfigNode& root, ProjectDef& project, std::vector<St
   project.vars = ReadNamedMap(fields, "vars");
   for (const auto& [pool, size] : ReadNamedMap(fields, "pools")) {
     Result<int64_t> n = size.AsInt("pool '" + pool + "'");
+    if (n.ok() && *n < 1) n = UserError("out-of-range", "pool '" + pool + "' needs at least 1 slot", size.where());
     fields.Add(n.status());
     if (n.ok()) project.pools[pool] = static_cast<int>(*n);
   }

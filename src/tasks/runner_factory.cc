@@ -1,4 +1,5 @@
 #include "tasks/internal/task_kinds.h"
+#include <cstdio>
 
 namespace weir {
 namespace tasks_internal {
@@ -37,6 +38,19 @@ Result<std::map<std::string, std::string>> RenderEnv(const TaskDef& task, const 
 
 namespace {
 
+// 128 bits of two FNV-1a 64 hashes: stable across builds and platforms.
+std::string KeyDigest(const std::string& key) {
+  uint64_t a = 14695981039346656037ULL, b = 1099511628211ULL ^ 0x9e3779b97f4a7c15ULL;
+  for (unsigned char c : key) {
+    a = (a ^ c) * 1099511628211ULL;
+    b = (b ^ c) * 14029467366897019727ULL;
+  }
+  char out[33];
+  std::snprintf(out, sizeof out, "%016llx%016llx", static_cast<unsigned long long>(a),
+                static_cast<unsigned long long>(b));
+  return out;
+}
+
 // A task with `cache:` reuses the output recorded under the same rendered
 // key while it has not expired (Prefect's cache_key_fn + cache_expiration),
 // and records a fresh output under it after a successful attempt.
@@ -53,6 +67,8 @@ class CachingRunner final : public TaskRunner {
     if (HasTemplateSyntax(key)) {
       WEIR_ASSIGN_OR_RETURN(key, RenderTemplate(key, cache.key.where(), names));
     }
+    // Stored as a digest: a key may be rendered from a secret.
+    key = KeyDigest(key);
     const std::string& pipeline = context.pipeline.name;
     WEIR_ASSIGN_OR_RETURN(auto hit, context.store->LookupCache(pipeline, context.task.id, key));
     TimePoint now = std::chrono::system_clock::now();
