@@ -76,6 +76,7 @@ Result<std::vector<PlannedRun>> Plan(StateStore& store, const PipelineDef& pipel
   WEIR_ASSIGN_OR_RETURN(auto intervals, IntervalsBetween(schedule, pipeline.timezone, request.from, request.to));
   std::vector<PlannedRun> plan;
   for (DataInterval& interval : intervals) {
+    if (pipeline.end_date && interval.ds > *pipeline.end_date) break;  // the pipeline's end_date
     PlannedRun item{interval, Action::kNew, std::nullopt, RunState::kInterrupted};
     WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline.name, interval.ds, 1}));
     if (!runs.empty()) {

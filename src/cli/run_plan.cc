@@ -53,7 +53,14 @@ nlohmann::json NodeJson(const ConfigNode& node) {
 
 Result<DataInterval> IntervalFor(const PipelineDef& pipeline, const std::string& date, Clock& clock) {
   WEIR_ASSIGN_OR_RETURN(Schedule schedule, ScheduleOf(pipeline));
-  if (!date.empty()) return IntervalForDate(schedule, pipeline.timezone, date);
+  if (!date.empty()) {
+    WEIR_ASSIGN_OR_RETURN(DataInterval interval, IntervalForDate(schedule, pipeline.timezone, date));
+    if (pipeline.end_date && interval.ds > *pipeline.end_date) {
+      return UserError("after-end-date", "pipeline '" + pipeline.name + "' ends on " + *pipeline.end_date +
+                                             " (end_date); there is no run on " + interval.ds);
+    }
+    return interval;
+  }
   // The latest interval that has ended: walk back from the one holding now.
   TimePoint now = clock.Now();
   WEIR_ASSIGN_OR_RETURN(DataInterval today, IntervalStartingAt(DailySchedule(), pipeline.timezone, now));
