@@ -78,10 +78,10 @@ Result<std::vector<PlannedRun>> Plan(StateStore& store, const PipelineDef& pipel
   for (DataInterval& interval : intervals) {
     if (pipeline.end_date && interval.ds > *pipeline.end_date) break;  // the pipeline's end_date
     PlannedRun item{interval, Action::kNew, std::nullopt, RunState::kInterrupted};
-    WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline.name, interval.ds, 1}));
-    if (!runs.empty()) {
-      item.existing = runs[0];
-      RunState s = runs[0].state;
+    WEIR_ASSIGN_OR_RETURN(std::optional<RunRecord> latest, LatestRunOf(store, pipeline.name, interval));
+    if (latest) {
+      item.existing = *latest;
+      RunState s = latest->state;
       item.action = s == RunState::kSuccess  ? Action::kSkipDone
                     : s == RunState::kFailed ? (request.rerun_failed ? Action::kResume : Action::kSkipFailed)
                                              : Action::kResume;

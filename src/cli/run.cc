@@ -33,15 +33,15 @@ struct RunRequest {
 Result<RunRecord> RunToExecute(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,
                                const RunRequest& request, const std::string& params, Clock& clock) {
   const std::string& pipeline = graph.pipeline().name;
-  WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline, interval.ds, 1}));
-  // --task reruns tasks inside the date's latest run, whatever its state.
-  bool resume = !runs.empty() && !request.restart && (runs[0].state != RunState::kSuccess || !request.tasks.empty());
+  WEIR_ASSIGN_OR_RETURN(std::optional<RunRecord> latest, LatestRunOf(store, pipeline, interval));
+  // --task reruns tasks inside the interval's latest run, whatever its state.
+  bool resume = latest && !request.restart && (latest->state != RunState::kSuccess || !request.tasks.empty());
   if (resume) {
-    if (!request.params.empty() && runs[0].params_json != params) {
+    if (!request.params.empty() && latest->params_json != params) {
       return UserError("params-of-resumed-run", "a resumed run keeps the parameters it started with (" +
-                                                    runs[0].params_json + "); pass --restart to run with new ones");
+                                                    latest->params_json + "); pass --restart to run with new ones");
     }
-    return ResumeRun(store, runs[0], clock);
+    return ResumeRun(store, *latest, clock);
   }
   return NewRunFor(store, graph, interval, params, clock);
 }

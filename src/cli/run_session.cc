@@ -81,6 +81,15 @@ bool LiveTerminal() {
   return ::isatty(STDOUT_FILENO) && term != nullptr && std::string(term) != "dumb";
 }
 
+Result<std::optional<RunRecord>> LatestRunOf(StateStore& store, const std::string& pipeline,
+                                             const DataInterval& interval) {
+  WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline, interval.ds, 0}));
+  for (RunRecord& r : runs) {  // newest first
+    if (r.interval_start == interval.start_iso) return std::optional<RunRecord>(std::move(r));
+  }
+  return std::optional<RunRecord>();
+}
+
 Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock) {
   WEIR_TRY(store.InterruptRunningAttempts(run.id, clock.Now()).status());
   WEIR_TRY(store.ReopenRun(run.id));

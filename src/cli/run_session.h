@@ -56,6 +56,11 @@ ExecutorOptions RunOptions(const ProjectDef& project, int threads, TaskRuntime& 
 // True when stdout is a terminal that can redraw a live display.
 bool LiveTerminal();
 
+// The latest run of exactly this interval (a date may hold several, e.g.
+// hourly), or nullopt.
+Result<std::optional<RunRecord>> LatestRunOf(StateStore& store, const std::string& pipeline,
+                                             const DataInterval& interval);
+
 // Marks attempts a crash left running as interrupted and reopens the run.
 Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock);
 // A new run of every task in `graph` for `interval`.
