@@ -28,19 +28,12 @@ int ClearCommand(const Args& args) {
   app.add_flag("--failed", failed_only, "clear only failed and upstream_failed tasks");
   AddProjectOption(app, dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
-  std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
-  if (loaded == nullptr) return kExitUsage;
-  const PipelineGraph* graph = FindPipelineOrComplain(*loaded, pipeline);
-  if (graph == nullptr) return kExitUsage;
-  Result<int> lock = LockPipeline(loaded->project, pipeline);
-  if (!lock.ok()) return UsageError("clear", lock.status().message());
-  Result<std::unique_ptr<StateStore>> store = OpenState(loaded->project);
-  if (!store.ok()) return UsageError("clear", store.status().ToString());
-  Result<std::vector<RunRecord>> runs = (*store)->ListRuns(RunFilter{pipeline, date, 1});
-  if (!runs.ok()) return UsageError("clear", runs.status().ToString());
-  if (runs->empty()) return UsageError("clear", "no run of '" + pipeline + "' for " + date);
-  const RunRecord& run = runs->front();
-  Result<std::vector<TaskInstanceRecord>> instances = (*store)->TaskInstances(run.id);
+  std::unique_ptr<DateRun> opened = OpenDateRun("clear", dir, pipeline, date);
+  if (opened == nullptr) return kExitUsage;
+  const PipelineGraph* graph = opened->graph;
+  StateStore* store = opened->store.get();
+  const RunRecord& run = opened->run;
+  Result<std::vector<TaskInstanceRecord>> instances = store->TaskInstances(run.id);
   if (!instances.ok()) return UsageError("clear", instances.status().ToString());
   std::map<std::string, TaskState> states;
   for (const TaskInstanceRecord& t : *instances) states[t.task_id] = t.state;
@@ -62,13 +55,13 @@ int ClearCommand(const Args& args) {
   for (int i : chosen) {
     auto it = states.find(graph->id(i));
     if (it == states.end() || it->second == TaskState::kPending) continue;
-    Status s = (*store)->SetTaskState(run.id, graph->id(i), TaskState::kPending);
+    Status s = store->SetTaskState(run.id, graph->id(i), TaskState::kPending);
     if (!s.ok()) return UsageError("clear", s.ToString());
     std::printf("cleared %s (was %s)\n", graph->id(i).c_str(), std::string(TaskStateName(it->second)).c_str());
     ++cleared;
   }
   if (cleared > 0 && run.state != RunState::kRunning) {
-    Status s = (*store)->FinishRun(run.id, RunState::kInterrupted, SystemClock().Now());
+    Status s = store->FinishRun(run.id, RunState::kInterrupted, SystemClock().Now());
     if (!s.ok()) return UsageError("clear", s.ToString());
   }
   std::printf("%d task instance%s of run %lld cleared; `weir run %s --date %s` redoes them\n", cleared,

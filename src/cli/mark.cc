@@ -23,18 +23,11 @@ int MarkCommand(const Args& args) {
   app.add_flag("--downstream", downstream, "also mark everything downstream");
   AddProjectOption(app, dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
-  std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
-  if (loaded == nullptr) return kExitUsage;
-  const PipelineGraph* graph = FindPipelineOrComplain(*loaded, pipeline);
-  if (graph == nullptr) return kExitUsage;
-  Result<int> lock = LockPipeline(loaded->project, pipeline);
-  if (!lock.ok()) return UsageError("mark", lock.status().message());
-  Result<std::unique_ptr<StateStore>> store = OpenState(loaded->project);
-  if (!store.ok()) return UsageError("mark", store.status().ToString());
-  Result<std::vector<RunRecord>> runs = (*store)->ListRuns(RunFilter{pipeline, date, 1});
-  if (!runs.ok()) return UsageError("mark", runs.status().ToString());
-  if (runs->empty()) return UsageError("mark", "no run of '" + pipeline + "' for " + date);
-  RunId run = runs->front().id;
+  std::unique_ptr<DateRun> opened = OpenDateRun("mark", dir, pipeline, date);
+  if (opened == nullptr) return kExitUsage;
+  const PipelineGraph* graph = opened->graph;
+  StateStore* store = opened->store.get();
+  RunId run = opened->run.id;
   std::set<int> chosen;
   for (const std::string& t : tasks) {
     int i = graph->Find(t);
@@ -46,12 +39,12 @@ int MarkCommand(const Args& args) {
   }
   TaskState target = state == "success" ? TaskState::kSuccess : TaskState::kFailed;
   for (int i : chosen) {
-    Status s = (*store)->SetTaskState(run, graph->id(i), target);
+    Status s = store->SetTaskState(run, graph->id(i), target);
     if (!s.ok()) return UsageError("mark", s.ToString());
     std::printf("marked %s %s\n", graph->id(i).c_str(), state.c_str());
   }
   // The run follows its tasks: all done well is success, any failure failed.
-  Result<std::vector<TaskInstanceRecord>> instances = (*store)->TaskInstances(run);
+  Result<std::vector<TaskInstanceRecord>> instances = store->TaskInstances(run);
   if (!instances.ok()) return UsageError("mark", instances.status().ToString());
   bool failed = false, unfinished = false;
   for (const TaskInstanceRecord& t : *instances) {
@@ -59,7 +52,7 @@ int MarkCommand(const Args& args) {
     else if (!Succeeded(t.state) && t.state != TaskState::kSkipped) unfinished = true;
   }
   RunState run_state = failed ? RunState::kFailed : unfinished ? RunState::kInterrupted : RunState::kSuccess;
-  Status s = (*store)->FinishRun(run, run_state, SystemClock().Now());
+  Status s = store->FinishRun(run, run_state, SystemClock().Now());
   if (!s.ok()) return UsageError("mark", s.ToString());
   std::printf("run %lld is now %s\n", static_cast<long long>(run.value), std::string(RunStateName(run_state)).c_str());
   return kExitOk;

@@ -90,6 +90,29 @@ Result<std::optional<RunRecord>> LatestRunOf(StateStore& store, const std::strin
   return std::optional<RunRecord>();
 }
 
+std::unique_ptr<DateRun> OpenDateRun(const std::string& command, const std::string& dir,
+                                     const std::string& pipeline, const std::string& date) {
+  auto fail = [&command](const std::string& why) -> std::unique_ptr<DateRun> {
+    UsageError(command, why);
+    return nullptr;
+  };
+  auto opened = std::make_unique<DateRun>();
+  opened->loaded = LoadValidProject(dir);
+  if (opened->loaded == nullptr) return nullptr;
+  opened->graph = FindPipelineOrComplain(*opened->loaded, pipeline);
+  if (opened->graph == nullptr) return nullptr;
+  Result<int> lock = LockPipeline(opened->loaded->project, pipeline);  // held until the process ends
+  if (!lock.ok()) return fail(lock.status().message());
+  Result<std::unique_ptr<StateStore>> store = OpenState(opened->loaded->project);
+  if (!store.ok()) return fail(store.status().ToString());
+  opened->store = std::move(*store);
+  Result<std::vector<RunRecord>> runs = opened->store->ListRuns(RunFilter{pipeline, date, 1});
+  if (!runs.ok()) return fail(runs.status().ToString());
+  if (runs->empty()) return fail("no run of '" + pipeline + "' for " + date);
+  opened->run = runs->front();
+  return opened;
+}
+
 Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock) {
   WEIR_TRY(store.InterruptRunningAttempts(run.id, clock.Now()).status());
   WEIR_TRY(store.ReopenRun(run.id));

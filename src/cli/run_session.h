@@ -10,6 +10,7 @@
 #include "common/files.h"
 #include "common/process.h"
 #include "connectors/connectors.h"
+#include "cli/project_session.h"
 #include "engine/engine.h"
 #include "tasks/tasks.h"
 
@@ -60,6 +61,18 @@ bool LiveTerminal();
 // hourly), or nullopt.
 Result<std::optional<RunRecord>> LatestRunOf(StateStore& store, const std::string& pipeline,
                                              const DataInterval& interval);
+
+// What commands that change a date's latest run by hand (clear, mark)
+// need: the checked project, the pipeline's graph, its lock held, the state
+// and that run. Null after printing why (the command then exits 2).
+struct DateRun {
+  std::unique_ptr<LoadedProject> loaded;
+  const PipelineGraph* graph = nullptr;
+  std::unique_ptr<StateStore> store;
+  RunRecord run;
+};
+std::unique_ptr<DateRun> OpenDateRun(const std::string& command, const std::string& dir,
+                                     const std::string& pipeline, const std::string& date);
 
 // Marks attempts a crash left running as interrupted and reopens the run.
 Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock);

@@ -1,6 +1,7 @@
 // Small text functions shared by every subsystem that talks to users.
 #pragma once
 
+#include <cstdint>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -18,6 +19,9 @@ std::optional<std::string> ClosestMatch(std::string_view name, const std::vector
 
 // "; did you mean 'x'?" or "" when nothing is close.
 std::string DidYouMean(std::string_view name, const std::vector<std::string>& candidates);
+
+// Appends the UTF-8 encoding of the code point `code`.
+void AppendUtf8(std::string& out, uint32_t code);
 
 // A JSON string literal: quotes, backslashes and control characters escaped;
 // other bytes (UTF-8 included) kept as they are.

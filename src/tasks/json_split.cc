@@ -2,6 +2,7 @@
 // splits an array into its elements without parsing their contents.
 #include <cctype>
 
+#include "common/text.h"
 #include "tasks/internal/json_records.h"
 
 namespace weir::tasks_internal {
@@ -30,23 +31,6 @@ size_t FindFirst(std::string_view text, size_t from, const ByteSet& set) {
   return std::string_view::npos;
 }
 
-void AppendUtf8(std::string& out, uint32_t code) {
-  if (code < 0x80) {
-    out += static_cast<char>(code);
-  } else if (code < 0x800) {
-    out += static_cast<char>(0xC0 | (code >> 6));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else if (code < 0x10000) {
-    out += static_cast<char>(0xE0 | (code >> 12));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (code >> 18));
-    out += static_cast<char>(0x80 | ((code >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((code >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (code & 0x3F));
-  }
-}
 
 class Scanner {
  public:

@@ -2,6 +2,8 @@
 // counts, indexes and iterates strings by code point.
 #pragma once
 
+#include "common/text.h"
+
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -21,8 +23,6 @@ std::vector<std::string> SplitCodePoints(std::string_view s);
 // Decodes the code point starting at `offset` and advances past it; invalid
 // bytes decode as themselves (Latin-1) so that nothing is lost.
 uint32_t NextCodePoint(std::string_view s, size_t& offset);
-
-void AppendUtf8(std::string& out, uint32_t code);
 
 // `value` as lowercase hex, zero-padded to `digits` (for \x and \u escapes).
 std::string Hex(uint32_t value, int digits);
