@@ -339,7 +339,8 @@ TEST_F(ExecutorTest, PoolLimitsConcurrencyAndPriorityOrdersTheQueue) {
   EXPECT_EQ(pools.in_use("api"), 0);
   ASSERT_EQ(order.size(), 6u);
   EXPECT_EQ(std::set<std::string>(order.begin(), order.begin() + 2), (std::set<std::string>{"t5", "t4"}));
-  EXPECT_EQ(order.back(), "t0");
+  // Two tasks can be handed out in one round; their starts may interleave.
+  EXPECT_EQ(std::set<std::string>(order.end() - 2, order.end()), (std::set<std::string>{"t1", "t0"}));
 }
 
 TEST(PoolSlotsTest, AcquireReleaseAndListeners) {
