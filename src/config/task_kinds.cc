@@ -7,11 +7,11 @@ namespace weir::config_internal {
 const std::vector<TaskKindKeys>& TaskKinds() {
   static const std::vector<TaskKindKeys> kKinds = {
       {"shell", {"command"}, {"cwd", "env"}},
-      {"sql", {"sql"}, {"inputs", "to", "rejects"}},
+      {"sql", {"sql"}, {"inputs", "to", "rejects", "skip_if"}},
       {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth", "rejects"}},
       {"extract", {"connection", "sql", "to"}, {}},
       {"load", {"from", "table"}, {"mode", "keys", "partition_by"}},
-      {"check", {"table", "checks"}, {"where"}},
+      {"check", {"table", "checks"}, {"where", "skip_if"}},
   };
   return kKinds;
 }

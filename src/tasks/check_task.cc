@@ -90,6 +90,7 @@ class CheckTask final : public TaskRunner {
     const TaskDef& task = context.task;
     TemplateContext names = MakeTemplateContext(context, services_);
     RecordSecrets(names, secrets);
+    WEIR_TRY(SkipIf(context, names, services_));
     WEIR_ASSIGN_OR_RETURN(RenderedText table, RenderParam(task, "table", names));
     std::string from = SqlQualifiedName(table.text);
     if (task.param("where") != nullptr) {

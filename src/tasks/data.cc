@@ -167,6 +167,16 @@ Result<std::string> RenderSqlParam(const TaskDef& task, const std::string& key, 
   return tmpl.Render(names);
 }
 
+Status SkipIf(const TaskContext& context, const TemplateContext& names, const TaskServices& services) {
+  if (context.task.param("skip_if") == nullptr) return OkStatus();
+  WEIR_ASSIGN_OR_RETURN(RenderedText query, RenderParam(context.task, "skip_if", names));
+  WEIR_ASSIGN_OR_RETURN(auto db, ConnectWarehouse(context, services));
+  WEIR_ASSIGN_OR_RETURN(std::optional<std::string> value, db->QueryValue(query.text));
+  bool skip = value && (*value == "true" || *value == "1");
+  if (!skip) return OkStatus();
+  return SkipTask("skip_if was true: " + query.shown);
+}
+
 std::string JsonString(std::string_view text) { return JsonQuote(text); }
 
 std::string JsonObject(const std::map<std::string, std::string>& raw_values) {

@@ -81,6 +81,7 @@ class SqlTask final : public TaskRunner {
     RecordSecrets(names, secrets);
     std::string shown;
     WEIR_ASSIGN_OR_RETURN(std::string sql, RenderSqlParam(context.task, "sql", names, context, services_, &shown));
+    WEIR_TRY(SkipIf(context, names, services_));
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": sql");
     log.SetSecrets(secrets);
     log.Line("SQL:\n" + shown, false);

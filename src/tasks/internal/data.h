@@ -46,6 +46,11 @@ Result<std::map<std::string, int64_t>> WriteRejects(DuckDbConnection& db, const 
 Result<std::string> RenderSqlParam(const TaskDef& task, const std::string& key, const TemplateContext& names,
                                    const TaskContext& context, const TaskServices& services, std::string* shown);
 
+// `skip_if:` (sql and check tasks): a query on the warehouse whose first
+// cell, when true, skips the task (Airflow's ShortCircuit). Ok when the task
+// should run, a SkipTask status when it should not.
+Status SkipIf(const TaskContext& context, const TemplateContext& names, const TaskServices& services);
+
 // {"a": 1} style JSON from simple values, for task outputs.
 std::string JsonObject(const std::map<std::string, std::string>& raw_values);
 std::string JsonString(std::string_view text);
