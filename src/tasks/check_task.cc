@@ -74,19 +74,12 @@ std::string FormatRows(const QueryRows& rows) {
   return out;
 }
 
-class CheckTask final : public TaskRunner {
+class CheckTask final : public RedactingTask {
  public:
   explicit CheckTask(const TaskServices& services) : services_(services) {}
 
-  // Secrets the task rendered never reach its log, its error or the state.
-  Result<std::string> Run(const TaskContext& context) override {
-    auto secrets = std::make_shared<SecretValues>();
-    Result<std::string> result = RunWithSecrets(context, secrets);
-    if (result.ok() || secrets->empty()) return result;
-    return secrets->Redact(result.status());
-  }
-
-  Result<std::string> RunWithSecrets(const TaskContext& context, const std::shared_ptr<SecretValues>& secrets) {
+  Result<std::string> RunWithSecrets(const TaskContext& context,
+                                     const std::shared_ptr<SecretValues>& secrets) override {
     const TaskDef& task = context.task;
     TemplateContext names = MakeTemplateContext(context, services_);
     RecordSecrets(names, secrets);

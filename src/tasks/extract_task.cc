@@ -10,19 +10,12 @@
 namespace weir::tasks_internal {
 namespace {
 
-class ExtractTask final : public TaskRunner {
+class ExtractTask final : public RedactingTask {
  public:
   explicit ExtractTask(const TaskServices& services) : services_(services) {}
 
-  // Secrets the task rendered never reach its log, its error or the state.
-  Result<std::string> Run(const TaskContext& context) override {
-    auto secrets = std::make_shared<SecretValues>();
-    Result<std::string> result = RunWithSecrets(context, secrets);
-    if (result.ok() || secrets->empty()) return result;
-    return secrets->Redact(result.status());
-  }
-
-  Result<std::string> RunWithSecrets(const TaskContext& context, const std::shared_ptr<SecretValues>& secrets) {
+  Result<std::string> RunWithSecrets(const TaskContext& context,
+                                     const std::shared_ptr<SecretValues>& secrets) override {
     TemplateContext names = MakeTemplateContext(context, services_);
     RecordSecrets(names, secrets);
     WEIR_ASSIGN_OR_RETURN(RenderedText connection, RenderParam(context.task, "connection", names));

@@ -22,19 +22,12 @@ std::string ColumnList(const std::vector<std::string>& columns) {
   return out;
 }
 
-class LoadTask final : public TaskRunner {
+class LoadTask final : public RedactingTask {
  public:
   explicit LoadTask(const TaskServices& services) : services_(services) {}
 
-  // Secrets the task rendered never reach its log, its error or the state.
-  Result<std::string> Run(const TaskContext& context) override {
-    auto secrets = std::make_shared<SecretValues>();
-    Result<std::string> result = RunWithSecrets(context, secrets);
-    if (result.ok() || secrets->empty()) return result;
-    return secrets->Redact(result.status());
-  }
-
-  Result<std::string> RunWithSecrets(const TaskContext& context, const std::shared_ptr<SecretValues>& secrets) {
+  Result<std::string> RunWithSecrets(const TaskContext& context,
+                                     const std::shared_ptr<SecretValues>& secrets) override {
     const TaskDef& task = context.task;
     TemplateContext names = MakeTemplateContext(context, services_);
     RecordSecrets(names, secrets);

@@ -27,6 +27,13 @@ Status SecretValues::Redact(const Status& status) const {
   return out;
 }
 
+Result<std::string> RedactingTask::Run(const TaskContext& context) {
+  auto secrets = std::make_shared<SecretValues>();
+  Result<std::string> result = RunWithSecrets(context, secrets);
+  if (result.ok() || secrets->empty()) return result;
+  return secrets->Redact(result.status());
+}
+
 void RecordSecrets(TemplateContext& names, const std::shared_ptr<SecretValues>& secrets) {
   const TemplateValue* secret = names.Find("secret");
   if (secret == nullptr || secret->kind() != TemplateValue::Kind::kCallable) return;

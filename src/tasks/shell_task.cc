@@ -7,6 +7,7 @@
 #include <cstring>
 
 #include "tasks/internal/attempt_log.h"
+#include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
@@ -52,16 +53,16 @@ std::optional<std::vector<std::string>> PlainWords(const std::string& command) {
   return words;
 }
 
-class ShellTask final : public TaskRunner {
+class ShellTask final : public RedactingTask {
  public:
   explicit ShellTask(const TaskServices& services) : services_(services) {}
 
-  Result<std::string> Run(const TaskContext& context) override {
+ protected:
+  Result<std::string> RunWithSecrets(const TaskContext& context,
+                                     const std::shared_ptr<SecretValues>& secrets) override {
     TemplateContext names = MakeTemplateContext(context, services_);
-    auto secrets = std::make_shared<SecretValues>();
     RecordSecrets(names, secrets);
-    Result<std::string> result = RunCommand(context, names, secrets);
-    return secrets->Redact(result.status()).ok() ? result : Result<std::string>(secrets->Redact(result.status()));
+    return RunCommand(context, names, secrets);
   }
 
  private:

@@ -64,19 +64,12 @@ bool IsQuery(const std::string& statement) {
   return word == "SELECT" || word == "WITH" || word == "FROM" || word == "VALUES" || word == "TABLE";
 }
 
-class SqlTask final : public TaskRunner {
+class SqlTask final : public RedactingTask {
  public:
   explicit SqlTask(const TaskServices& services) : services_(services) {}
 
-  // Secrets the task rendered never reach its log, its error or the state.
-  Result<std::string> Run(const TaskContext& context) override {
-    auto secrets = std::make_shared<SecretValues>();
-    Result<std::string> result = RunWithSecrets(context, secrets);
-    if (result.ok() || secrets->empty()) return result;
-    return secrets->Redact(result.status());
-  }
-
-  Result<std::string> RunWithSecrets(const TaskContext& context, const std::shared_ptr<SecretValues>& secrets) {
+  Result<std::string> RunWithSecrets(const TaskContext& context,
+                                     const std::shared_ptr<SecretValues>& secrets) override {
     TemplateContext names = MakeTemplateContext(context, services_);
     RecordSecrets(names, secrets);
     std::string shown;

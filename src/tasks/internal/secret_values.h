@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "engine/engine.h"
 #include "template/template.h"
 
 namespace weir::tasks_internal {
@@ -21,6 +22,17 @@ class SecretValues {
 
  private:
   std::vector<std::string> values_;  // longest first
+};
+
+// A task kind whose rendered secrets never reach its error (which the state
+// database keeps): RunWithSecrets records them, Run redacts the result.
+class RedactingTask : public TaskRunner {
+ public:
+  Result<std::string> Run(const TaskContext& context) final;
+
+ protected:
+  virtual Result<std::string> RunWithSecrets(const TaskContext& context,
+                                             const std::shared_ptr<SecretValues>& secrets) = 0;
 };
 
 // Replaces the context's secret() by one that also records what it returns.
