@@ -5,55 +5,22 @@
 #include <unistd.h>
 
 #include "connectors/tests/local_http_server.h"
-#include "tasks/tasks.h"
+#include "tasks/tests/task_test_base.h"
 
 namespace weir {
 namespace {
 
 using testing::LocalHttpServer;
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-class HttpTaskTest : public ::testing::Test {
+class HttpTaskTest : public TaskTestBase {
  protected:
+  HttpTaskTest() : TaskTestBase("http", "fetch", "tok-9f8e7d6c5b4a") {}
+
   void SetUp() override {
-    root_ = (std::filesystem::temp_directory_path() /
-             ("weir-http-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name())).string();
-    std::filesystem::create_directories(root_);
-    project_.root = root_;
-    pipeline_.name = "p";
-    run_.id = RunId{7};
-    interval_.ds = "2024-03-05";
-    interval_.start_iso = "2024-03-05T00:00:00+00:00";
-    interval_.end_iso = "2024-03-06T00:00:00+00:00";
+    TaskTestBase::SetUp();
     env_.Set("BASE_URL", server_.Url(""));
   }
-  void TearDown() override { std::filesystem::remove_all(root_); }
 
-  TaskDef Task(const std::string& yaml) {
-    YamlDocument doc = ParseYaml(yaml, "p.yml");
-    EXPECT_TRUE(doc.errors.empty()) << (doc.errors.empty() ? "" : doc.errors[0].ToString());
-    TaskDef t;
-    t.id = "fetch";
-    t.kind = {"http", {}};
-    for (const auto& [k, v] : doc.root.entries()) t.params.emplace(k.scalar(), v);
-    return t;
-  }
-
-  Result<std::string> Run(const TaskDef& task) {
-    auto factory = NewTaskRunnerFactory(services_);
-    auto runner = factory->RunnerFor(task);
-    EXPECT_TRUE(runner.ok()) << runner.status().ToString();
-    if (!runner.ok()) return runner.status();
-    TaskContext ctx{project_, pipeline_, task, run_, interval_, 1, log_path(), TimePoint::max(), cancel_};
-    return (*runner)->Run(ctx);
-  }
-
-  std::string log_path() const { return root_ + "/fetch.log"; }
   std::string Lake(const std::string& relative) const { return root_ + "/lake/" + relative; }
 
   QueryRows Query(const std::string& sql) {
@@ -65,17 +32,6 @@ class HttpTaskTest : public ::testing::Test {
   }
 
   LocalHttpServer server_;
-  std::string root_;
-  ProjectDef project_;
-  PipelineDef pipeline_;
-  RunRecord run_;
-  DataInterval interval_;
-  CancelToken cancel_;
-  PosixProcessLauncher processes_;
-  FakeEnvironment env_{{{"WEIR_SECRET_API_TOKEN", "tok-9f8e7d6c5b4a"}}};
-  LocalFilesystem files_;
-  DuckDbConnector duckdb_;
-  TaskServices services_{processes_, env_, files_, duckdb_};
 };
 
 TEST_F(HttpTaskTest, GetRendersUrlAndHeadersAndKeepsAJsonPayloadVerbatim) {

@@ -5,61 +5,14 @@
 #include <thread>
 #include <unistd.h>
 
-#include "tasks/tasks.h"
+#include "tasks/tests/task_test_base.h"
 
 namespace weir {
 namespace {
 
-std::string Slurp(const std::string& path) {
-  std::ifstream in(path);
-  return std::string(std::istreambuf_iterator<char>(in), {});
-}
-
-class ShellTaskTest : public ::testing::Test {
+class ShellTaskTest : public TaskTestBase {
  protected:
-  void SetUp() override {
-    root_ = (std::filesystem::temp_directory_path() /
-             ("weir-shell-" + std::to_string(::getpid()) + "-" +
-              ::testing::UnitTest::GetInstance()->current_test_info()->name())).string();
-    std::filesystem::create_directories(root_);
-    project_.root = root_;
-    pipeline_.name = "p";
-    run_.id = RunId{7};
-    interval_.ds = "2024-03-05";
-    interval_.start_iso = "2024-03-05T00:00:00+01:00";
-    interval_.end_iso = "2024-03-06T00:00:00+01:00";
-  }
-  void TearDown() override { std::filesystem::remove_all(root_); }
-
-  TaskDef Task(const std::string& yaml) {
-    YamlDocument doc = ParseYaml(yaml, "p.yml");
-    EXPECT_TRUE(doc.errors.empty());
-    TaskDef t;
-    t.id = "t";
-    t.kind = {"shell", {}};
-    for (const auto& [k, v] : doc.root.entries()) t.params.emplace(k.scalar(), v);
-    return t;
-  }
-
-  Result<std::string> Run(const TaskDef& task, TimePoint deadline = TimePoint::max()) {
-    auto factory = NewTaskRunnerFactory(services_);
-    auto runner = factory->RunnerFor(task);
-    EXPECT_TRUE(runner.ok());
-    TaskContext ctx{project_, pipeline_, task, run_, interval_, 1, root_ + "/t.log", deadline, cancel_};
-    return (*runner)->Run(ctx);
-  }
-
-  std::string root_;
-  ProjectDef project_;
-  PipelineDef pipeline_;
-  RunRecord run_;
-  DataInterval interval_;
-  CancelToken cancel_;
-  PosixProcessLauncher processes_;
-  FakeEnvironment env_{{{"WEIR_SECRET_API_TOKEN", "s3cr3t-value"}}};
-  LocalFilesystem files_;
-  DuckDbConnector duckdb_;
-  TaskServices services_{processes_, env_, files_, duckdb_};
+  ShellTaskTest() : TaskTestBase("shell", "t", "s3cr3t-value") {}
 };
 
 TEST_F(ShellTaskTest, RendersTemplatesAndExportsRunVariables) {
