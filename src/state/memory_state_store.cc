@@ -28,6 +28,29 @@ class MemoryStateStore final : public StateStore {
   Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override;
   Status FinishRun(RunId id, RunState state, TimePoint ended_at) override;
   Status ReopenRun(RunId id) override;
+  Result<bool> StartQueuedRun(RunId id, TimePoint now) override {
+    std::lock_guard lock(mu_);
+    WEIR_ASSIGN_OR_RETURN(RunEntry * entry, FindRun(id));
+    if (entry->run.state != RunState::kQueued) return false;
+    entry->run.state = RunState::kRunning;
+    entry->run.started_at = TruncateToMillis(now);
+    return true;
+  }
+  Result<PipelineScheduleState> GetPipelineState(const std::string& pipeline) override {
+    std::lock_guard lock(mu_);
+    auto it = pipelines_.find(pipeline);
+    return it == pipelines_.end() ? PipelineScheduleState{} : it->second;
+  }
+  Status SetPipelinePaused(const std::string& pipeline, bool paused) override {
+    std::lock_guard lock(mu_);
+    pipelines_[pipeline].paused = paused;
+    return OkStatus();
+  }
+  Status SetNextScheduledStart(const std::string& pipeline, TimePoint next_start) override {
+    std::lock_guard lock(mu_);
+    pipelines_[pipeline].next_start = TruncateToMillis(next_start);
+    return OkStatus();
+  }
   Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
   Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
   Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
@@ -73,6 +96,7 @@ class MemoryStateStore final : public StateStore {
   std::map<int64_t, RunEntry> runs_;
   std::map<int64_t, AttemptRecord> attempts_;  // by id, so in creation order
   std::map<std::tuple<std::string, std::string, std::string>, CacheEntry> cache_;
+  std::map<std::string, PipelineScheduleState> pipelines_;
 };
 
 Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {
@@ -93,8 +117,8 @@ Result<RunRecord> MemoryStateStore::CreateRun(const NewRun& run) {
   WEIR_TRY(state_internal::CheckDistinctTaskIds(run.task_ids));
   std::lock_guard lock(mu_);
   RunEntry entry;
-  entry.run = RunRecord{RunId{next_run_id_++}, run.pipeline, run.ds, run.interval_start, run.interval_end,
-                        RunState::kRunning, TruncateToMillis(run.started_at), std::nullopt, run.params_json};
+  entry.run = state_internal::NewRunRecord(run);
+  entry.run.id = RunId{next_run_id_++};
   for (const std::string& task_id : run.task_ids) {
     entry.tasks.push_back(TaskInstanceRecord{entry.run.id, task_id, TaskState::kPending, 0, ""});
   }
@@ -115,6 +139,7 @@ Result<std::vector<RunRecord>> MemoryStateStore::ListRuns(const RunFilter& filte
   for (const auto& [id, entry] : runs_) {
     if (filter.pipeline && entry.run.pipeline != *filter.pipeline) continue;
     if (filter.ds && entry.run.ds != *filter.ds) continue;
+    if (filter.state && entry.run.state != *filter.state) continue;
     runs.push_back(entry.run);
   }
   // Newest first, ties by id: the same order as the SQLite store's query.

@@ -16,8 +16,8 @@ using state_internal::SqliteTransaction;
 using Mode = SqliteTransaction::Mode;
 
 constexpr const char* kRunColumns =
-    "SELECT id, pipeline, ds, interval_start, interval_end, state, started_at_ms, ended_at_ms, params_json "
-    "FROM runs ";
+    "SELECT id, pipeline, ds, interval_start, interval_end, state, started_at_ms, ended_at_ms, params_json, "
+    "run_type FROM runs ";
 constexpr const char* kAttemptColumns =
     "SELECT id, run_id, task_id, number, state, started_at_ms, ended_at_ms, error_code, error_message, "
     "output_json, log_path FROM attempts ";
@@ -35,6 +35,10 @@ class SqliteStateStore final : public StateStore {
   Result<std::vector<RunRecord>> ListRuns(const RunFilter& filter) override;
   Status FinishRun(RunId id, RunState state, TimePoint ended_at) override;
   Status ReopenRun(RunId id) override;
+  Result<bool> StartQueuedRun(RunId id, TimePoint now) override;
+  Result<PipelineScheduleState> GetPipelineState(const std::string& pipeline) override;
+  Status SetPipelinePaused(const std::string& pipeline, bool paused) override;
+  Status SetNextScheduledStart(const std::string& pipeline, TimePoint next_start) override;
   Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
   Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
   Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
@@ -76,6 +80,7 @@ Result<RunRecord> SqliteStateStore::RunFromRow(const SqliteStatement& row) {
   run.started_at = row.Time(6);
   run.ended_at = row.OptionalTime(7);
   run.params_json = row.Text(8);
+  run.run_type = row.Text(9);
   return run;
 }
 
@@ -125,14 +130,14 @@ Result<RunRecord> SqliteStateStore::CreateRun(const NewRun& run) {
   std::lock_guard lock(mu_);
   SqliteTransaction txn(*db_);
   WEIR_TRY(txn.Begin(Mode::kWrite));
-  RunRecord record{RunId{}, run.pipeline, run.ds, run.interval_start, run.interval_end, RunState::kRunning,
-                   state_internal::TruncateToMillis(run.started_at), std::nullopt, run.params_json};
+  RunRecord record = state_internal::NewRunRecord(run);
   {
     WEIR_ASSIGN_OR_RETURN(SqliteStatement insert,
                           db_->Prepare("INSERT INTO runs (pipeline, ds, interval_start, interval_end, state, "
-                                       "started_at_ms, params_json) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+                                       "started_at_ms, params_json, run_type) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)"));
     WEIR_TRY(insert.Bind(1, run.pipeline).Bind(2, run.ds).Bind(3, run.interval_start).Bind(4, run.interval_end)
-                 .Bind(5, RunStateName(record.state)).Bind(6, run.started_at).Bind(7, run.params_json).Run());
+                 .Bind(5, RunStateName(record.state)).Bind(6, run.started_at).Bind(7, run.params_json)
+                 .Bind(8, run.run_type).Run());
   }
   record.id = RunId{db_->LastInsertRowId()};
   WEIR_ASSIGN_OR_RETURN(SqliteStatement insert_task,
@@ -162,10 +167,13 @@ Result<std::vector<RunRecord>> SqliteStateStore::ListRuns(const RunFilter& filte
     WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
                           db_->Prepare(std::string(kRunColumns) +
                                        "WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR ds = ?2) "
+                                       "AND (?4 IS NULL OR state = ?4) "
                                        "ORDER BY started_at_ms DESC, id DESC LIMIT ?3"));
     // SQLite reads a negative LIMIT as no limit.
     int64_t limit = filter.limit > 0 ? filter.limit : -1;
-    query.BindOptional(1, filter.pipeline).BindOptional(2, filter.ds).Bind(3, limit);
+    std::optional<std::string> state;
+    if (filter.state) state = std::string(RunStateName(*filter.state));
+    query.BindOptional(1, filter.pipeline).BindOptional(2, filter.ds).Bind(3, limit).BindOptional(4, state);
     for (;;) {
       WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
       if (!row) break;
@@ -196,6 +204,58 @@ Status SqliteStateStore::ReopenRun(RunId id) {
                         db_->Prepare("UPDATE runs SET state = ?2, ended_at_ms = NULL WHERE id = ?1"));
   WEIR_TRY(update.Bind(1, id.value).Bind(2, RunStateName(RunState::kRunning)).Run());
   if (db_->Changes() == 0) return state_internal::UnknownRunError(id, db_->path());
+  return txn.Commit();
+}
+
+Result<bool> SqliteStateStore::StartQueuedRun(RunId id, TimePoint now) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_TRY(RequireRun(id));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                        db_->Prepare("UPDATE runs SET state = ?2, started_at_ms = ?3 WHERE id = ?1 AND state = ?4"));
+  WEIR_TRY(update.Bind(1, id.value).Bind(2, RunStateName(RunState::kRunning)).Bind(3, now)
+               .Bind(4, RunStateName(RunState::kQueued)).Run());
+  bool claimed = db_->Changes() > 0;
+  WEIR_TRY(txn.Commit());
+  return claimed;
+}
+
+Result<PipelineScheduleState> SqliteStateStore::GetPipelineState(const std::string& pipeline) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                        db_->Prepare("SELECT paused, next_start_ms FROM pipelines WHERE name = ?1"));
+  WEIR_ASSIGN_OR_RETURN(bool row, query.Bind(1, pipeline).Step());
+  PipelineScheduleState state;
+  if (row) {
+    state.paused = query.Int(0) != 0;
+    state.next_start = query.OptionalTime(1);
+  }
+  WEIR_TRY(txn.Commit());
+  return state;
+}
+
+Status SqliteStateStore::SetPipelinePaused(const std::string& pipeline, bool paused) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement upsert,
+                        db_->Prepare("INSERT INTO pipelines (name, paused) VALUES (?1, ?2) "
+                                     "ON CONFLICT (name) DO UPDATE SET paused = excluded.paused"));
+  WEIR_TRY(upsert.Bind(1, pipeline).Bind(2, int64_t{paused}).Run());
+  return txn.Commit();
+}
+
+Status SqliteStateStore::SetNextScheduledStart(const std::string& pipeline, TimePoint next_start) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement upsert,
+                        db_->Prepare("INSERT INTO pipelines (name, next_start_ms) VALUES (?1, ?2) "
+                                     "ON CONFLICT (name) DO UPDATE SET next_start_ms = excluded.next_start_ms"));
+  WEIR_TRY(upsert.Bind(1, pipeline).Bind(2, next_start).Run());
   return txn.Commit();
 }
 

@@ -29,7 +29,9 @@ struct AttemptId {
   friend bool operator==(AttemptId a, AttemptId b) { return a.value == b.value; }
 };
 
-enum class RunState { kRunning, kSuccess, kFailed, kInterrupted };
+// A queued run waits for a scheduler (`weir trigger`, a closed interval);
+// the others are as their names say.
+enum class RunState { kRunning, kSuccess, kFailed, kInterrupted, kQueued };
 
 enum class TaskState {
   kPending,         // not started yet in this run
@@ -65,6 +67,7 @@ struct RunRecord {
   TimePoint started_at;
   std::optional<TimePoint> ended_at;
   std::string params_json = "{}";  // the run's parameters, {"name": "value"}
+  std::string run_type = "manual";  // "scheduled", "manual" (run, trigger) or "backfill"
 };
 
 struct TaskInstanceRecord {
@@ -97,12 +100,23 @@ struct NewRun {
   TimePoint started_at;
   std::vector<std::string> task_ids;  // task instances created pending
   std::string params_json = "{}";
+  std::string run_type = "manual";
+  bool queued = false;  // created queued, for a scheduler to start
 };
 
 struct RunFilter {
   std::optional<std::string> pipeline;
   std::optional<std::string> ds;
   int limit = 100;  // newest first
+  std::optional<RunState> state;
+};
+
+// What the scheduler keeps per pipeline (`weir pause`, catchup).
+struct PipelineScheduleState {
+  bool paused = false;
+  // The start of the first interval the scheduler has not created a run
+  // for yet; none before the scheduler first saw the pipeline.
+  std::optional<TimePoint> next_start;
 };
 
 struct CacheEntry {
@@ -133,6 +147,14 @@ class StateStore {
   virtual Status FinishRun(RunId id, RunState state, TimePoint ended_at) = 0;
   // Puts a finished run back to running (resuming it) and clears ended_at.
   virtual Status ReopenRun(RunId id) = 0;
+  // Claims a queued run: it becomes running, started at `now`. False when
+  // it was no longer queued (another process claimed it first).
+  virtual Result<bool> StartQueuedRun(RunId id, TimePoint now) = 0;
+
+  // The scheduler's record of a pipeline (defaults if it has none yet).
+  virtual Result<PipelineScheduleState> GetPipelineState(const std::string& pipeline) = 0;
+  virtual Status SetPipelinePaused(const std::string& pipeline, bool paused) = 0;
+  virtual Status SetNextScheduledStart(const std::string& pipeline, TimePoint next_start) = 0;
 
   virtual Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) = 0;
   // Sets a task instance's state without an attempt (upstream_failed,

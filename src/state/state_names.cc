@@ -8,7 +8,8 @@
 namespace weir {
 namespace {
 
-constexpr std::array<std::pair<RunState, std::string_view>, 4> kRunStateNames{{
+constexpr std::array<std::pair<RunState, std::string_view>, 5> kRunStateNames{{
+    {RunState::kQueued, "queued"},
     {RunState::kRunning, "running"},
     {RunState::kSuccess, "success"},
     {RunState::kFailed, "failed"},

@@ -25,6 +25,20 @@ Status UnknownRunError(RunId run, std::string_view store);
 Status UnknownTaskError(RunId run, std::string_view task_id, std::string_view store);
 Status UnknownAttemptError(AttemptId attempt, std::string_view store);
 
+// The record CreateRun returns for `run` (its id still to be set).
+inline RunRecord NewRunRecord(const NewRun& run) {
+  RunRecord record;
+  record.pipeline = run.pipeline;
+  record.ds = run.ds;
+  record.interval_start = run.interval_start;
+  record.interval_end = run.interval_end;
+  record.state = run.queued ? RunState::kQueued : RunState::kRunning;
+  record.started_at = TruncateToMillis(run.started_at);
+  record.params_json = run.params_json;
+  record.run_type = run.run_type;
+  return record;
+}
+
 // A run's task ids must be distinct: they are the task instances' keys.
 Status CheckDistinctTaskIds(const std::vector<std::string>& task_ids);
 

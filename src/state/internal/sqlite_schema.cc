@@ -66,6 +66,17 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (pipeline, task_id, cache_key)
     );
     )sql",
+    // 4: the scheduler: how each run came to be, queued runs, and per
+    // pipeline whether it is paused and the next interval it owes.
+    R"sql(
+    ALTER TABLE runs ADD COLUMN run_type TEXT NOT NULL DEFAULT 'manual';
+    CREATE INDEX runs_by_state ON runs (state, pipeline);
+    CREATE TABLE pipelines (
+      name TEXT PRIMARY KEY,
+      paused INTEGER NOT NULL DEFAULT 0,
+      next_start_ms INTEGER
+    );
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

@@ -217,6 +217,57 @@ TEST_P(StateStoreTest, FinishRunThenReopenRun) {
   EXPECT_EQ(reopened.started_at, At(1000));
 }
 
+TEST_P(StateStoreTest, QueuedRunIsClaimedOnceAndStartsWhenClaimed) {
+  NewRun queued = DailyRun("2024-03-01", 1000);
+  queued.queued = true;
+  queued.run_type = "scheduled";
+  ASSERT_OK_AND_ASSIGN(RunRecord run, store_->CreateRun(queued));
+  EXPECT_EQ(run.state, RunState::kQueued);
+  ASSERT_OK_AND_ASSIGN(RunRecord plain, store_->CreateRun(DailyRun("2024-03-02", 1500)));
+  EXPECT_EQ(plain.state, RunState::kRunning);
+  EXPECT_EQ(plain.run_type, "manual");
+
+  RunFilter only_queued = Filter("daily", std::nullopt);
+  only_queued.state = RunState::kQueued;
+  ASSERT_OK_AND_ASSIGN(std::vector<RunRecord> waiting, store_->ListRuns(only_queued));
+  ASSERT_EQ(waiting.size(), 1u);
+  EXPECT_EQ(waiting[0].id, run.id);
+  EXPECT_EQ(waiting[0].run_type, "scheduled");
+
+  ASSERT_OK_AND_ASSIGN(bool claimed, store_->StartQueuedRun(run.id, At(5000)));
+  EXPECT_TRUE(claimed);
+  ASSERT_OK_AND_ASSIGN(bool again, store_->StartQueuedRun(run.id, At(6000)));
+  EXPECT_FALSE(again);
+  ASSERT_OK_AND_ASSIGN(RunRecord started, store_->GetRun(run.id));
+  EXPECT_EQ(started.state, RunState::kRunning);
+  EXPECT_EQ(started.started_at, At(5000));
+  ASSERT_OK_AND_ASSIGN(waiting, store_->ListRuns(only_queued));
+  EXPECT_TRUE(waiting.empty());
+  EXPECT_FALSE(store_->StartQueuedRun(RunId{999}, At(1)).ok());
+}
+
+TEST_P(StateStoreTest, PipelineStateKeepsPauseAndNextStartApart) {
+  ASSERT_OK_AND_ASSIGN(PipelineScheduleState fresh, store_->GetPipelineState("daily"));
+  EXPECT_FALSE(fresh.paused);
+  EXPECT_FALSE(fresh.next_start.has_value());
+
+  ASSERT_OK(store_->SetNextScheduledStart("daily", At(86'400'000)));
+  ASSERT_OK(store_->SetPipelinePaused("daily", true));
+  ASSERT_OK(store_->SetPipelinePaused("hourly", true));
+  ASSERT_OK_AND_ASSIGN(PipelineScheduleState daily, store_->GetPipelineState("daily"));
+  EXPECT_TRUE(daily.paused);
+  EXPECT_EQ(daily.next_start, At(86'400'000));
+
+  ASSERT_OK(store_->SetPipelinePaused("daily", false));
+  ASSERT_OK(store_->SetNextScheduledStart("daily", At(172'800'000)));
+  ASSERT_OK_AND_ASSIGN(daily, store_->GetPipelineState("daily"));
+  EXPECT_FALSE(daily.paused);
+  EXPECT_EQ(daily.next_start, At(172'800'000));
+  ASSERT_OK_AND_ASSIGN(PipelineScheduleState hourly, store_->GetPipelineState("hourly"));
+  EXPECT_TRUE(hourly.paused);
+  EXPECT_FALSE(hourly.next_start.has_value());
+}
+
 TEST_P(StateStoreTest, InterruptRunningAttemptsMarksOnlyRunningAttemptsOfThatRun) {
   ASSERT_OK_AND_ASSIGN(RunRecord run, store_->CreateRun(DailyRun("2024-03-01", 1000, {"a", "b", "c"})));
   ASSERT_OK_AND_ASSIGN(RunRecord other, store_->CreateRun(DailyRun("2024-03-02", 1000, {"a"})));
