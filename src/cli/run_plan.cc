@@ -7,15 +7,6 @@
 namespace weir::cli {
 namespace {
 
-Result<Schedule> ScheduleOf(const PipelineDef& pipeline) {
-  Schedule schedule = DailySchedule();
-  if (pipeline.schedule) {
-    WEIR_ASSIGN_OR_RETURN(schedule, ParseSchedule(pipeline.schedule->value));
-  }
-  if (pipeline.start_date) WEIR_TRY(schedule.SetStartDate(*pipeline.start_date));
-  return schedule;
-}
-
 // A YAML scalar as JSON: what `params:` defaults and --param values mean.
 nlohmann::json ScalarJson(const std::string& text, bool quoted) {
   if (!quoted) {
@@ -51,6 +42,15 @@ nlohmann::json NodeJson(const ConfigNode& node) {
 
 }  // namespace
 
+Result<Schedule> ScheduleOf(const PipelineDef& pipeline) {
+  Schedule schedule = DailySchedule();
+  if (pipeline.schedule) {
+    WEIR_ASSIGN_OR_RETURN(schedule, ParseSchedule(pipeline.schedule->value));
+  }
+  if (pipeline.start_date) WEIR_TRY(schedule.SetStartDate(*pipeline.start_date));
+  return schedule;
+}
+
 Result<DataInterval> IntervalFor(const PipelineDef& pipeline, const std::string& date, Clock& clock) {
   WEIR_ASSIGN_OR_RETURN(Schedule schedule, ScheduleOf(pipeline));
   if (!date.empty()) {
@@ -61,25 +61,9 @@ Result<DataInterval> IntervalFor(const PipelineDef& pipeline, const std::string&
     }
     return interval;
   }
-  // The latest interval that has ended: walk back from the one holding now.
-  TimePoint now = clock.Now();
-  WEIR_ASSIGN_OR_RETURN(DataInterval today, IntervalStartingAt(DailySchedule(), pipeline.timezone, now));
-  TimePoint day_start = today.start;
-  for (int back = 0; back < 800; ++back) {
-    TimePoint probe = day_start - std::chrono::hours(24 * back);
-    WEIR_ASSIGN_OR_RETURN(DataInterval day, IntervalStartingAt(DailySchedule(), pipeline.timezone, probe));
-    Result<DataInterval> interval = IntervalForDate(schedule, pipeline.timezone, day.ds);
-    if (interval.ok() && interval->end <= now) {
-      // A schedule firing several times a day: take the last that ended.
-      DataInterval best = *interval;
-      for (int i = 0; i < 10000; ++i) {
-        Result<DataInterval> next = IntervalStartingAt(schedule, pipeline.timezone, best.end);
-        if (!next.ok() || next->end > now || next->ds != best.ds) break;
-        best = *next;
-      }
-      return best;
-    }
-  }
+  WEIR_ASSIGN_OR_RETURN(std::optional<DataInterval> latest,
+                        LatestEndedInterval(schedule, pipeline.timezone, clock.Now()));
+  if (latest) return *latest;
   return UserError("no-interval", "no data interval of pipeline '" + pipeline.name +
                                       "' has ended yet; pass --date to run one");
 }

@@ -11,6 +11,9 @@
 
 namespace weir::cli {
 
+// The pipeline's schedule (daily without one), anchored at its start_date.
+Result<Schedule> ScheduleOf(const PipelineDef& pipeline);
+
 // The interval that starts on local date `date` in the pipeline's zone; with
 // no date, the latest interval that has already ended (as a scheduler would
 // run now).

@@ -54,6 +54,29 @@ Result<LocalDays> ParseDate(std::string_view text) {
 
 }  // namespace schedule_internal
 
+Result<TimePoint> ParseIsoInstant(std::string_view text) {
+  using schedule_internal::Digits;
+  auto bad = [&] {
+    return UserError("bad-instant", "bad instant '" + std::string(text) +
+                                        "': expected YYYY-MM-DDTHH:MM:SS+HH:MM, e.g. 2024-01-01T06:00:00+01:00");
+  };
+  if (text.size() != 25 && text.size() != 28) return bad();
+  WEIR_ASSIGN_OR_RETURN(auto day, schedule_internal::ParseDate(text.substr(0, 10)));
+  if (text[10] != 'T' || text[13] != ':' || text[16] != ':' || text[22] != ':') return bad();
+  if (text[19] != '+' && text[19] != '-') return bad();
+  int hour = Digits(text, 11, 2), minute = Digits(text, 14, 2), second = Digits(text, 17, 2);
+  int offset_hours = Digits(text, 20, 2), offset_minutes = Digits(text, 23, 2);
+  int offset_seconds = text.size() == 28 && text[25] == ':' ? Digits(text, 26, 2) : 0;
+  if (hour < 0 || hour > 23 || minute < 0 || minute > 59 || second < 0 || second > 59) return bad();
+  if (offset_hours < 0 || offset_minutes < 0 || offset_seconds < 0) return bad();
+  std::chrono::seconds offset = std::chrono::hours(offset_hours) + std::chrono::minutes(offset_minutes) +
+                                std::chrono::seconds(offset_seconds);
+  if (text[19] == '-') offset = -offset;
+  std::chrono::seconds local = day.time_since_epoch() + std::chrono::hours(hour) + std::chrono::minutes(minute) +
+                               std::chrono::seconds(second);
+  return TimePoint(std::chrono::duration_cast<TimePoint::duration>(local - offset));
+}
+
 Result<std::string> ParseLocalDate(std::string_view text) {
   WEIR_ASSIGN_OR_RETURN(auto day, schedule_internal::ParseDate(text));
   return schedule_internal::FormatDate(day);

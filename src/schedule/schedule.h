@@ -114,6 +114,10 @@ Result<std::string> ParseLocalDate(std::string_view text);
 Result<DataInterval> IntervalForDate(const Schedule& schedule, const std::string& tz,
                                      std::string_view local_date);
 
+// "2024-01-01T06:00:00+01:00" (a DataInterval's start_iso or end_iso) as
+// an instant. UserError "bad-instant" or "bad-date".
+Result<TimePoint> ParseIsoInstant(std::string_view text);
+
 // The interval starting at `start` (normally a fire time; if not, it still
 // ends at the next fire time after `start`). UserError "bad-timezone".
 Result<DataInterval> IntervalStartingAt(const Schedule& schedule, const std::string& tz,
@@ -127,5 +131,32 @@ inline constexpr size_t kMaxIntervals = 100'000;
 Result<std::vector<DataInterval>> IntervalsBetween(const Schedule& schedule, const std::string& tz,
                                                    std::string_view first_local_date,
                                                    std::string_view last_local_date);
+
+// The latest interval that has ended by `now` (end <= now), or nullopt if
+// none has in the last ten years. UserError "bad-timezone".
+Result<std::optional<DataInterval>> LatestEndedInterval(const Schedule& schedule, const std::string& tz,
+                                                        TimePoint now);
+
+// What a scheduler owes a pipeline at `now` (Airflow's catchup), given what
+// it did before.
+struct CatchupRequest {
+  std::optional<TimePoint> next_start;  // the first interval not yet created; none at first
+  std::optional<std::string> start_date;  // YYYY-MM-DD: no interval starts before its midnight
+  std::optional<std::string> end_date;    // YYYY-MM-DD: no interval starts on a later date
+  bool catchup = false;
+  size_t limit = 1000;  // at most this many intervals per call (the rest come next call)
+};
+struct CatchupPlan {
+  std::vector<DataInterval> intervals;  // ended intervals to create runs for, oldest first
+  std::optional<TimePoint> next_start;  // what to remember for the next call
+};
+
+// With catchup: every interval that has ended and starts at or after
+// next_start (or, the first time, start_date's midnight), oldest first.
+// Without catchup, or the first time with no start_date: only the latest
+// ended interval, if it starts at or after next_start; the ones between are
+// never created. UserErrors "bad-timezone", "bad-date".
+Result<CatchupPlan> PlanCatchup(const Schedule& schedule, const std::string& tz, const CatchupRequest& request,
+                                TimePoint now);
 
 }  // namespace weir
