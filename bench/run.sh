@@ -10,6 +10,8 @@ bash scripts/setup.sh
 missing=()
 command -v make >/dev/null || missing+=(make)
 command -v ninja >/dev/null || missing+=(ninja-build)
+# The peer orchestrator of bench/orchestration.py (Debian's 7.21).
+command -v snakemake >/dev/null || missing+=(snakemake)
 [ -x /usr/bin/time ] || missing+=(time)
 # Debian's pandas, for Debian's python3 (another python3 may come first on PATH).
 /usr/bin/python3 -c 'import pandas' 2>/dev/null || missing+=(python3-pandas)
@@ -28,5 +30,6 @@ g++ -O2 -std=c++17 bench/duckdb_sql.cc -Ithird_party/duckdb/include -Lthird_part
 python3 bench/orchestration.py --weir build/release/src/cli/weir --out bench/work/orchestration.md
 python3 bench/w1.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql \
   --python /usr/bin/python3 --out bench/work/w1.md
-python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/w1.md
+python3 bench/scheduler_idle.py --weir build/release/src/cli/weir --out bench/work/scheduler.md
+python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/scheduler.md bench/work/w1.md
 echo "bench: wrote docs/benchmarks.md"

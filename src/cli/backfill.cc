@@ -40,26 +40,6 @@ struct PlannedRun {
   RunState outcome = RunState::kInterrupted;  // stays so when stopped before it started
 };
 
-// One line per task change, prefixed by the interval: several runs share
-// the terminal, so lines are whole and written under one lock.
-class BackfillEvents final : public EventSink {
- public:
-  BackfillEvents(std::string ds, Clock& clock, Mutex& out_mu) : ds_(std::move(ds)), clock_(clock), out_mu_(out_mu) {}
-  void TaskChanged(const std::string& task_id, TaskState state, int attempt, const Status& error,
-                   std::optional<TimePoint>) override {
-    MutexLock lock(out_mu_);
-    std::printf("%s  %s  %-28s %-15s attempt %d%s%s\n", FormatUtc(clock_.Now()).c_str(), ds_.c_str(),
-                task_id.c_str(), std::string(TaskStateName(state)).c_str(), attempt, error.ok() ? "" : "  ",
-                error.ok() ? "" : error.message().c_str());
-    std::fflush(stdout);
-  }
-
- private:
-  std::string ds_;
-  Clock& clock_;
-  Mutex& out_mu_;
-};
-
 struct BackfillRequest {
   std::string dir = ".", pipeline, from, to;
   int max_active_runs = 0;  // 0: the pipeline's max_active_runs
@@ -68,11 +48,7 @@ struct BackfillRequest {
 };
 
 Result<std::vector<PlannedRun>> Plan(StateStore& store, const PipelineDef& pipeline, const BackfillRequest& request) {
-  Schedule schedule = DailySchedule();
-  if (pipeline.schedule) {
-    WEIR_ASSIGN_OR_RETURN(schedule, ParseSchedule(pipeline.schedule->value));
-  }
-  if (pipeline.start_date) WEIR_TRY(schedule.SetStartDate(*pipeline.start_date));
+  WEIR_ASSIGN_OR_RETURN(Schedule schedule, ScheduleOf(pipeline));
   WEIR_ASSIGN_OR_RETURN(auto intervals, IntervalsBetween(schedule, pipeline.timezone, request.from, request.to));
   std::vector<PlannedRun> plan;
   for (DataInterval& interval : intervals) {
@@ -95,8 +71,8 @@ Result<std::vector<PlannedRun>> Plan(StateStore& store, const PipelineDef& pipel
 class Backfill {
  public:
   Backfill(const LoadedProject& loaded, const PipelineGraph& graph, StateStore& store, TaskRuntime& runtime,
-           int active, int threads_per_run)
-      : loaded_(loaded), graph_(graph), store_(store), runtime_(runtime), active_(active),
+           Callbacks& callbacks, int active, int threads_per_run)
+      : loaded_(loaded), graph_(graph), store_(store), runtime_(runtime), callbacks_(callbacks), active_(active),
         threads_per_run_(threads_per_run) {}
 
   void Run(std::vector<PlannedRun>& plan, std::string params) {
@@ -130,13 +106,14 @@ class Backfill {
     SystemClock clock;
     Result<RunRecord> run = item.action == Action::kResume
                                 ? ResumeRun(store_, *item.existing, clock)
-                                : NewRunFor(store_, graph_, item.interval, params_, clock);
+                                : NewRunFor(store_, graph_, item.interval, params_, clock, "backfill");
     if (!run.ok()) {
       Report(item.interval.ds, run.status());
       return RunState::kFailed;
     }
-    BackfillEvents events(item.interval.ds, clock, out_mu_);
-    RunExecutor executor(loaded_.project, graph_, store_, *runtime_.runners, clock, events,
+    TaskLines lines(item.interval.ds, clock, out_mu_, stdout);
+    std::unique_ptr<RunCallbacks> events = callbacks_.ForRun(graph_.pipeline(), *run, item.interval, lines);
+    RunExecutor executor(loaded_.project, graph_, store_, *runtime_.runners, clock, *events,
                          RunOptions(loaded_.project, threads_per_run_, runtime_));
     {
       MutexLock lock(mu_);
@@ -152,6 +129,7 @@ class Backfill {
       Report(item.interval.ds, state.status());
       return RunState::kFailed;
     }
+    events->RunFinished(*state);
     return *state;
   }
 
@@ -164,6 +142,7 @@ class Backfill {
   const PipelineGraph& graph_;
   StateStore& store_;
   TaskRuntime& runtime_;
+  Callbacks& callbacks_;
   int active_;
   int threads_per_run_;
   std::string params_;  // the pipeline's declared defaults
@@ -200,11 +179,15 @@ int Execute(const BackfillRequest& request) {
   Result<std::string> params = RunParams(graph->pipeline(), {});
   if (!params.ok()) return UsageError("backfill", params.status().message());
   TaskRuntime runtime(loaded->project);
-  Backfill backfill(*loaded, *graph, **store, runtime, active, request.threads);
+  SystemClock clock;
+  Callbacks callbacks(loaded->project, runtime.services, **store, clock,
+                      CallbackOptions{RunOptions(loaded->project, 1, runtime).log_dir});
+  Backfill backfill(*loaded, *graph, **store, runtime, callbacks, active, request.threads);
   {
     StopOnSignal stop([&backfill] { backfill.Stop(); });
     backfill.Run(*plan, *params);
   }
+  DrainCallbacks(callbacks);
   int succeeded = 0;
   std::printf("\nbackfill of %s from %s to %s:\n", request.pipeline.c_str(), request.from.c_str(), request.to.c_str());
   for (const PlannedRun& p : *plan) {

@@ -27,5 +27,9 @@ int ClearCommand(const Args& args);
 int RunsCommand(const Args& args);
 int MarkCommand(const Args& args);
 int CacheCommand(const Args& args);
+int ServeCommand(const Args& args);
+int TriggerCommand(const Args& args);
+int PauseCommand(const Args& args);
+int UnpauseCommand(const Args& args);
 
 }  // namespace weir::cli

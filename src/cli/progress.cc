@@ -32,7 +32,9 @@ void Progress::TaskChanged(const std::string& task_id, TaskState state, int atte
   std::string note;
   if (!error.ok()) note = error.message();
   if (retry_at) {
-    note += " (next attempt in " + FormatElapsed(std::chrono::duration_cast<std::chrono::milliseconds>(*retry_at - now)) + ")";
+    // A sensor waiting goes on with the same attempt at its next poke.
+    note += state == TaskState::kUpForReschedule ? " (next poke in " : " (next attempt in ";
+    note += FormatElapsed(std::chrono::duration_cast<std::chrono::milliseconds>(*retry_at - now)) + ")";
   }
   rows_[task_id] = Row{state, attempt, now, note};
   if (live_) {
@@ -90,6 +92,15 @@ void Progress::PrintSummary(StateStore& store, const RunRecord& run, RunState fi
                run.pipeline.c_str(), run.ds.c_str(), std::string(RunStateName(final_state)).c_str(), counts.c_str());
   std::fputs(durations.c_str(), out_);
   if (!failures.empty()) std::fprintf(out_, "failed:\n%s", failures.c_str());
+  std::fflush(out_);
+}
+
+void TaskLines::TaskChanged(const std::string& task_id, TaskState state, int attempt, const Status& error,
+                            std::optional<TimePoint>) {
+  MutexLock lock(out_mu_);
+  std::fprintf(out_, "%s  %s  %-28s %-15s attempt %d%s%s\n", FormatUtc(clock_.Now()).c_str(), prefix_.c_str(),
+               task_id.c_str(), std::string(TaskStateName(state)).c_str(), attempt, error.ok() ? "" : "  ",
+               error.ok() ? "" : error.message().c_str());
   std::fflush(out_);
 }
 

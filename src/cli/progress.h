@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <map>
 
+#include "common/mutex.h"
 #include "engine/engine.h"
 
 namespace weir::cli {
@@ -36,6 +37,23 @@ class Progress final : public EventSink {
   std::FILE* out_;
   std::map<std::string, Row> rows_;
   int drawn_lines_ = 0;
+};
+
+// One whole line per task change, prefixed (by the date, the pipeline):
+// for commands whose runs share one output (backfill, the scheduler).
+// Lines are written under `out_mu`, so several runs never mix them.
+class TaskLines final : public EventSink {
+ public:
+  TaskLines(std::string prefix, Clock& clock, Mutex& out_mu, std::FILE* out)
+      : prefix_(std::move(prefix)), clock_(clock), out_mu_(out_mu), out_(out) {}
+  void TaskChanged(const std::string& task_id, TaskState state, int attempt, const Status& error,
+                   std::optional<TimePoint> retry_at) override;
+
+ private:
+  std::string prefix_;
+  Clock& clock_;
+  Mutex& out_mu_;
+  std::FILE* out_;
 };
 
 // "2024-03-05T10:00:01Z"

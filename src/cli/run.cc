@@ -86,16 +86,22 @@ int Execute(const RunRequest& request) {
   if (!request.tasks.empty()) options.only_tasks = std::set<std::string>(request.tasks.begin(), request.tasks.end());
   std::printf("run %lld of %s for %s [%s, %s)\n", static_cast<long long>(run->id.value), request.pipeline.c_str(),
               interval->ds.c_str(), interval->start_iso.c_str(), interval->end_iso.c_str());
-  RunExecutor executor(loaded.project, *graph, **store, *runtime.runners, clock, progress, options);
+  Callbacks callbacks(loaded.project, runtime.services, **store, clock, CallbackOptions{options.log_dir});
+  std::unique_ptr<RunCallbacks> events =
+      callbacks.ForRun(graph->pipeline(), *run, *interval, progress, options.only_tasks);
+  RunExecutor executor(loaded.project, *graph, **store, *runtime.runners, clock, *events, options);
   Result<RunState> final_state = [&] {
     StopOnSignal stop([&executor] { executor.Stop(); });
     return executor.Execute(*run, *interval);
   }();
   if (!final_state.ok()) {
     std::fprintf(stderr, "weir run: %s\n", final_state.status().ToString().c_str());
+    DrainCallbacks(callbacks);
     return kExitFailed;
   }
+  events->RunFinished(*final_state);
   progress.PrintSummary(**store, *run, *final_state);
+  DrainCallbacks(callbacks);
   if (request.tasks.empty()) return *final_state == RunState::kSuccess ? kExitOk : kExitFailed;
   return SelectedTasksSucceeded(**store, run->id, request.tasks) ? kExitOk : kExitFailed;
 }

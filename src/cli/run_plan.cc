@@ -42,15 +42,6 @@ nlohmann::json NodeJson(const ConfigNode& node) {
 
 }  // namespace
 
-Result<Schedule> ScheduleOf(const PipelineDef& pipeline) {
-  Schedule schedule = DailySchedule();
-  if (pipeline.schedule) {
-    WEIR_ASSIGN_OR_RETURN(schedule, ParseSchedule(pipeline.schedule->value));
-  }
-  if (pipeline.start_date) WEIR_TRY(schedule.SetStartDate(*pipeline.start_date));
-  return schedule;
-}
-
 Result<DataInterval> IntervalFor(const PipelineDef& pipeline, const std::string& date, Clock& clock) {
   WEIR_ASSIGN_OR_RETURN(Schedule schedule, ScheduleOf(pipeline));
   if (!date.empty()) {

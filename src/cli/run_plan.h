@@ -7,12 +7,10 @@
 
 #include "common/clock.h"
 #include "config/config.h"
+#include "config/pipeline_schedule.h"
 #include "schedule/schedule.h"
 
 namespace weir::cli {
-
-// The pipeline's schedule (daily without one), anchored at its start_date.
-Result<Schedule> ScheduleOf(const PipelineDef& pipeline);
 
 // The interval that starts on local date `date` in the pipeline's zone; with
 // no date, the latest interval that has already ended (as a scheduler would

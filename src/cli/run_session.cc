@@ -24,19 +24,45 @@ sigset_t HandledSignals() {
 
 }  // namespace
 
-Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline) {
+namespace {
+
+// An exclusive flock on .weir/locks/NAME.lock, or the Status of `busy`.
+Result<int> TryLock(const ProjectDef& project, const std::string& name, Status busy) {
   std::filesystem::path dir = std::filesystem::path(project.Resolve(".weir")) / "locks";
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  std::string path = (dir / (pipeline + ".lock")).string();
+  std::string path = (dir / (name + ".lock")).string();
   int fd = ::open(path.c_str(), O_RDWR | O_CREAT | O_CLOEXEC, 0644);
   if (fd < 0) return Fault("lock", "cannot open lock file", SourceLocation{path});
   if (::flock(fd, LOCK_EX | LOCK_NB) != 0) {
     ::close(fd);
-    return UserError("pipeline-busy", "another weir process is running pipeline '" + pipeline +
-                                          "'; wait for it or stop it first");
+    return busy;
   }
   return fd;
+}
+
+// The scheduler's lock file; pipelines' lock files are named after them.
+constexpr const char* kSchedulerLock = "scheduler@";
+
+}  // namespace
+
+Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline) {
+  return TryLock(project, pipeline,
+                 UserError("pipeline-busy", "another weir process is running pipeline '" + pipeline +
+                                                "'; wait for it or stop it first (with a scheduler running, "
+                                                "use weir trigger)"));
+}
+
+Result<int> LockScheduler(const ProjectDef& project) {
+  return TryLock(project, kSchedulerLock,
+                 UserError("scheduler-running", "a scheduler is already running for this project"));
+}
+
+bool SchedulerRunning(const ProjectDef& project) {
+  Result<int> lock = LockScheduler(project);
+  if (!lock.ok()) return lock.status().code() == "scheduler-running";
+  ::close(*lock);
+  return false;
 }
 
 void StopOnSignal::BlockSignals() {
@@ -58,6 +84,11 @@ StopOnSignal::StopOnSignal(std::function<void()> stop) {
 StopOnSignal::~StopOnSignal() {
   pthread_kill(thread_.native_handle(), SIGUSR1);
   thread_.join();
+}
+
+void DrainCallbacks(Callbacks& callbacks) {
+  StopOnSignal stop([&callbacks] { callbacks.Abandon(); });
+  callbacks.Drain(std::chrono::minutes(1));
 }
 
 std::map<std::string, int> TaskRuntime::PoolSizes(const ProjectDef& project) {
@@ -115,6 +146,16 @@ std::unique_ptr<DateRun> OpenDateRun(const std::string& command, const std::stri
 
 Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock) {
   WEIR_TRY(store.InterruptRunningAttempts(run.id, clock.Now()).status());
+  if (run.state == RunState::kQueued) {
+    // A queued run starts now; a scheduler may have queued it again after
+    // stopping it, hence the interrupted attempts above.
+    WEIR_ASSIGN_OR_RETURN(bool claimed, store.StartQueuedRun(run.id, clock.Now()));
+    if (!claimed) {
+      return UserError("run-taken", "run " + std::to_string(run.id.value) + " of " + run.pipeline +
+                                        " was started by another process");
+    }
+    return store.GetRun(run.id);
+  }
   WEIR_TRY(store.ReopenRun(run.id));
   std::fprintf(stderr, "resuming run %lld of %s for %s (was %s)\n", static_cast<long long>(run.id.value),
                run.pipeline.c_str(), run.ds.c_str(), std::string(RunStateName(run.state)).c_str());
@@ -122,8 +163,9 @@ Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& cloc
 }
 
 Result<RunRecord> NewRunFor(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,
-                            const std::string& params_json, Clock& clock) {
+                            const std::string& params_json, Clock& clock, const std::string& run_type) {
   NewRun n{graph.pipeline().name, interval.ds, interval.start_iso, interval.end_iso, clock.Now(), {}, params_json};
+  n.run_type = run_type;
   for (int i : graph.order()) n.task_ids.push_back(graph.id(i));
   return store.CreateRun(n);
 }

@@ -3,6 +3,7 @@
 // resumes.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <memory>
 #include <thread>
@@ -20,6 +21,10 @@ namespace weir::cli {
 // run. The lock dies with the process, so a killed run never leaves it.
 // Returns the lock's descriptor (kept open for the process's life).
 Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline);
+// One scheduler per project (`weir serve`): UserError "scheduler-running".
+Result<int> LockScheduler(const ProjectDef& project);
+// Whether a scheduler holds the project's scheduler lock now.
+bool SchedulerRunning(const ProjectDef& project);
 
 // The real services tasks run with, and the project's pools shared by every
 // run of this process. Not movable: the services refer to it.
@@ -50,6 +55,11 @@ class StopOnSignal {
   std::thread thread_;
 };
 
+// Waits for the callbacks still queued (webhook retries included), at most
+// a minute, before `weir run` or `weir backfill` exits; Ctrl-C stops the
+// wait. Call it after the run's StopOnSignal is gone.
+void DrainCallbacks(Callbacks& callbacks);
+
 // Executor options for `project`: its log folder, `threads` workers and the
 // runtime's pools.
 ExecutorOptions RunOptions(const ProjectDef& project, int threads, TaskRuntime& runtime);
@@ -76,8 +86,9 @@ std::unique_ptr<DateRun> OpenDateRun(const std::string& command, const std::stri
 
 // Marks attempts a crash left running as interrupted and reopens the run.
 Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock);
-// A new run of every task in `graph` for `interval`.
+// A new run of every task in `graph` for `interval`; `run_type` says what
+// made it ("manual", "backfill", "scheduled").
 Result<RunRecord> NewRunFor(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,
-                            const std::string& params_json, Clock& clock);
+                            const std::string& params_json, Clock& clock, const std::string& run_type = "manual");
 
 }  // namespace weir::cli

@@ -14,7 +14,7 @@ int RunsCommand(const Args& args) {
   int limit = 50;
   app.add_option("pipeline", pipeline, "the pipeline")->required();
   app.add_option("--state", state, "only runs in this state")
-      ->check(CLI::IsMember({"running", "success", "failed", "interrupted"}));
+      ->check(CLI::IsMember({"queued", "running", "success", "failed", "interrupted"}));
   app.add_option("--since", since, "only runs whose date is on or after this local date");
   app.add_option("--limit", limit, "at most this many runs (default 50)")->check(CLI::Range(1, 100000));
   AddProjectOption(app, dir);
@@ -26,7 +26,8 @@ int RunsCommand(const Args& args) {
   if (!store.ok()) return UsageError("runs", store.status().ToString());
   Result<std::vector<RunRecord>> runs = (*store)->ListRuns(RunFilter{pipeline, std::nullopt, 0});
   if (!runs.ok()) return UsageError("runs", runs.status().ToString());
-  std::printf("%-6s %-12s %-12s %-21s %-9s %s\n", "run", "date", "state", "started", "took", "interval");
+  std::printf("%-6s %-12s %-12s %-10s %-21s %-9s %s\n", "run", "date", "state", "type", "started", "took",
+              "interval");
   int shown = 0;
   for (const RunRecord& run : *runs) {
     if (!state.empty() && RunStateName(run.state) != state) continue;
@@ -35,8 +36,9 @@ int RunsCommand(const Args& args) {
     std::string took = run.ended_at ? FormatElapsed(std::chrono::duration_cast<std::chrono::milliseconds>(
                                           *run.ended_at - run.started_at))
                                     : "-";
-    std::printf("%-6lld %-12s %-12s %-21s %-9s [%s, %s)\n", static_cast<long long>(run.id.value), run.ds.c_str(),
-                std::string(RunStateName(run.state)).c_str(), FormatUtc(run.started_at).c_str(), took.c_str(),
+    std::printf("%-6lld %-12s %-12s %-10s %-21s %-9s [%s, %s)\n", static_cast<long long>(run.id.value),
+                run.ds.c_str(), std::string(RunStateName(run.state)).c_str(), run.run_type.c_str(),
+                FormatUtc(run.started_at).c_str(), took.c_str(),
                 run.interval_start.c_str(), run.interval_end.c_str());
   }
   return kExitOk;

@@ -12,6 +12,7 @@ std::string_view ErrorKindName(ErrorKind kind) {
     case ErrorKind::kInternal: return "internal error";
     case ErrorKind::kCancelled: return "cancelled";
     case ErrorKind::kSkip: return "skipped";
+    case ErrorKind::kNotYet: return "not yet";
   }
   return "unknown";
 }
@@ -101,6 +102,10 @@ Status InternalError(std::string message) {
 }
 Status SkipTask(std::string reason) {
   return Status(ErrorKind::kSkip, "skipped", std::move(reason));
+}
+
+Status NotYet(std::string reason) {
+  return Status(ErrorKind::kNotYet, "not-yet", std::move(reason));
 }
 
 Status Cancelled(std::string message) {

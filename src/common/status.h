@@ -21,6 +21,7 @@ enum class ErrorKind {
   kInternal,   // a bug in Weir
   kCancelled,  // stopped on request (signal, timeout of the whole run)
   kSkip,       // not an error: the task decided not to run (Airflow's skip)
+  kNotYet,     // not an error: a sensor's condition is not met yet; poke again later
 };
 
 std::string_view ErrorKindName(ErrorKind kind);
@@ -86,6 +87,9 @@ Status InternalError(std::string message);
 Status Cancelled(std::string message);
 // A task's way of saying it skipped itself; the engine records it as skipped.
 Status SkipTask(std::string reason);
+// A sensor's way of saying its condition is not met yet: the engine pokes
+// it again after its poke interval, without holding a worker meanwhile.
+Status NotYet(std::string reason);
 
 // Result<T>: a T or the Status saying why there is none.
 template <typename T>

@@ -35,12 +35,53 @@ std::optional<TriggerRule> ParseTriggerRule(std::string_view name);
 const std::vector<std::string>& TriggerRuleNames();
 enum class RetryOn { kFaults, kAny };
 
+// What the scheduler does when an interval closes while a run of the same
+// pipeline is still queued or running (Temporal's overlap policies).
+enum class OverlapPolicy {
+  kAllow,        // queue it; max_active_runs bounds how many run at once
+  kSkip,         // do not create it
+  kBufferOne,    // queue it unless a run is already waiting; else skip it
+  kCancelOther,  // stop the other runs, then run it
+};
+std::optional<OverlapPolicy> ParseOverlapPolicy(std::string_view name);  // "allow", "skip", ...
+std::string_view OverlapPolicyName(OverlapPolicy policy);
+const std::vector<std::string>& OverlapPolicyNames();
+
 struct RetryPolicy {
   int retries = 0;                                          // extra attempts after the first
   std::chrono::milliseconds delay = std::chrono::minutes(5);  // before the first retry
   bool exponential_backoff = false;                         // delay doubles per retry
   std::chrono::milliseconds max_delay = std::chrono::hours(1);  // cap on any one delay
   RetryOn retry_on = RetryOn::kFaults;                      // user errors fail at once
+};
+
+// When a callback runs (Airflow's on_*_callback): a task failed for good,
+// went up for retry, succeeded, or missed its `sla`. A pipeline's own
+// callbacks take on_failure and on_success, for the run as a whole.
+enum class CallbackEvent { kFailure, kRetry, kSuccess, kSlaMiss };
+std::string_view CallbackEventKey(CallbackEvent event);  // "on_failure", ...
+
+// One thing a callback does. Its strings are templates, rendered when it
+// runs (docs/pipelines.md#callbacks).
+struct CallbackAction {
+  enum class Kind { kShell, kWebhook, kEmail };
+  Kind kind = Kind::kShell;
+  SourceLocation where;         // the action's mapping
+  ConfigNode target;            // the command, the URL, or the recipients (a string or a list)
+  std::vector<std::pair<std::string, ConfigNode>> headers;  // webhook: sent as given, in order
+  std::optional<ConfigNode> subject;  // email; none: "[weir] <pipeline> <task> <state> (<ds>)"
+  std::optional<ConfigNode> body;     // email; none: a summary of the payload
+};
+using CallbackMap = std::map<CallbackEvent, std::vector<CallbackAction>>;
+
+// How a sensor waits (`kind: sensor`, Airflow's sensors in reschedule
+// mode): an attempt whose condition is not met yet (ErrorKind::kNotYet)
+// is poked again after `poke_interval` without holding a worker, until
+// `timeout` after the attempt's first poke.
+struct SensorPolicy {
+  std::chrono::milliseconds poke_interval = std::chrono::seconds(60);
+  std::chrono::milliseconds timeout = std::chrono::hours(24 * 7);  // Airflow's default
+  bool soft_fail = false;  // past the timeout: skipped instead of failed
 };
 
 struct TaskDef {
@@ -66,6 +107,14 @@ struct TaskDef {
   std::string pool;             // a pool of weir.yml's `pools:`; "" for none
   int pool_slots = 1;           // slots of the pool the task holds while it runs
   int priority = 0;             // among ready tasks, higher runs first
+  // Datasets (names such as "analytics.sales") this task updates when it
+  // succeeds: pipelines scheduled `on:` them run after (Airflow's outlets).
+  std::vector<Sourced<std::string>> produces;
+  std::optional<SensorPolicy> sensor;  // kind: sensor only
+  CallbackMap callbacks;        // on_failure, on_retry, on_success, on_sla_miss
+  // The task should have succeeded this long after its run's start (the
+  // later of the run's start and its data interval's end); none: no SLA.
+  std::optional<std::chrono::milliseconds> sla;
   // Keys that belong to the task's kind (command, sql, url, ...), as written.
   std::map<std::string, ConfigNode> params;
 
@@ -80,10 +129,14 @@ struct PipelineDef {
   SourceLocation where;         // the `pipeline:` value
   std::string description;
   std::optional<Sourced<std::string>> schedule;  // none: runs only when triggered
+  // `schedule: {on: [datasets]}`: a run once every one of them has been
+  // updated since the last such run (then `schedule` is none).
+  std::vector<Sourced<std::string>> schedule_on;
   std::string timezone = "UTC";
   std::optional<std::string> start_date;         // YYYY-MM-DD
   std::optional<std::string> end_date;
   bool catchup = false;
+  OverlapPolicy overlap = OverlapPolicy::kAllow;
   int max_active_runs = 16;
   int max_active_tasks = 0;     // tasks of this pipeline running at once, all runs; 0: no limit
   // A run still going this long after it started is failed, its running
@@ -94,8 +147,21 @@ struct PipelineDef {
   std::vector<TaskDef> tasks;   // in file order
   // Declared run parameters and their defaults ({{ params.x }}, --param x=v).
   std::map<std::string, ConfigNode> params;
+  CallbackMap callbacks;        // the run's own on_failure and on_success
 
   const TaskDef* FindTask(const std::string& id) const;
+};
+
+// weir.yml `smtp:`, the server email callbacks are sent through. The
+// strings are templates (a password comes from secret()).
+struct SmtpSettings {
+  enum class Tls { kStartTls, kRequired, kNone };
+  ConfigNode url;               // smtp://host:port (STARTTLS) or smtps://host:port
+  ConfigNode from;              // the sender's address
+  std::optional<ConfigNode> username;  // none: no authentication
+  std::optional<ConfigNode> password;
+  Tls tls = Tls::kStartTls;     // STARTTLS when the server offers it
+  SourceLocation where;         // the `smtp:` mapping
 };
 
 struct ProjectDef {
@@ -107,6 +173,7 @@ struct ProjectDef {
   std::map<std::string, ConfigNode> connections;
   std::map<std::string, int> pools;
   std::map<std::string, ConfigNode> vars;
+  std::optional<SmtpSettings> smtp;  // none: email callbacks are refused
   std::vector<PipelineDef> pipelines;
 
   const PipelineDef* FindPipeline(const std::string& name) const;

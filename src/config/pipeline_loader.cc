@@ -15,7 +15,106 @@ namespace {
 
 const std::vector<std::string> kPipelineKeys = {
     "pipeline", "description", "schedule", "timezone", "start_date", "end_date", "catchup",
-    "max_active_runs", "max_active_tasks", "dagrun_timeout", "owner", "tags", "defaults", "tasks", "params"};
+    "overlap", "max_active_runs", "max_active_tasks", "dagrun_timeout", "owner", "tags", "defaults", "tasks", "params",
+    "on_failure", "on_success"};
+
+// Keys every task and `defaults:` take besides DefaultableTaskKeys().
+const std::vector<std::string> kCallbackTaskKeys = {"on_failure", "on_retry", "on_success", "on_sla_miss", "sla",
+                                                    "produces"};
+
+const std::pair<CallbackEvent, const char*> kCallbackEventKeys[] = {
+    {CallbackEvent::kFailure, "on_failure"}, {CallbackEvent::kRetry, "on_retry"},
+    {CallbackEvent::kSuccess, "on_success"}, {CallbackEvent::kSlaMiss, "on_sla_miss"}};
+
+std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
+  a.insert(a.end(), b.begin(), b.end());
+  return a;
+}
+
+bool IsCommonTaskKey(const std::string& key) {
+  const std::vector<std::string>& common = CommonTaskKeys();
+  return std::find(common.begin(), common.end(), key) != common.end() ||
+         std::find(kCallbackTaskKeys.begin(), kCallbackTaskKeys.end(), key) != kCallbackTaskKeys.end();
+}
+
+// A string, or (for email recipients) a list of strings.
+Status CheckCallbackTarget(const ConfigNode& target, const std::string& key) {
+  if (key == "email") return target.AsStringList("'email'").status();
+  return target.AsString("'" + key + "'").status();
+}
+
+// One action: a mapping with exactly one of shell, webhook and email.
+std::optional<CallbackAction> ReadCallbackAction(const ConfigNode& node, const std::string& event,
+                                                 std::vector<Status>& errors) {
+  static const std::vector<std::string> kKinds = {"shell", "webhook", "email"};
+  std::vector<std::string> present;
+  if (node.is_map()) {
+    for (const std::string& kind : kKinds) {
+      if (node.Find(kind) != nullptr) present.push_back(kind);
+    }
+  }
+  if (present.size() != 1) {
+    errors.push_back(UserError("bad-callback", "each action of '" + event + "' needs exactly one of " +
+                                                   QuotedList(kKinds) + ", e.g. {webhook: URL}, got " +
+                                                   (!node.is_map()       ? std::string(node.Describe())
+                                                    : present.empty() ? "none of them"
+                                                                      : std::to_string(present.size()) + " of them"),
+                               node.where()));
+    return std::nullopt;
+  }
+  const std::string& kind = present[0];
+  std::vector<std::string> allowed = {kind};
+  if (kind == "webhook") allowed.push_back("headers");
+  if (kind == "email") allowed.insert(allowed.end(), {"subject", "body"});
+  MapFields fields(node, "a '" + kind + "' action of '" + event + "'", allowed, errors);
+  CallbackAction action;
+  action.where = node.where();
+  action.kind = kind == "shell" ? CallbackAction::Kind::kShell
+                : kind == "webhook" ? CallbackAction::Kind::kWebhook : CallbackAction::Kind::kEmail;
+  const ConfigNode* target = fields.Require(kind);
+  if (target == nullptr) return std::nullopt;
+  action.target = *target;
+  fields.Add(CheckCallbackTarget(*target, kind));
+  if (const ConfigNode* headers = fields.Get("headers")) {
+    if (!headers->is_map()) {
+      fields.Add(UserError("wrong-type", "'headers' must map names to values, got " +
+                                             std::string(headers->Describe()), headers->where()));
+    }
+    for (const auto& [name, value] : headers->entries()) {
+      fields.Add(value.AsString("header '" + name.scalar() + "'").status());
+      action.headers.emplace_back(name.scalar(), value);
+    }
+  }
+  for (const char* key : {"subject", "body"}) {
+    const ConfigNode* text = fields.Get(key);
+    if (text == nullptr) continue;
+    fields.Add(text->AsString("'" + std::string(key) + "'").status());
+    (std::string(key) == "subject" ? action.subject : action.body) = *text;
+  }
+  CheckTemplateNode(node, CallbackTemplateNames(), errors);
+  return action;
+}
+
+// The callback keys among `keys` (a list of actions, or one): a key that is
+// set, even to [], replaces what `out` held (from defaults).
+void ReadCallbacks(MapFields& fields, const std::vector<std::string>& keys, CallbackMap& out) {
+  for (const auto& [event, key] : kCallbackEventKeys) {
+    if (std::find(keys.begin(), keys.end(), key) == keys.end()) continue;
+    const ConfigNode* node = fields.Get(key);
+    if (node == nullptr) continue;
+    std::vector<Status> errors;
+    std::vector<CallbackAction> actions;
+    if (node->is_sequence()) {
+      for (const ConfigNode& item : node->items()) {
+        if (auto action = ReadCallbackAction(item, key, errors)) actions.push_back(std::move(*action));
+      }
+    } else if (auto action = ReadCallbackAction(*node, key, errors)) {
+      actions.push_back(std::move(*action));
+    }
+    for (Status& e : errors) fields.Add(std::move(e));
+    out[event] = std::move(actions);
+  }
+}
 
 
 // Reads the keys a task shares with `defaults:` into `task`.
@@ -30,6 +129,30 @@ void ReadTaskPolicy(MapFields& fields, TaskDef& task) {
   if (auto d = fields.Duration("timeout")) task.timeout = *d;
   if (auto t = fields.Choice("trigger_rule", TriggerRuleNames())) task.trigger_rule = *ParseTriggerRule(*t);
   if (auto b = fields.Bool("depends_on_past")) task.depends_on_past = *b;
+  ReadCallbacks(fields, kCallbackTaskKeys, task.callbacks);
+  if (auto d = fields.Duration("sla")) task.sla = *d;
+}
+
+// A dataset name, or a list of them: "analytics.sales".
+std::vector<Sourced<std::string>> ReadDatasetNames(const ConfigNode& node, const std::string& what,
+                                                   std::vector<Status>& errors) {
+  std::vector<const ConfigNode*> items;
+  if (node.is_sequence()) {
+    for (const ConfigNode& n : node.items()) items.push_back(&n);
+  } else {
+    items.push_back(&node);
+  }
+  std::vector<Sourced<std::string>> names;
+  for (const ConfigNode* n : items) {
+    Result<std::string> name = n->AsString(what);
+    if (name.ok() && name->empty()) name = UserError("wrong-type", what + " must not be empty");
+    if (!name.ok()) {
+      errors.push_back(name.status().At(n->where()));
+      continue;
+    }
+    names.push_back({*name, n->where()});
+  }
+  return names;
 }
 
 std::vector<std::string> KindNames() {
@@ -48,7 +171,7 @@ std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults,
   const ConfigNode* id_node = node.Find("id");
   const ConfigNode* kind_node = node.Find("kind");
   std::string label = id_node && id_node->is_scalar() ? "task '" + id_node->scalar() + "'" : "task";
-  std::vector<std::string> allowed = CommonTaskKeys();
+  std::vector<std::string> allowed = Concat(CommonTaskKeys(), kCallbackTaskKeys);
   const TaskKindKeys* kind = nullptr;
   if (kind_node != nullptr && kind_node->is_scalar()) {
     kind = FindTaskKind(kind_node->scalar());
@@ -97,6 +220,7 @@ std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults,
     if (cache_fields.is_map()) task.cache = spec;
   }
   ReadTaskPolicy(fields, task);
+  if (const ConfigNode* p = fields.Get("produces")) task.produces = ReadDatasetNames(*p, "'produces' items", errors);
   if (auto p = fields.String("pool")) task.pool = *p;
   if (auto n = fields.Int("pool_slots", 1)) task.pool_slots = static_cast<int>(*n);
   if (const ConfigNode* p = fields.Get("priority")) {
@@ -107,11 +231,11 @@ std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults,
   if (kind != nullptr) {
     for (const std::string& key : kind->required) fields.Require(key);
     for (const auto& [key, value] : node.entries()) {
-      if (std::find(allowed.begin(), allowed.end(), key.scalar()) != allowed.end() &&
-          std::find(CommonTaskKeys().begin(), CommonTaskKeys().end(), key.scalar()) == CommonTaskKeys().end()) {
+      if (std::find(allowed.begin(), allowed.end(), key.scalar()) != allowed.end() && !IsCommonTaskKey(key.scalar())) {
         task.params.emplace(key.scalar(), value);
       }
     }
+    ReadKindDetails(node, task, errors);
   }
   if (task.id.empty()) return std::nullopt;
   return task;
@@ -173,7 +297,15 @@ std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::strin
     if (auto s = fields.String("pipeline")) pipeline.name = *s;
   }
   if (auto s = fields.String("description")) pipeline.description = *s;
-  if (const ConfigNode* schedule = fields.Get("schedule")) {
+  if (const ConfigNode* schedule = fields.Get("schedule"); schedule != nullptr && schedule->is_map()) {
+    MapFields on(*schedule, "'schedule'", {"on"}, errors);
+    if (const ConfigNode* datasets = on.Require("on")) {
+      pipeline.schedule_on = ReadDatasetNames(*datasets, "'on' items", errors);
+      if (pipeline.schedule_on.empty() && datasets->is_sequence()) {
+        errors.push_back(UserError("wrong-type", "'on' must list at least one dataset", datasets->where()));
+      }
+    }
+  } else if (schedule != nullptr && !schedule->is_null()) {
     if (auto s = fields.String("schedule")) {
       pipeline.schedule = Sourced<std::string>{*s, schedule->where()};
       CheckSchedule(*schedule, errors);
@@ -186,6 +318,7 @@ std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::strin
   CheckDate(fields, "start_date", pipeline.start_date);
   CheckDate(fields, "end_date", pipeline.end_date);
   if (auto b = fields.Bool("catchup")) pipeline.catchup = *b;
+  if (auto o = fields.Choice("overlap", OverlapPolicyNames())) pipeline.overlap = *ParseOverlapPolicy(*o);
   if (auto n = fields.Int("max_active_runs", 1)) pipeline.max_active_runs = static_cast<int>(*n);
   if (auto n = fields.Int("max_active_tasks", 1)) pipeline.max_active_tasks = static_cast<int>(*n);
   if (auto d = fields.Duration("dagrun_timeout")) pipeline.run_timeout = *d;
@@ -199,9 +332,10 @@ std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::strin
       for (const auto& [name, value] : params->entries()) pipeline.params.emplace(name.scalar(), value);
     }
   }
+  ReadCallbacks(fields, {"on_failure", "on_success"}, pipeline.callbacks);
   TaskDef defaults;
   if (const ConfigNode* d = fields.Get("defaults")) {
-    MapFields default_fields(*d, "defaults", DefaultableTaskKeys(), errors);
+    MapFields default_fields(*d, "defaults", Concat(DefaultableTaskKeys(), kCallbackTaskKeys), errors);
     ReadTaskPolicy(default_fields, defaults);
   }
   ReadTasks(fields.Get("tasks"), defaults, pipeline, errors);
@@ -210,3 +344,14 @@ std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::strin
 }
 
 }  // namespace weir::config_internal
+
+namespace weir {
+
+std::string_view CallbackEventKey(CallbackEvent event) {
+  for (const auto& [e, key] : config_internal::kCallbackEventKeys) {
+    if (e == event) return key;
+  }
+  return "";
+}
+
+}  // namespace weir

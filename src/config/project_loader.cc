@@ -1,18 +1,55 @@
 // Reads weir.yml and every pipeline file into a ProjectDef.
+#include <algorithm>
 #include <filesystem>
+#include <set>
 
 #include "common/text.h"
 #include "config/config.h"
 #include "config/internal/fields.h"
 #include "config/internal/pipeline_loader.h"
 #include "config/internal/task_kinds.h"
+#include "config/internal/template_check.h"
+#include "template/template.h"
 
 namespace weir {
 namespace {
 
 using config_internal::MapFields;
 
-const std::vector<std::string> kProjectKeys = {"name", "warehouse", "lake", "state", "connections", "pools", "vars"};
+const std::vector<std::string> kProjectKeys = {"name", "warehouse", "lake", "state", "connections", "pools", "vars",
+                                               "smtp"};
+
+// `smtp: {url, from, username, password, tls}`; the strings are templates.
+void ReadSmtp(const ConfigNode& node, ProjectDef& project, std::vector<Status>& errors) {
+  MapFields fields(node, "'smtp'", {"url", "from", "username", "password", "tls"}, errors);
+  if (!fields.is_map()) return;
+  SmtpSettings smtp;
+  smtp.where = node.where();
+  const ConfigNode* url = fields.Require("url");
+  const ConfigNode* from = fields.Require("from");
+  for (const char* key : {"url", "from", "username", "password"}) {
+    if (const ConfigNode* value = fields.Get(key)) {
+      fields.Add(value->AsString("'" + std::string(key) + "'").status());
+      config_internal::CheckTemplateNode(*value, config_internal::CallbackTemplateNames(), errors);
+    }
+  }
+  if (url != nullptr && url->is_scalar() && url->scalar().rfind("smtp://", 0) != 0 &&
+      url->scalar().rfind("smtps://", 0) != 0 && !HasTemplateSyntax(url->scalar())) {
+    fields.Add(UserError("bad-value", "'url' must start with smtp:// or smtps://, got '" + url->scalar() + "'",
+                         url->where()));
+  }
+  if (auto tls = fields.Choice("tls", {"starttls", "required", "none"})) {
+    smtp.tls = *tls == "required" ? SmtpSettings::Tls::kRequired
+               : *tls == "none"   ? SmtpSettings::Tls::kNone
+                                  : SmtpSettings::Tls::kStartTls;
+  }
+  if (url == nullptr || from == nullptr) return;
+  smtp.url = *url;
+  smtp.from = *from;
+  if (const ConfigNode* user = fields.Get("username")) smtp.username = *user;
+  if (const ConfigNode* password = fields.Get("password")) smtp.password = *password;
+  project.smtp = std::move(smtp);
+}
 
 std::map<std::string, ConfigNode> ReadNamedMap(MapFields& fields, const std::string& key) {
   std::map<std::string, ConfigNode> out;
@@ -36,6 +73,7 @@ void ReadProjectFile(const ConfigNode& root, ProjectDef& project, std::vector<St
   if (const ConfigNode* w = fields.Get("warehouse")) project.warehouse = *w;
   project.connections = ReadNamedMap(fields, "connections");
   project.vars = ReadNamedMap(fields, "vars");
+  if (const ConfigNode* smtp = fields.Get("smtp")) ReadSmtp(*smtp, project, errors);
   for (const auto& [pool, size] : ReadNamedMap(fields, "pools")) {
     Result<int64_t> n = size.AsInt("pool '" + pool + "'");
     if (n.ok() && *n < 1) n = UserError("out-of-range", "pool '" + pool + "' needs at least 1 slot", size.where());
@@ -97,6 +135,54 @@ void CheckPools(const ProjectDef& project, std::vector<Status>& errors) {
   }
 }
 
+// An email callback needs weir.yml's `smtp:` to send through.
+void CheckEmailCallbacks(const ProjectDef& project, std::vector<Status>& errors) {
+  if (project.smtp) return;
+  auto check = [&errors](const CallbackMap& callbacks) {
+    for (const auto& [event, actions] : callbacks) {
+      for (const CallbackAction& a : actions) {
+        if (a.kind != CallbackAction::Kind::kEmail) continue;
+        errors.push_back(UserError("no-smtp", "an email action of '" + std::string(CallbackEventKey(event)) +
+                                                  "' needs weir.yml's 'smtp:' (url and from) to send through",
+                                   a.where));
+      }
+    }
+  };
+  for (const PipelineDef& p : project.pipelines) {
+    check(p.callbacks);
+    // Defaults are copied into every task: report each action once.
+    std::set<std::string> reported;
+    for (const TaskDef& t : p.tasks) {
+      CallbackMap own;
+      for (const auto& [event, actions] : t.callbacks) {
+        for (const CallbackAction& a : actions) {
+          if (reported.insert(a.where.ToString()).second) own[event].push_back(a);
+        }
+      }
+      check(own);
+    }
+  }
+}
+
+// A pipeline scheduled on a dataset needs some task that produces it:
+// otherwise it would never run (Airflow only warns; a typo is likelier).
+void CheckDatasets(const ProjectDef& project, std::vector<Status>& errors) {
+  std::vector<std::string> produced;
+  for (const PipelineDef& p : project.pipelines) {
+    for (const TaskDef& t : p.tasks) {
+      for (const auto& d : t.produces) produced.push_back(d.value);
+    }
+  }
+  for (const PipelineDef& p : project.pipelines) {
+    for (const auto& d : p.schedule_on) {
+      if (std::find(produced.begin(), produced.end(), d.value) != produced.end()) continue;
+      errors.push_back(UserError("unknown-dataset", "pipeline '" + p.name + "' is scheduled on dataset '" + d.value +
+                                                        "', which no task produces (a task's 'produces:')" +
+                                                        DidYouMean(d.value, produced), d.where));
+    }
+  }
+}
+
 }  // namespace
 
 ProjectLoad LoadProject(const std::string& root, const Filesystem& fs) {
@@ -117,6 +203,8 @@ ProjectLoad LoadProject(const std::string& root, const Filesystem& fs) {
   }
   ReadPipelines(fs, load.project, load.errors);
   CheckPools(load.project, load.errors);
+  CheckEmailCallbacks(load.project, load.errors);
+  CheckDatasets(load.project, load.errors);
   return load;
 }
 

@@ -17,15 +17,24 @@ const std::vector<std::string>& TaskTemplateNames() {
   return kNames;
 }
 
-namespace {
+const std::vector<std::string>& CallbackTemplateNames() {
+  static const std::vector<std::string> kNames = [] {
+    std::vector<std::string> names = {"event", "state", "error", "error_code", "log_path"};
+    for (const std::string& name : TaskTemplateNames()) {
+      if (name != "outputs") names.push_back(name);  // callbacks do not read outputs
+    }
+    return names;
+  }();
+  return kNames;
+}
 
-void CheckNode(const ConfigNode& node, std::vector<Status>& errors) {
+void CheckTemplateNode(const ConfigNode& node, const std::vector<std::string>& known, std::vector<Status>& errors) {
   if (node.is_sequence()) {
-    for (const ConfigNode& item : node.items()) CheckNode(item, errors);
+    for (const ConfigNode& item : node.items()) CheckTemplateNode(item, known, errors);
     return;
   }
   if (node.is_map()) {
-    for (const auto& [key, value] : node.entries()) CheckNode(value, errors);
+    for (const auto& [key, value] : node.entries()) CheckTemplateNode(value, known, errors);
     return;
   }
   if (!node.is_scalar() || !HasTemplateSyntax(node.scalar())) return;
@@ -36,7 +45,6 @@ void CheckNode(const ConfigNode& node, std::vector<Status>& errors) {
     errors.push_back(parsed.status());
     return;
   }
-  const std::vector<std::string>& known = TaskTemplateNames();
   for (const std::string& name : ReferencedNames(*parsed)) {
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
     errors.push_back(UserError("undefined-name", "undefined name '" + name + "' in a template" +
@@ -45,10 +53,8 @@ void CheckNode(const ConfigNode& node, std::vector<Status>& errors) {
   }
 }
 
-}  // namespace
-
 void CheckTemplates(const TaskDef& task, std::vector<Status>& errors) {
-  for (const auto& [key, value] : task.params) CheckNode(value, errors);
+  for (const auto& [key, value] : task.params) CheckTemplateNode(value, TaskTemplateNames(), errors);
 }
 
 }  // namespace weir::config_internal

@@ -12,6 +12,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -38,6 +39,7 @@ struct QueryRows {
 
 class DuckDbAppender;
 class DuckDbChunkAppender;
+class DuckDbRowSource;
 
 // Column types a DuckDbChunkAppender writes: BIGINT, DOUBLE, BOOLEAN, VARCHAR.
 enum class DuckDbColumnType { kBigint, kDouble, kBoolean, kVarchar };
@@ -79,6 +81,12 @@ class DuckDbConnection {
   // exactly `types`, in order (no casts are made).
   Result<std::unique_ptr<DuckDbChunkAppender>> ChunkAppender(const std::string& schema, const std::string& table,
                                                              const std::vector<DuckDbColumnType>& types);
+
+  // Makes `name`() a table function of this connection's database that
+  // reads `source`, which must outlive every query that uses it. The scan
+  // is not parallel: its calls come from one of DuckDB's threads at a time,
+  // in order, and rows keep their order.
+  Status RegisterRowSource(const std::string& name, DuckDbRowSource* source);
 
  private:
   friend class DuckDbConnector;
@@ -138,6 +146,54 @@ class DuckDbChunkAppender {
   std::unique_ptr<Handle> handle_;
 };
 
+// A column of a DuckDbRowSource.
+struct DuckDbColumn {
+  std::string name;
+  DuckDbColumnType type = DuckDbColumnType::kVarchar;
+};
+
+// Rows written straight into one of DuckDB's output chunks, for a
+// DuckDbRowSource: Set* by column index (a column not set in a row is
+// NULL), EndRow() to end a row. Setting a column with the wrong type's call
+// is a bug (WEIR_CHECK). Not thread-safe.
+class DuckDbChunkWriter {
+ public:
+  void SetInt64(size_t column, int64_t value);
+  void SetDouble(size_t column, double value);
+  void SetBool(size_t column, bool value);
+  void SetText(size_t column, std::string_view value);
+  void EndRow();
+  bool full() const { return row_ == capacity_; }
+  size_t rows() const { return row_; }
+
+ private:
+  friend struct DuckDbRowSourceCalls;  // the table function's callbacks (duckdb_row_source.cc)
+  explicit DuckDbChunkWriter(std::vector<DuckDbColumnType> types);
+  void Bind(void* chunk);  // a duckdb_data_chunk
+  void Mark(size_t column, DuckDbColumnType type);
+
+  std::vector<DuckDbColumnType> types_;
+  std::vector<void*> vectors_;  // duckdb_vector
+  std::vector<void*> data_;
+  std::vector<uint64_t*> validity_;
+  std::vector<bool> set_;  // columns given a value in the current row
+  size_t row_ = 0;
+  size_t capacity_ = 0;
+};
+
+// Rows that a query reads as a table function while it runs: DuckDB asks
+// for a chunk at a time, so that a COPY of them to a file never holds them
+// all (DuckDbConnection::RegisterRowSource).
+class DuckDbRowSource {
+ public:
+  virtual ~DuckDbRowSource() = default;
+  // The columns; asked when a query that reads the source starts.
+  virtual std::vector<DuckDbColumn> Columns() = 0;
+  // Adds rows to `out` until it is full or the rows end (adding none ends
+  // them). An error fails the query, with its message.
+  virtual Status Fill(DuckDbChunkWriter& out) = 0;
+};
+
 struct DuckDbOptions {
   // How long to wait for a file another process holds (default 30 s).
   std::chrono::milliseconds lock_timeout = std::chrono::seconds(30);
@@ -187,6 +243,7 @@ struct HttpResponse {
   // The final response's headers, names lower-cased, values trimmed, in order.
   std::vector<std::pair<std::string, std::string>> headers;
   std::string body;
+  uint64_t body_bytes = 0;  // the body's length, also when it was streamed (and `body` is empty)
 
   // The first value of header `lower_case_name`, if present.
   std::optional<std::string> Header(std::string_view lower_case_name) const;
@@ -204,6 +261,40 @@ struct HttpResponse {
 // never contain the URL (it may hold secrets): callers add what may be shown.
 // Thread-safe: every call uses its own handle.
 Result<HttpResponse> HttpFetch(const HttpRequest& request, const CancelToken& cancel, TimePoint deadline);
+
+// Takes a response body piece by piece as it arrives; an error stops the transfer.
+using HttpBodyConsumer = std::function<Status(std::string_view piece)>;
+
+// HttpFetch, but a 2xx body goes to `on_body` as it arrives instead of into
+// HttpResponse::body, so that memory never holds it whole (gzip is decoded
+// first; redirects' bodies are not passed on). Another status's body is kept
+// as by HttpFetch, up to its first MiB. An error `on_body` returns stops the
+// transfer and is returned as it is. Thread-safe; `on_body` is called on the
+// calling thread.
+Result<HttpResponse> HttpFetchStreaming(const HttpRequest& request, const HttpBodyConsumer& on_body,
+                                        const CancelToken& cancel, TimePoint deadline);
+
+// One email through SMTP (libcurl). Plain text, UTF-8.
+struct SmtpMessage {
+  std::string url;                  // smtp://host:port or smtps://host:port (TLS from the start)
+  enum class Tls { kStartTls, kRequired, kNone };
+  Tls tls = Tls::kStartTls;         // smtp://: STARTTLS when the server offers it (kRequired: or fail)
+  std::optional<std::string> username;  // none (default): no authentication
+  std::string password;
+  std::string from;                 // "weir@example.com" or "Weir <weir@example.com>"
+  std::vector<std::string> to;      // addresses, at least one
+  std::string subject;              // one line; line breaks become spaces
+  std::string body;
+  std::chrono::milliseconds timeout{30000};  // limit on the whole exchange
+};
+
+// Sends `message`. Errors: UserError "smtp-bad-url", "smtp-auth" (login
+// refused), "smtp-tls" (no STARTTLS where required, or a refused
+// certificate), "smtp-rejected" (a 5xx reply to the sender, a recipient or
+// the message); Fault "smtp-rejected" for a 4xx reply, "smtp-connection"
+// (refused, reset, a timeout), "timeout" when `deadline` passes; Cancelled.
+// Messages never contain the URL or the credentials. Thread-safe.
+Status SmtpSend(const SmtpMessage& message, const CancelToken& cancel, TimePoint deadline);
 
 // SQL text helpers (no DuckDB needed).
 // 'it''s' quoting for string literals and "a""b" for identifiers.

@@ -7,6 +7,7 @@
 
 #include "common/mutex.h"
 #include "connectors/connectors.h"
+#include "connectors/internal/duckdb_handles.h"
 
 namespace weir {
 namespace {
@@ -63,15 +64,6 @@ bool IsLockError(const std::string& message) {
 }
 
 }  // namespace
-
-struct DuckDbConnection::Handles {
-  duckdb_database database = nullptr;
-  duckdb_connection connection = nullptr;
-  ~Handles() {
-    if (connection != nullptr) duckdb_disconnect(&connection);
-    if (database != nullptr) duckdb_close(&database);  // the cache frees the file with its last handle
-  }
-};
 
 DuckDbConnection::DuckDbConnection(std::unique_ptr<Handles> handles) : handles_(std::move(handles)) {}
 DuckDbConnection::~DuckDbConnection() = default;

@@ -1,9 +1,12 @@
-// HttpFetch: one request through a libcurl easy handle.
+// HttpFetch and HttpFetchStreaming: one request through a libcurl easy
+// handle.
 #include <curl/curl.h>
 
 #include <algorithm>
 #include <cctype>
+#include <ctime>
 #include <mutex>
+#include <random>
 
 #include "connectors/connectors.h"
 
@@ -19,12 +22,47 @@ struct Transfer {
   TimePoint deadline;
   bool cancelled = false;
   bool past_deadline = false;
+  // Streaming: where a 2xx body goes, and the first error it returned.
+  CURL* curl = nullptr;
+  const HttpBodyConsumer* on_body = nullptr;
+  Status body_error;
+  int body_status = -1;  // the status of the response whose body arrives; -1: not asked yet
 };
+
+// A streamed request keeps this much of a body that is not streamed (an
+// error page), for messages.
+constexpr size_t kKeptBodyBytes = 1 << 20;
+// libcurl's read size: fewer, larger pieces for a streamed body.
+constexpr long kStreamBufferBytes = 512 * 1024;
+
+bool IsFileUrl(CURL* curl);
+
+int BodyStatus(Transfer& transfer) {
+  if (transfer.body_status < 0) {
+    long status = 0;
+    curl_easy_getinfo(transfer.curl, CURLINFO_RESPONSE_CODE, &status);
+    if (status == 0 && IsFileUrl(transfer.curl)) status = 200;
+    transfer.body_status = static_cast<int>(status);
+  }
+  return transfer.body_status;
+}
 
 size_t OnBody(char* data, size_t size, size_t count, void* user) {
   auto* transfer = static_cast<Transfer*>(user);
-  transfer->response.body.append(data, size * count);
-  return size * count;
+  const size_t n = size * count;
+  transfer->response.body_bytes += n;
+  if (transfer->on_body == nullptr) {
+    transfer->response.body.append(data, n);
+    return n;
+  }
+  int status = BodyStatus(*transfer);
+  if (status < 200 || status > 299) {
+    std::string& kept = transfer->response.body;
+    kept.append(data, std::min(n, kKeptBodyBytes - std::min(kKeptBodyBytes, kept.size())));
+    return n;
+  }
+  transfer->body_error = (*transfer->on_body)(std::string_view(data, n));
+  return transfer->body_error.ok() ? n : 0;  // 0 stops the transfer (CURLE_WRITE_ERROR)
 }
 
 std::string Trim(std::string_view text) {
@@ -41,6 +79,9 @@ size_t OnHeader(char* data, size_t size, size_t count, void* user) {
   std::string_view line(data, size * count);
   if (line.rfind("HTTP/", 0) == 0) {
     transfer->response.headers.clear();
+    transfer->response.body.clear();  // a redirect's own body is not the answer
+    transfer->response.body_bytes = 0;
+    transfer->body_status = -1;
   } else if (size_t colon = line.find(':'); colon != std::string_view::npos && colon > 0) {
     std::string name = Trim(line.substr(0, colon));
     std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
@@ -109,6 +150,111 @@ bool IsFileUrl(CURL* curl) {
   return s == "file";
 }
 
+// --- SMTP ---
+
+// The message's text as it goes after DATA, read by libcurl in pieces
+// (libcurl escapes lines that start with a dot itself).
+struct Upload {
+  std::string text;
+  size_t offset = 0;
+};
+
+size_t OnRead(char* buffer, size_t size, size_t count, void* user) {
+  auto* upload = static_cast<Upload*>(user);
+  size_t n = std::min(size * count, upload->text.size() - upload->offset);
+  std::copy_n(upload->text.data() + upload->offset, n, buffer);
+  upload->offset += n;
+  return n;
+}
+
+// A header value on one line: CR and LF would start a header of their own.
+std::string OneLine(std::string_view text) {
+  std::string out(text);
+  std::replace_if(out.begin(), out.end(), [](char c) { return c == '\r' || c == '\n'; }, ' ');
+  return out;
+}
+
+std::string Base64(std::string_view bytes) {
+  static const char kDigits[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  std::string out;
+  for (size_t i = 0; i < bytes.size(); i += 3) {
+    uint32_t n = static_cast<uint8_t>(bytes[i]) << 16;
+    if (i + 1 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 1]) << 8;
+    if (i + 2 < bytes.size()) n |= static_cast<uint8_t>(bytes[i + 2]);
+    out += kDigits[(n >> 18) & 63];
+    out += kDigits[(n >> 12) & 63];
+    out += i + 1 < bytes.size() ? kDigits[(n >> 6) & 63] : '=';
+    out += i + 2 < bytes.size() ? kDigits[n & 63] : '=';
+  }
+  return out;
+}
+
+// A subject with non-ASCII text is sent as an RFC 2047 encoded word.
+std::string EncodedSubject(const std::string& subject) {
+  bool ascii = std::all_of(subject.begin(), subject.end(), [](char c) { return static_cast<unsigned char>(c) < 128; });
+  return ascii ? subject : "=?UTF-8?B?" + Base64(subject) + "?=";
+}
+
+// "Weir <weir@x.org>" -> "<weir@x.org>"; "weir@x.org" -> "<weir@x.org>".
+std::string EnvelopeAddress(std::string_view text) {
+  std::string one_line = OneLine(text);  // a line break would end the SMTP command early
+  std::string_view address = one_line;
+  size_t open = address.find('<');
+  size_t close = address.rfind('>');
+  if (open != std::string_view::npos && close != std::string_view::npos && close > open) {
+    return std::string(address.substr(open, close - open + 1));
+  }
+  return "<" + Trim(address) + ">";
+}
+
+std::string MessageText(const SmtpMessage& message, TimePoint now) {
+  time_t t = std::chrono::system_clock::to_time_t(now);
+  std::tm utc{};
+  gmtime_r(&t, &utc);
+  char date[64];
+  std::strftime(date, sizeof date, "%a, %d %b %Y %H:%M:%S +0000", &utc);
+  std::string to;
+  for (const std::string& address : message.to) to += (to.empty() ? "" : ", ") + OneLine(address);
+  std::string text = "Date: " + std::string(date) + "\r\nFrom: " + OneLine(message.from) + "\r\nTo: " + to +
+                     "\r\nSubject: " + EncodedSubject(OneLine(message.subject)) + "\r\nMessage-ID: <" +
+                     std::to_string(t) + "." + std::to_string(std::random_device()()) +
+                     "@weir>\r\nMIME-Version: 1.0\r\nContent-Type: text/plain; charset=utf-8\r\n"
+                     "Content-Transfer-Encoding: 8bit\r\n\r\n";
+  for (char c : message.body) {
+    if (c == '\n' && (text.empty() || text.back() != '\r')) text += '\r';
+    text += c;
+  }
+  if (text.size() < 2 || text.compare(text.size() - 2, 2, "\r\n") != 0) text += "\r\n";
+  return text;
+}
+
+Status SmtpError(CURLcode code, const char* detail, long reply, const Transfer& transfer) {
+  std::string message = detail[0] != '\0' ? detail : curl_easy_strerror(code);
+  switch (code) {
+    case CURLE_UNSUPPORTED_PROTOCOL:
+    case CURLE_URL_MALFORMAT:
+      return UserError("smtp-bad-url", "cannot send mail to this URL: " + message);
+    case CURLE_LOGIN_DENIED:
+      return UserError("smtp-auth", "the SMTP server refused the login: " + message);
+    case CURLE_USE_SSL_FAILED:
+    case CURLE_PEER_FAILED_VERIFICATION:
+    case CURLE_SSL_CACERT_BADFILE:
+    case CURLE_SSL_CONNECT_ERROR:
+      return UserError("smtp-tls", "no TLS with the SMTP server: " + message);
+    case CURLE_ABORTED_BY_CALLBACK:
+      if (transfer.cancelled) return Cancelled("sending mail stopped");
+      return Fault("timeout", "sending mail timed out");
+    default:
+      break;
+  }
+  if (reply >= 500) return UserError("smtp-rejected", "the SMTP server answered " + std::to_string(reply) + ": " + message);
+  if (reply >= 400) return Fault("smtp-rejected", "the SMTP server answered " + std::to_string(reply) + ": " + message);
+  if (code == CURLE_OPERATION_TIMEDOUT && std::chrono::system_clock::now() >= transfer.deadline) {
+    return Fault("timeout", "sending mail timed out");
+  }
+  return Fault("smtp-connection", "sending mail failed: " + message);
+}
+
 }  // namespace
 
 std::optional<std::string> HttpResponse::Header(std::string_view lower_case_name) const {
@@ -132,7 +278,10 @@ std::optional<std::chrono::milliseconds> HttpResponse::RetryAfter(TimePoint now)
   return std::chrono::duration_cast<std::chrono::milliseconds>(delay);
 }
 
-Result<HttpResponse> HttpFetch(const HttpRequest& request, const CancelToken& cancel, TimePoint deadline) {
+namespace {
+
+Result<HttpResponse> Fetch(const HttpRequest& request, const HttpBodyConsumer* on_body, const CancelToken& cancel,
+                           TimePoint deadline) {
   std::call_once(curl_initialised, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
   if (cancel.cancelled()) return Cancelled("request stopped");
   TimePoint now = std::chrono::system_clock::now();
@@ -143,7 +292,10 @@ Result<HttpResponse> HttpFetch(const HttpRequest& request, const CancelToken& ca
   Transfer transfer;
   transfer.cancel = &cancel;
   transfer.deadline = deadline;
+  transfer.curl = curl;
+  transfer.on_body = on_body;
   char error[CURL_ERROR_SIZE] = {0};
+  if (on_body != nullptr) curl_easy_setopt(curl, CURLOPT_BUFFERSIZE, kStreamBufferBytes);
 
   curl_easy_setopt(curl, CURLOPT_URL, request.url.c_str());
   curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https,file");
@@ -201,12 +353,74 @@ Result<HttpResponse> HttpFetch(const HttpRequest& request, const CancelToken& ca
   }
 
   CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_WRITE_ERROR && !transfer.body_error.ok()) return transfer.body_error;
   if (code != CURLE_OK) return TransferError(code, error, transfer);
   long status = 0;
   curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &status);
   if (status == 0 && IsFileUrl(curl)) status = 200;
   transfer.response.status = static_cast<int>(status);
   return std::move(transfer.response);
+}
+
+}  // namespace
+
+Result<HttpResponse> HttpFetch(const HttpRequest& request, const CancelToken& cancel, TimePoint deadline) {
+  return Fetch(request, nullptr, cancel, deadline);
+}
+
+Result<HttpResponse> HttpFetchStreaming(const HttpRequest& request, const HttpBodyConsumer& on_body,
+                                        const CancelToken& cancel, TimePoint deadline) {
+  return Fetch(request, &on_body, cancel, deadline);
+}
+
+}  // namespace weir
+
+namespace weir {
+
+Status SmtpSend(const SmtpMessage& message, const CancelToken& cancel, TimePoint deadline) {
+  std::call_once(curl_initialised, [] { curl_global_init(CURL_GLOBAL_DEFAULT); });
+  if (cancel.cancelled()) return Cancelled("sending mail stopped");
+  if (message.to.empty()) return UserError("smtp-no-recipients", "an email needs at least one recipient");
+  TimePoint now = std::chrono::system_clock::now();
+  if (now >= deadline) return Fault("timeout", "sending mail timed out");
+  EasyHandle easy;
+  if (easy.curl == nullptr) return InternalError("curl_easy_init failed");
+  CURL* curl = easy.curl;
+  Transfer transfer;
+  transfer.cancel = &cancel;
+  transfer.deadline = deadline;
+  Upload upload{MessageText(message, now)};
+  char error[CURL_ERROR_SIZE] = {0};
+  curl_easy_setopt(curl, CURLOPT_URL, message.url.c_str());
+  curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "smtp,smtps");
+  curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+  curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, error);
+  curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+  curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, OnProgress);
+  curl_easy_setopt(curl, CURLOPT_XFERINFODATA, &transfer);
+  auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - now) + std::chrono::milliseconds(1);
+  std::chrono::milliseconds limit = message.timeout.count() > 0 ? std::min(message.timeout, left) : left;
+  curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, static_cast<long>(limit.count()));
+  long use_ssl = message.tls == SmtpMessage::Tls::kRequired ? CURLUSESSL_ALL
+                 : message.tls == SmtpMessage::Tls::kNone   ? CURLUSESSL_NONE
+                                                            : CURLUSESSL_TRY;
+  curl_easy_setopt(curl, CURLOPT_USE_SSL, use_ssl);
+  if (message.username) {
+    curl_easy_setopt(curl, CURLOPT_USERNAME, message.username->c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, message.password.c_str());
+  }
+  std::string from = EnvelopeAddress(message.from);
+  curl_easy_setopt(curl, CURLOPT_MAIL_FROM, from.c_str());
+  for (const std::string& to : message.to) easy.headers = curl_slist_append(easy.headers, EnvelopeAddress(to).c_str());
+  curl_easy_setopt(curl, CURLOPT_MAIL_RCPT, easy.headers);
+  curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnRead);
+  curl_easy_setopt(curl, CURLOPT_READDATA, &upload);
+  curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);
+  CURLcode code = curl_easy_perform(curl);
+  if (code == CURLE_OK) return OkStatus();
+  long reply = 0;
+  curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &reply);
+  return SmtpError(code, error, reply, transfer);
 }
 
 }  // namespace weir

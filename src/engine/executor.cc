@@ -6,6 +6,7 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <utility>
 
 #include "common/mutex.h"
 #include "engine/engine.h"
@@ -31,6 +32,7 @@ struct TaskSlot {
   bool timed_out = false;
   AttemptId attempt_id;
   std::shared_ptr<TaskRunner> runner;
+  std::optional<AttemptRecord> waiting;  // a sensor's attempt, between two pokes
 };
 
 // Shared by the coordinator and the worker running one attempt.
@@ -44,6 +46,7 @@ struct Job {
   std::string log_path;
   std::shared_ptr<AttemptControl> control;
   std::shared_ptr<TaskRunner> runner;
+  std::optional<AttemptRecord> poke_again;  // a sensor's attempt to go on with, instead of a new one
 };
 
 // What a worker tells the coordinator: an attempt started, or ended.
@@ -352,8 +355,10 @@ class RunExecutor::Impl {
     slot.control = std::make_shared<AttemptControl>();
     ++running_;
     running_tasks_.insert(i);
-    std::string log_path = AttemptLogPath(options_, *run_, task.id, slot.attempts + 1);
-    unpublished_jobs_.push_back(Job{i, std::move(log_path), slot.control, slot.runner});
+    std::optional<AttemptRecord> poke_again = std::exchange(slot.waiting, std::nullopt);
+    std::string log_path =
+        poke_again ? poke_again->log_path : AttemptLogPath(options_, *run_, task.id, slot.attempts + 1);
+    unpublished_jobs_.push_back(Job{i, std::move(log_path), slot.control, slot.runner, std::move(poke_again)});
     return OkStatus();
   }
 
@@ -372,6 +377,7 @@ class RunExecutor::Impl {
     ReleasePool(report.task);
     --slot.attempts_here;
     if (report.result.status().kind() != ErrorKind::kCancelled) return report.result.status();
+    if (report.attempt.id.value != 0) return EndWait(report.task, report.attempt.id);  // a sensor between pokes
     return SetState(report.task, TaskState::kPending);  // stopped while queued: it never ran
   }
 
@@ -400,6 +406,12 @@ class RunExecutor::Impl {
     if (c.result.ok()) {
       TaskState done = c.cached ? TaskState::kCached : TaskState::kSuccess;
       WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kSuccess, now, "", "", *c.result, done}));
+      // In the same batch as the success, so that a crash cannot keep one
+      // without the other (pipelines scheduled on these datasets read them).
+      for (const auto& dataset : task.produces) {
+        WEIR_TRY(store_.RecordDatasetEvent(DatasetEvent{0, dataset.value, run_->pipeline, run_->id, task.id,
+                                                        run_->interval_start, run_->interval_end, now}));
+      }
       slot.state = done;
       Settled(c.task);
       Notify(task.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
@@ -414,6 +426,7 @@ class RunExecutor::Impl {
       Notify(task.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
       return OkStatus();
     }
+    if (error.kind() == ErrorKind::kNotYet && !slot.timed_out) return Reschedule(c, task, now);
     if (slot.timed_out) {
       error = Fault("timeout", "timed out after " + FormatDuration(*task.timeout) + " (attempt " +
                                    std::to_string(c.attempt.number) + ")");
@@ -441,6 +454,49 @@ class RunExecutor::Impl {
       Settled(c.task);
     }
     Notify(task.id, slot.state, slot.attempts, error, slot.retry_at);
+    return OkStatus();
+  }
+
+  // A sensor's condition is not met yet: it keeps its attempt and is poked
+  // again after its interval, holding no worker meanwhile (Airflow's
+  // reschedule mode). Its timeout counts from the attempt's first poke.
+  Status Reschedule(WorkerReport& c, const TaskDef& task, TimePoint now) {
+    TaskSlot& slot = slots_[c.task];
+    SensorPolicy policy = task.sensor.value_or(SensorPolicy{});
+    TimePoint give_up = c.attempt.started_at + policy.timeout;
+    if (now >= give_up) return SensorTimedOut(c, policy, now);
+    WEIR_TRY(store_.SetTaskState(run_->id, task.id, TaskState::kUpForReschedule));
+    slot.state = TaskState::kUpForReschedule;
+    slot.waiting = c.attempt;
+    --slot.attempts_here;  // a poke is not a retry
+    slot.retry_at = std::min(now + policy.poke_interval, give_up);  // one last poke at the timeout
+    retries_.emplace(*slot.retry_at, c.task);
+    Notify(task.id, slot.state, slot.attempts, c.result.status(), slot.retry_at);
+    return OkStatus();
+  }
+
+  // Not retried, as Airflow's sensor timeout; soft_fail skips instead.
+  Status SensorTimedOut(WorkerReport& c, const SensorPolicy& policy, TimePoint now) {
+    TaskSlot& slot = slots_[c.task];
+    Status error = Fault("sensor-timeout", "not met within the sensor's timeout of " +
+                                               FormatDuration(policy.timeout) + ": " + c.result.status().message());
+    TaskState end = policy.soft_fail ? TaskState::kSkipped : TaskState::kFailed;
+    AttemptState attempt_end = policy.soft_fail ? AttemptState::kSuccess : AttemptState::kFailed;
+    WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{attempt_end, now, error.code(), error.message(), "", end}));
+    slot.state = end;
+    Settled(c.task);
+    Notify(graph_.id(c.task), end, slot.attempts, policy.soft_fail ? OkStatus() : error, std::nullopt);
+    return OkStatus();
+  }
+
+  // A sensor stopped between two pokes: its attempt ends interrupted.
+  Status EndWait(int i, AttemptId attempt) {
+    Status why = Cancelled("stopped while waiting for its next poke");
+    WEIR_TRY(store_.FinishAttempt(attempt, AttemptEnd{AttemptState::kInterrupted, clock_.Now(), why.code(),
+                                                      why.message(), "", TaskState::kInterrupted}));
+    slots_[i].state = TaskState::kInterrupted;
+    slots_[i].waiting.reset();
+    Notify(graph_.id(i), TaskState::kInterrupted, slots_[i].attempts, why, std::nullopt);
     return OkStatus();
   }
 
@@ -475,7 +531,9 @@ class RunExecutor::Impl {
   }
 
   Status MarkInterrupted() {
-    for (const auto& [when, i] : retries_) WEIR_TRY(SetState(i, TaskState::kInterrupted));
+    for (const auto& [when, i] : retries_) {
+      WEIR_TRY(slots_[i].waiting ? EndWait(i, slots_[i].waiting->id) : SetState(i, TaskState::kInterrupted));
+    }
     retries_.clear();
     interrupted_ = true;
     return OkStatus();
@@ -557,11 +615,13 @@ class RunExecutor::Impl {
   void RunAttempt(const Job& job) {
     const TaskDef& task = *graph_.node(job.task).def;
     if (job.control->cancel.cancelled()) {
-      Report(WorkerReport{job.task, true, false, {}, Cancelled("stopped before it started")});
+      Report(WorkerReport{job.task, true, false, job.poke_again.value_or(AttemptRecord{}),
+                          Cancelled("stopped before it started")});
       return;
     }
     TimePoint now = clock_.Now();
-    Result<AttemptRecord> attempt = store_.StartAttempt(run_->id, task.id, now, job.log_path);
+    Result<AttemptRecord> attempt = job.poke_again ? PokeAgain(*job.poke_again)
+                                                   : store_.StartAttempt(run_->id, task.id, now, job.log_path);
     if (!attempt.ok()) {
       Report(WorkerReport{job.task, true, false, {}, attempt.status()});
       return;
@@ -577,6 +637,12 @@ class RunExecutor::Impl {
     WorkerReport done{job.task, true, true, *attempt, std::move(result)};
     done.cached = cache_hit;
     Report(std::move(done));
+  }
+
+  // A sensor's next poke goes on with its attempt: only the task is running again.
+  Result<AttemptRecord> PokeAgain(const AttemptRecord& attempt) {
+    WEIR_TRY(store_.SetTaskState(run_->id, attempt.task_id, TaskState::kRunning));
+    return attempt;
   }
 
   // A runner that throws is a bug in Weir, reported as such, not a crash.

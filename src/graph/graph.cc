@@ -4,16 +4,12 @@
 #include <map>
 #include <queue>
 #include <set>
+#include <unordered_map>
 
 #include "common/text.h"
 
 namespace weir {
 namespace {
-
-bool InGroup(const std::string& task_id, const std::string& group) {
-  return task_id.size() > group.size() && task_id.compare(0, group.size(), group) == 0 &&
-         task_id[group.size()] == '.';
-}
 
 std::vector<std::string> Names(const std::vector<TaskNode>& nodes) {
   std::set<std::string> names;
@@ -26,17 +22,19 @@ std::vector<std::string> Names(const std::vector<TaskNode>& nodes) {
   return {names.begin(), names.end()};
 }
 
-// The tasks an `after:` name stands for: the task with that id, else every
-// task of the group with that name.
-std::vector<int> Resolve(const std::vector<TaskNode>& nodes, const std::string& name) {
+// Every task id and group name, mapped to the tasks it stands for in
+// `after:`: the task with that id, else every task of the group.
+std::unordered_map<std::string, std::vector<int>> AfterTargets(const std::vector<TaskNode>& nodes) {
+  std::unordered_map<std::string, std::vector<int>> groups, targets;
   for (size_t i = 0; i < nodes.size(); ++i) {
-    if (nodes[i].def->id == name) return {static_cast<int>(i)};
+    const std::string& id = nodes[i].def->id;
+    targets.emplace(id, std::vector<int>{static_cast<int>(i)});
+    for (size_t dot = id.find('.'); dot != std::string::npos; dot = id.find('.', dot + 1)) {
+      groups[id.substr(0, dot)].push_back(static_cast<int>(i));
+    }
   }
-  std::vector<int> members;
-  for (size_t i = 0; i < nodes.size(); ++i) {
-    if (InGroup(nodes[i].def->id, name)) members.push_back(static_cast<int>(i));
-  }
-  return members;
+  for (auto& [name, members] : groups) targets.emplace(name, std::move(members));  // a task id wins
+  return targets;
 }
 
 // Kahn's algorithm, smallest index first so the order follows the file.
@@ -91,17 +89,21 @@ std::vector<int> FindCycle(const std::vector<TaskNode>& nodes, const std::vector
 PipelineGraph PipelineGraph::Build(const PipelineDef& pipeline, std::vector<Status>& errors) {
   PipelineGraph graph;
   graph.pipeline_ = &pipeline;
-  for (const TaskDef& task : pipeline.tasks) graph.nodes_.push_back(TaskNode{&task, {}, {}});
-  std::vector<std::string> names = Names(graph.nodes_);
+  for (const TaskDef& task : pipeline.tasks) {
+    graph.index_.emplace(task.id, static_cast<int>(graph.nodes_.size()));
+    graph.nodes_.push_back(TaskNode{&task, {}, {}});
+  }
+  std::unordered_map<std::string, std::vector<int>> targets = AfterTargets(graph.nodes_);
   for (size_t i = 0; i < graph.nodes_.size(); ++i) {
     std::set<int> upstream;
     for (const Sourced<std::string>& after : graph.nodes_[i].def->after) {
-      std::vector<int> targets = Resolve(graph.nodes_, after.value);
-      if (targets.empty()) {
+      auto it = targets.find(after.value);
+      if (it == targets.end()) {
         errors.push_back(UserError("unknown-upstream", "'after' names no task or group: '" + after.value + "'" +
-                                   DidYouMean(after.value, names), after.where));
+                                   DidYouMean(after.value, Names(graph.nodes_)), after.where));
+        continue;
       }
-      upstream.insert(targets.begin(), targets.end());
+      upstream.insert(it->second.begin(), it->second.end());
     }
     graph.nodes_[i].upstream.assign(upstream.begin(), upstream.end());
     for (int u : upstream) graph.nodes_[u].downstream.push_back(static_cast<int>(i));
@@ -119,10 +121,8 @@ PipelineGraph PipelineGraph::Build(const PipelineDef& pipeline, std::vector<Stat
 }
 
 int PipelineGraph::Find(const std::string& task_id) const {
-  for (size_t i = 0; i < nodes_.size(); ++i) {
-    if (nodes_[i].def->id == task_id) return static_cast<int>(i);
-  }
-  return -1;
+  auto it = index_.find(task_id);
+  return it == index_.end() ? -1 : it->second;
 }
 
 namespace {

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "config/config.h"
@@ -45,6 +46,7 @@ class PipelineGraph {
   const PipelineDef* pipeline_ = nullptr;
   std::vector<TaskNode> nodes_;
   std::vector<int> order_;
+  std::unordered_map<std::string, int> index_;  // task id -> node (graphs of 10,000 tasks)
 };
 
 }  // namespace weir

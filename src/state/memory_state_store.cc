@@ -34,6 +34,7 @@ class MemoryStateStore final : public StateStore {
     if (entry->run.state != RunState::kQueued) return false;
     entry->run.state = RunState::kRunning;
     entry->run.started_at = TruncateToMillis(now);
+    entry->run.ended_at.reset();
     return true;
   }
   Result<PipelineScheduleState> GetPipelineState(const std::string& pipeline) override {
@@ -50,6 +51,29 @@ class MemoryStateStore final : public StateStore {
     std::lock_guard lock(mu_);
     pipelines_[pipeline].next_start = TruncateToMillis(next_start);
     return OkStatus();
+  }
+  Status SetDatasetCursor(const std::string& pipeline, int64_t event_id) override {
+    std::lock_guard lock(mu_);
+    pipelines_[pipeline].dataset_cursor = event_id;
+    return OkStatus();
+  }
+  Status RecordDatasetEvent(const DatasetEvent& event) override {
+    std::lock_guard lock(mu_);
+    DatasetEvent stored = event;
+    stored.id = static_cast<int64_t>(dataset_events_.size()) + 1;
+    stored.created_at = TruncateToMillis(event.created_at);
+    dataset_events_.push_back(stored);
+    return OkStatus();
+  }
+  Result<std::vector<DatasetEvent>> DatasetEventsAfter(const std::vector<std::string>& datasets,
+                                                       int64_t after_id) override {
+    std::lock_guard lock(mu_);
+    std::vector<DatasetEvent> events;
+    for (const DatasetEvent& e : dataset_events_) {
+      bool wanted = std::find(datasets.begin(), datasets.end(), e.dataset) != datasets.end();
+      if (wanted && e.id > after_id) events.push_back(e);
+    }
+    return events;
   }
   Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
   Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
@@ -97,6 +121,7 @@ class MemoryStateStore final : public StateStore {
   std::map<int64_t, AttemptRecord> attempts_;  // by id, so in creation order
   std::map<std::tuple<std::string, std::string, std::string>, CacheEntry> cache_;
   std::map<std::string, PipelineScheduleState> pipelines_;
+  std::vector<DatasetEvent> dataset_events_;  // in id order
 };
 
 Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {

@@ -1,5 +1,6 @@
 // The SQLite state store: one file (usually .weir/state.db) shared by the
 // engine, the CLI and the server, possibly in different processes at once.
+#include <algorithm>
 #include <mutex>
 
 #include "state/internal/records.h"
@@ -39,6 +40,10 @@ class SqliteStateStore final : public StateStore {
   Result<PipelineScheduleState> GetPipelineState(const std::string& pipeline) override;
   Status SetPipelinePaused(const std::string& pipeline, bool paused) override;
   Status SetNextScheduledStart(const std::string& pipeline, TimePoint next_start) override;
+  Status SetDatasetCursor(const std::string& pipeline, int64_t event_id) override;
+  Status RecordDatasetEvent(const DatasetEvent& event) override;
+  Result<std::vector<DatasetEvent>> DatasetEventsAfter(const std::vector<std::string>& datasets,
+                                                       int64_t after_id) override;
   Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
   Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
   Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
@@ -59,6 +64,8 @@ class SqliteStateStore final : public StateStore {
   Result<AttemptRecord> AttemptFromRow(const SqliteStatement& row);
   Status RequireRun(RunId id);
   Result<int> TaskAttemptCount(RunId run, const std::string& task_id);
+  // The error for a task instance that a write found missing: its run's, or its own.
+  Status MissingTask(RunId run, const std::string& task_id);
 
   // Guards db_: one SQLite connection, used by one thread at a time.
   // Recursive because the methods called inside Batch lock it again.
@@ -114,6 +121,11 @@ Status SqliteStateStore::RequireRun(RunId id) {
   WEIR_ASSIGN_OR_RETURN(SqliteStatement query, db_->Prepare("SELECT 1 FROM runs WHERE id = ?1"));
   WEIR_ASSIGN_OR_RETURN(bool row, query.Bind(1, id.value).Step());
   return row ? OkStatus() : state_internal::UnknownRunError(id, db_->path());
+}
+
+Status SqliteStateStore::MissingTask(RunId run, const std::string& task_id) {
+  WEIR_TRY(RequireRun(run));
+  return state_internal::UnknownTaskError(run, task_id, db_->path());
 }
 
 Result<int> SqliteStateStore::TaskAttemptCount(RunId run, const std::string& task_id) {
@@ -213,7 +225,7 @@ Result<bool> SqliteStateStore::StartQueuedRun(RunId id, TimePoint now) {
   WEIR_TRY(txn.Begin(Mode::kWrite));
   WEIR_TRY(RequireRun(id));
   WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
-                        db_->Prepare("UPDATE runs SET state = ?2, started_at_ms = ?3 WHERE id = ?1 AND state = ?4"));
+                        db_->Prepare("UPDATE runs SET state = ?2, started_at_ms = ?3, ended_at_ms = NULL WHERE id = ?1 AND state = ?4"));
   WEIR_TRY(update.Bind(1, id.value).Bind(2, RunStateName(RunState::kRunning)).Bind(3, now)
                .Bind(4, RunStateName(RunState::kQueued)).Run());
   bool claimed = db_->Changes() > 0;
@@ -226,12 +238,13 @@ Result<PipelineScheduleState> SqliteStateStore::GetPipelineState(const std::stri
   SqliteTransaction txn(*db_);
   WEIR_TRY(txn.Begin(Mode::kRead));
   WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
-                        db_->Prepare("SELECT paused, next_start_ms FROM pipelines WHERE name = ?1"));
+                        db_->Prepare("SELECT paused, next_start_ms, dataset_cursor FROM pipelines WHERE name = ?1"));
   WEIR_ASSIGN_OR_RETURN(bool row, query.Bind(1, pipeline).Step());
   PipelineScheduleState state;
   if (row) {
     state.paused = query.Int(0) != 0;
     state.next_start = query.OptionalTime(1);
+    state.dataset_cursor = query.Int(2);
   }
   WEIR_TRY(txn.Commit());
   return state;
@@ -257,6 +270,54 @@ Status SqliteStateStore::SetNextScheduledStart(const std::string& pipeline, Time
                                      "ON CONFLICT (name) DO UPDATE SET next_start_ms = excluded.next_start_ms"));
   WEIR_TRY(upsert.Bind(1, pipeline).Bind(2, next_start).Run());
   return txn.Commit();
+}
+
+Status SqliteStateStore::SetDatasetCursor(const std::string& pipeline, int64_t event_id) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement upsert,
+                        db_->Prepare("INSERT INTO pipelines (name, dataset_cursor) VALUES (?1, ?2) "
+                                     "ON CONFLICT (name) DO UPDATE SET dataset_cursor = excluded.dataset_cursor"));
+  WEIR_TRY(upsert.Bind(1, pipeline).Bind(2, event_id).Run());
+  return txn.Commit();
+}
+
+Status SqliteStateStore::RecordDatasetEvent(const DatasetEvent& event) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement insert,
+                        db_->Prepare("INSERT INTO dataset_events (dataset, pipeline, run_id, task_id, "
+                                     "interval_start, interval_end, created_at_ms) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)"));
+  WEIR_TRY(insert.Bind(1, event.dataset).Bind(2, event.pipeline).Bind(3, event.run_id.value).Bind(4, event.task_id)
+               .Bind(5, event.interval_start).Bind(6, event.interval_end).Bind(7, event.created_at).Run());
+  return txn.Commit();
+}
+
+Result<std::vector<DatasetEvent>> SqliteStateStore::DatasetEventsAfter(const std::vector<std::string>& datasets,
+                                                                       int64_t after_id) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  std::vector<DatasetEvent> events;
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                          db_->Prepare("SELECT id, dataset, pipeline, run_id, task_id, interval_start, interval_end, "
+                                       "created_at_ms FROM dataset_events WHERE dataset = ?1 AND id > ?2"));
+    for (const std::string& dataset : datasets) {
+      query.Bind(1, dataset).Bind(2, after_id);
+      for (;;) {
+        WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
+        if (!row) break;
+        events.push_back(DatasetEvent{query.Int(0), query.Text(1), query.Text(2), RunId{query.Int(3)}, query.Text(4),
+                                      query.Text(5), query.Text(6), query.Time(7)});
+      }
+    }
+  }
+  std::sort(events.begin(), events.end(), [](const DatasetEvent& a, const DatasetEvent& b) { return a.id < b.id; });
+  WEIR_TRY(txn.Commit());
+  return events;
 }
 
 Result<std::vector<TaskInstanceRecord>> SqliteStateStore::TaskInstances(RunId run) {
@@ -287,10 +348,11 @@ Status SqliteStateStore::SetTaskState(RunId run, const std::string& task_id, Tas
   std::lock_guard lock(mu_);
   SqliteTransaction txn(*db_);
   WEIR_TRY(txn.Begin(Mode::kWrite));
-  WEIR_TRY(TaskAttemptCount(run, task_id));
   WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
                         db_->Prepare("UPDATE task_instances SET state = ?3 WHERE run_id = ?1 AND task_id = ?2"));
   WEIR_TRY(update.Bind(1, run.value).Bind(2, task_id).Bind(3, TaskStateName(state)).Run());
+  // Looked up only when nothing changed: the engine calls this per task.
+  if (db_->Changes() == 0) return MissingTask(run, task_id);
   return txn.Commit();
 }
 
@@ -299,19 +361,21 @@ Result<AttemptRecord> SqliteStateStore::StartAttempt(RunId run, const std::strin
   std::lock_guard lock(mu_);
   SqliteTransaction txn(*db_);
   WEIR_TRY(txn.Begin(Mode::kWrite));
-  WEIR_ASSIGN_OR_RETURN(int previous, TaskAttemptCount(run, task_id));
   AttemptRecord record;
   record.run_id = run;
   record.task_id = task_id;
-  record.number = previous + 1;
   record.started_at = state_internal::TruncateToMillis(started_at);
   record.log_path = log_path;
   {
+    // One statement counts the attempt and reads its number back.
     WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
-                          db_->Prepare("UPDATE task_instances SET state = ?3, attempts = ?4 "
-                                       "WHERE run_id = ?1 AND task_id = ?2"));
-    WEIR_TRY(update.Bind(1, run.value).Bind(2, task_id).Bind(3, TaskStateName(TaskState::kRunning))
-                 .Bind(4, int64_t{record.number}).Run());
+                          db_->Prepare("UPDATE task_instances SET state = ?3, attempts = attempts + 1 "
+                                       "WHERE run_id = ?1 AND task_id = ?2 RETURNING attempts"));
+    update.Bind(1, run.value).Bind(2, task_id).Bind(3, TaskStateName(TaskState::kRunning));
+    WEIR_ASSIGN_OR_RETURN(bool row, update.Step());
+    if (!row) return MissingTask(run, task_id);
+    record.number = static_cast<int>(update.Int(0));
+    WEIR_TRY(update.Run());  // to its end: the statement is done and reset
   }
   WEIR_ASSIGN_OR_RETURN(SqliteStatement insert,
                         db_->Prepare("INSERT INTO attempts (run_id, task_id, number, state, started_at_ms, log_path) "

@@ -38,6 +38,7 @@ enum class TaskState {
   kQueued,          // handed to a worker, which has not started it yet
   kRunning,
   kUpForRetry,      // failed with a fault; will run again after its delay
+  kUpForReschedule, // a sensor whose condition is not met yet; pokes again after its interval
   kSuccess,
   kCached,          // succeeded by reusing a cached result (the task's `cache:`)
   kFailed,
@@ -117,6 +118,20 @@ struct PipelineScheduleState {
   // The start of the first interval the scheduler has not created a run
   // for yet; none before the scheduler first saw the pipeline.
   std::optional<TimePoint> next_start;
+  // The last dataset event a `schedule: {on: ...}` run was made from.
+  int64_t dataset_cursor = 0;
+};
+
+// A task with `produces:` succeeded: one event per dataset it updated.
+struct DatasetEvent {
+  int64_t id = 0;              // increasing; set by the store
+  std::string dataset;         // "analytics.sales"
+  std::string pipeline;        // the producing run's
+  RunId run_id;
+  std::string task_id;
+  std::string interval_start;  // the producing run's data interval (ISO-8601)
+  std::string interval_end;
+  TimePoint created_at;
 };
 
 struct CacheEntry {
@@ -155,6 +170,14 @@ class StateStore {
   virtual Result<PipelineScheduleState> GetPipelineState(const std::string& pipeline) = 0;
   virtual Status SetPipelinePaused(const std::string& pipeline, bool paused) = 0;
   virtual Status SetNextScheduledStart(const std::string& pipeline, TimePoint next_start) = 0;
+  virtual Status SetDatasetCursor(const std::string& pipeline, int64_t event_id) = 0;
+
+  // Dataset updates (Airflow's dataset events), recorded by the engine in
+  // the batch that records the producing task's success.
+  virtual Status RecordDatasetEvent(const DatasetEvent& event) = 0;
+  // Events of any of `datasets` with id > after_id, oldest first.
+  virtual Result<std::vector<DatasetEvent>> DatasetEventsAfter(const std::vector<std::string>& datasets,
+                                                               int64_t after_id) = 0;
 
   virtual Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) = 0;
   // Sets a task instance's state without an attempt (upstream_failed,

@@ -16,11 +16,12 @@ constexpr std::array<std::pair<RunState, std::string_view>, 5> kRunStateNames{{
     {RunState::kInterrupted, "interrupted"},
 }};
 
-constexpr std::array<std::pair<TaskState, std::string_view>, 10> kTaskStateNames{{
+constexpr std::array<std::pair<TaskState, std::string_view>, 11> kTaskStateNames{{
     {TaskState::kPending, "pending"},
     {TaskState::kQueued, "queued"},
     {TaskState::kRunning, "running"},
     {TaskState::kUpForRetry, "up_for_retry"},
+    {TaskState::kUpForReschedule, "up_for_reschedule"},
     {TaskState::kSuccess, "success"},
     {TaskState::kCached, "cached"},
     {TaskState::kFailed, "failed"},
@@ -74,6 +75,7 @@ bool IsFinished(TaskState s) {
     case TaskState::kQueued:
     case TaskState::kRunning:
     case TaskState::kUpForRetry:
+    case TaskState::kUpForReschedule:
     case TaskState::kInterrupted:
       return false;
   }

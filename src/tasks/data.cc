@@ -66,8 +66,12 @@ Result<int64_t> WriteQueryToFile(DuckDbConnection& db, const std::string& select
   fs::create_directories(fs::path(path).parent_path(), ec);
   if (ec) return Fault("lake-write", "cannot create folder for '" + path + "': " + ec.message());
   std::string tmp = path + ".weir-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(context.attempt);
-  WEIR_TRY(db.ExecuteUntil("COPY (" + select_sql + ") TO " + SqlString(tmp) + " " + CopyOptions(format),
-                           context.cancel, context.deadline));
+  Status copied = db.ExecuteUntil("COPY (" + select_sql + ") TO " + SqlString(tmp) + " " + CopyOptions(format),
+                                  context.cancel, context.deadline);
+  if (!copied.ok()) {
+    fs::remove(tmp, ec);  // DuckDB leaves what a failed COPY had written
+    return copied;
+  }
   fs::rename(tmp, path, ec);
   if (ec) {
     fs::remove(tmp, ec);
@@ -90,6 +94,28 @@ Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& co
                                                 "of weir (duckdb is)", warehouse.where());
   }
   return services.duckdb.Connect(context.project.Resolve(path));
+}
+
+Result<std::string> DuckDbSourcePath(const TaskContext& context, const std::string& name, const SourceLocation& where) {
+  auto it = context.project.connections.find(name);
+  if (it == context.project.connections.end()) {
+    std::vector<std::string> known;
+    for (const auto& [k, v] : context.project.connections) known.push_back(k);
+    return UserError("unknown-connection", "no connection named '" + name + "' in weir.yml" + DidYouMean(name, known),
+                     where);
+  }
+  const ConfigNode& conn = it->second;
+  const ConfigNode* type = conn.is_map() ? conn.Find("type") : nullptr;
+  const ConfigNode* path = conn.is_map() ? conn.Find("path") : nullptr;
+  if (type == nullptr || type->scalar() != "duckdb") {
+    return UserError("connection-not-available",
+                     "connection '" + name + "' is of type '" + (type ? type->scalar() : std::string("?")) +
+                         "'; tasks read duckdb connections in this build of weir", conn.where());
+  }
+  if (path == nullptr || !path->is_scalar()) {
+    return UserError("missing-key", "connection '" + name + "' needs 'path'", conn.where());
+  }
+  return context.project.Resolve(path->scalar());
 }
 
 Result<std::unique_ptr<DuckDbConnection>> ConnectCompute(const TaskContext& context) {

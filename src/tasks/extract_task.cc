@@ -19,7 +19,8 @@ class ExtractTask final : public RedactingTask {
     TemplateContext names = MakeTemplateContext(context, services_);
     RecordSecrets(names, secrets);
     WEIR_ASSIGN_OR_RETURN(RenderedText connection, RenderParam(context.task, "connection", names));
-    WEIR_ASSIGN_OR_RETURN(std::string source_path, SourcePath(context, connection.text));
+    WEIR_ASSIGN_OR_RETURN(std::string source_path,
+                          DuckDbSourcePath(context, connection.text, context.task.param("connection")->where()));
     std::string shown;
     WEIR_ASSIGN_OR_RETURN(std::string sql, RenderSqlParam(context.task, "sql", names, context, services_, &shown));
     WEIR_ASSIGN_OR_RETURN(RenderedText to, RenderParam(context.task, "to", names));
@@ -39,28 +40,6 @@ class ExtractTask final : public RedactingTask {
   }
 
  private:
-  Result<std::string> SourcePath(const TaskContext& context, const std::string& name) {
-    auto it = context.project.connections.find(name);
-    if (it == context.project.connections.end()) {
-      std::vector<std::string> known;
-      for (const auto& [k, v] : context.project.connections) known.push_back(k);
-      return UserError("unknown-connection", "no connection named '" + name + "' in weir.yml" + DidYouMean(name, known),
-                       context.task.param("connection")->where());
-    }
-    const ConfigNode& conn = it->second;
-    const ConfigNode* type = conn.is_map() ? conn.Find("type") : nullptr;
-    const ConfigNode* path = conn.is_map() ? conn.Find("path") : nullptr;
-    if (type == nullptr || type->scalar() != "duckdb") {
-      return UserError("connection-not-available",
-                       "connection '" + name + "' is of type '" + (type ? type->scalar() : std::string("?")) +
-                           "'; extract reads duckdb connections in this build of weir", conn.where());
-    }
-    if (path == nullptr || !path->is_scalar()) {
-      return UserError("missing-key", "connection '" + name + "' needs 'path'", conn.where());
-    }
-    return context.project.Resolve(path->scalar());
-  }
-
   const TaskServices& services_;
 };
 

@@ -4,7 +4,9 @@
 // at least the server's Retry-After), other 4xx fail at once. The payload
 // is kept verbatim for a `.json` target, or its `records:` are parsed into
 // a table with an inferred schema and written as Parquet, CSV or NDJSON,
-// with records that are not objects sent to the rejects table.
+// with records that are not objects sent to the rejects table. A 2xx body
+// is never held whole: it streams to the file, or through the records
+// loader (json_records.h), as it arrives.
 #include <unistd.h>
 
 #include <algorithm>
@@ -15,6 +17,7 @@
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/http_request.h"
 #include "tasks/internal/json_records.h"
 #include "tasks/internal/task_kinds.h"
 
@@ -121,13 +124,6 @@ std::string Excerpt(std::string_view body, size_t limit) {
   return out;
 }
 
-// What one attempt sends, and what of it may be shown.
-struct PreparedRequest {
-  HttpRequest request;
-  std::string shown_url;
-  std::vector<std::string> shown_headers;  // "Name: value" with secrets as ***
-};
-
 Result<PreparedRequest> Prepare(const TaskDef& task, const TemplateContext& names) {
   PreparedRequest p;
   WEIR_ASSIGN_OR_RETURN(RenderedText url, RenderParam(task, "url", names));
@@ -208,30 +204,105 @@ Result<std::string> RejectsTable(const TaskDef& task, bool* explicit_table) {
   return table->scalar();
 }
 
-// Writes the payload as it came, through a temporary file and a rename.
-Status WriteVerbatim(const std::string& path, std::string_view payload, const TaskContext& context) {
-  static std::atomic<int> counter{0};
-  std::error_code ec;
-  fs::create_directories(fs::path(path).parent_path(), ec);
-  if (ec) return Fault("lake-write", "cannot create folder for '" + path + "': " + ec.message());
-  std::string tmp = path + ".weir-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(context.attempt) + "-" +
-                    std::to_string(counter++);
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(payload.data(), static_cast<std::streamsize>(payload.size()));
-    out.flush();
-    if (!out) {
-      fs::remove(tmp, ec);
-      return Fault("lake-write", "cannot write '" + tmp + "'");
-    }
+// The payload as it came, written piece by piece to a temporary file that
+// Commit renames into place; removed if it is never committed.
+class VerbatimFile {
+ public:
+  VerbatimFile(std::string path, const TaskContext& context) : path_(std::move(path)), attempt_(context.attempt) {}
+  ~VerbatimFile() {
+    if (!opened_ || committed_) return;
+    out_.close();
+    std::error_code ec;
+    fs::remove(tmp_, ec);
   }
-  fs::rename(tmp, path, ec);
-  if (ec) {
-    fs::remove(tmp, ec);
-    return Fault("lake-write", "cannot move the written file into place at '" + path + "'");
+
+  Status Write(std::string_view piece) {
+    if (!opened_) WEIR_TRY(Open());
+    out_.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    if (!out_) return Fault("lake-write", "cannot write '" + tmp_ + "'");
+    return OkStatus();
   }
-  return OkStatus();
-}
+
+  Status Commit() {
+    if (!opened_) WEIR_TRY(Open());  // an empty payload
+    out_.flush();
+    out_.close();
+    if (!out_) return Fault("lake-write", "cannot write '" + tmp_ + "'");
+    std::error_code ec;
+    fs::rename(tmp_, path_, ec);
+    if (ec) return Fault("lake-write", "cannot move the written file into place at '" + path_ + "'");
+    committed_ = true;
+    return OkStatus();
+  }
+
+ private:
+  Status Open() {
+    static std::atomic<int> counter{0};
+    std::error_code ec;
+    fs::create_directories(fs::path(path_).parent_path(), ec);
+    if (ec) return Fault("lake-write", "cannot create folder for '" + path_ + "': " + ec.message());
+    tmp_ = path_ + ".weir-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt_) + "-" +
+           std::to_string(counter++);
+    out_.open(tmp_, std::ios::binary | std::ios::trunc);
+    opened_ = true;
+    if (!out_) return Fault("lake-write", "cannot write '" + tmp_ + "'");
+    return OkStatus();
+  }
+
+  std::string path_;
+  int attempt_;
+  std::string tmp_;
+  std::ofstream out_;
+  bool opened_ = false;
+  bool committed_ = false;
+};
+
+// Checks a payload kept verbatim and counts the records at its path as it
+// streams past.
+class RecordCounter {
+ public:
+  explicit RecordCounter(RecordsPath path) : splitter_(std::move(path)) {}
+  Status Feed(std::string_view piece) {
+    found_.clear();
+    WEIR_TRY(splitter_.Feed(piece, found_));
+    count_ += static_cast<int64_t>(found_.size());
+    return OkStatus();
+  }
+  Status Finish() { return splitter_.Finish(); }
+  int64_t count() const { return count_; }
+
+ private:
+  RecordSplitter splitter_;
+  std::vector<RecordSpan> found_;
+  int64_t count_ = 0;
+};
+
+// The records of a 2xx body parsed as it streams in and written to the lake
+// file as rows (json_records.h); the rejects gather in a database of their own.
+struct RecordsTarget {
+  std::unique_ptr<DuckDbConnection> db;          // the rows are written through it
+  std::unique_ptr<DuckDbConnection> rejects_db;
+  RecordsLoadOptions options;
+  std::unique_ptr<RecordsLoader> loader;  // declared last: stopped before the databases close
+
+  static Result<std::unique_ptr<RecordsTarget>> Open(const TaskContext& context, const std::string& path,
+                                                     FileFormat format, const RecordsPath& records) {
+    auto target = std::make_unique<RecordsTarget>();
+    WEIR_ASSIGN_OR_RETURN(target->db, ConnectCompute(context));
+    // The rows come from one scan, in order, so the COPY has one thread's
+    // work: with more, the thread that runs the query can spin waiting
+    // while another runs it.
+    WEIR_TRY(target->db->Execute("SET threads = 1"));
+    WEIR_ASSIGN_OR_RETURN(target->rejects_db, ConnectCompute(context));
+    target->options.spill_directory = context.project.Resolve(".weir/tmp");
+    RecordsWriter write = [&context, path, format](DuckDbConnection& db, const std::string& select_sql) {
+      return WriteQueryToFile(db, select_sql, path, format, context);
+    };
+    target->loader = std::make_unique<RecordsLoader>(*target->db, *target->rejects_db, records, target->options,
+                                                     std::move(write), context.cancel, context.deadline);
+    return target;
+  }
+};
 
 class HttpTask final : public TaskRunner {
  public:
@@ -278,14 +349,32 @@ class HttpTask final : public TaskRunner {
     bool explicit_rejects = false;
     WEIR_ASSIGN_OR_RETURN(std::string rejects_table, RejectsTable(context.task, &explicit_rejects));
 
-    Result<HttpResponse> fetched = HttpFetch(prepared.request, context.cancel, context.deadline);
+    // Where a 2xx body streams to: the file, the records loader, or nowhere.
+    std::unique_ptr<VerbatimFile> verbatim;
+    std::unique_ptr<RecordCounter> counter;
+    std::unique_ptr<RecordsTarget> rows;
+    if (to && *format == FileFormat::kJson) {
+      verbatim = std::make_unique<VerbatimFile>(path, context);
+      if (records) counter = std::make_unique<RecordCounter>(*records);
+    } else if (to) {
+      WEIR_ASSIGN_OR_RETURN(rows, RecordsTarget::Open(context, path, *format, records.value_or(RecordsPath{"$", {}})));
+    }
+    Status body_error;
+    HttpBodyConsumer on_body = [&](std::string_view piece) {
+      if (verbatim) body_error = verbatim->Write(piece);
+      if (body_error.ok() && counter) body_error = counter->Feed(piece);
+      if (body_error.ok() && rows) body_error = rows->loader->Feed(piece);
+      return body_error;
+    };
+    Result<HttpResponse> fetched = HttpFetchStreaming(prepared.request, on_body, context.cancel, context.deadline);
+    if (!body_error.ok()) return body_error;
     if (!fetched.ok()) {
       if (fetched.status().kind() == ErrorKind::kCancelled) return fetched.status();
       return fetched.status().WithContext(request_line);
     }
     HttpResponse& response = *fetched;
     std::string answered = "answered " + std::to_string(response.status) + ", " +
-                           std::to_string(response.body.size()) + " bytes";
+                           std::to_string(response.body_bytes) + " bytes";
     if (response.status < 200 || response.status > 299) {
       log.Line("request headers: " + Joined(prepared.shown_headers));
       log.Line(answered);
@@ -298,33 +387,32 @@ class HttpTask final : public TaskRunner {
     log.Line(answered, false);
 
     std::map<std::string, std::string> output{{"status", std::to_string(response.status)},
-                                              {"bytes", std::to_string(response.body.size())}};
+                                              {"bytes", std::to_string(response.body_bytes)}};
     if (!to) return JsonObject(output);
     output["path"] = JsonString(to->text);
-    if (*format == FileFormat::kJson) {
-      if (records) {
-        WEIR_ASSIGN_OR_RETURN(RecordSpans spans, SplitRecords(response.body, *records));
-        output["records"] = std::to_string(spans.records.size());
+    if (verbatim) {
+      if (counter) {
+        WEIR_TRY(counter->Finish());
+        output["records"] = std::to_string(counter->count());
       }
-      WEIR_TRY(WriteVerbatim(path, response.body, context));
+      WEIR_TRY(verbatim->Commit());
       log.Line("wrote the payload to " + to->text, false);
       return JsonObject(output);
     }
-    WEIR_ASSIGN_OR_RETURN(auto db, ConnectCompute(context));
-    RecordsLoadOptions options;
-    WEIR_ASSIGN_OR_RETURN(RecordsLoad load, LoadRecords(*db, std::move(response.body),
-                                                        records.value_or(RecordsPath{"$", {}}), options,
-                                                        context.cancel, context.deadline));
-    WEIR_ASSIGN_OR_RETURN(int64_t written, WriteQueryToFile(*db, "SELECT * FROM " + SqlIdentifier(options.table), path,
-                                                            *format, context));
+    WEIR_ASSIGN_OR_RETURN(RecordsLoad load, rows->loader->Finish());
     if (load.rejected > 0 || explicit_rejects) {
-      WEIR_TRY(WriteRejects(*db, "SELECT reason, source, row_json FROM " + SqlIdentifier(options.rejects_table),
+      WEIR_TRY(WriteRejects(*rows->rejects_db,
+                            "SELECT reason, source, row_json FROM " + SqlIdentifier(rows->options.rejects_table),
                             rejects_table, context, services_).status());
     }
+    if (load.passes > 1) {
+      log.Line("a record after the first " + std::to_string(rows->options.schema_batches * rows->options.batch) +
+               " changed the columns: the rows were written a second time");
+    }
     output["records"] = std::to_string(load.records);
-    output["rows_written"] = std::to_string(written);
+    output["rows_written"] = std::to_string(load.rows);
     output["rows_rejected"] = std::to_string(load.rejected);
-    log.Line("wrote " + std::to_string(written) + " rows to " + to->text + ", " + std::to_string(load.rejected) +
+    log.Line("wrote " + std::to_string(load.rows) + " rows to " + to->text + ", " + std::to_string(load.rejected) +
                  " records rejected",
              load.rejected > 0);
     return JsonObject(output);
@@ -360,6 +448,10 @@ class HttpTask final : public TaskRunner {
 };
 
 }  // namespace
+
+Result<PreparedRequest> PrepareHttpRequest(const TaskDef& task, const TemplateContext& names) {
+  return Prepare(task, names);
+}
 
 std::shared_ptr<TaskRunner> NewHttpTask(const TaskServices& services) { return std::make_shared<HttpTask>(services); }
 

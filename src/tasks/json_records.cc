@@ -1,6 +1,7 @@
-// LoadRecords: records parsed with simdjson, one span at a time, in two
-// passes (infer the columns, then append), so that memory holds the payload
-// and one parsed record, never a parsed document of the whole page.
+// The records of parsed batches: RecordInspector counts what their keys hold
+// (the columns) and sends the records that cannot be rows to the rejects
+// table; RecordRows writes the rest as rows of fixed columns, straight into
+// DuckDB's output chunks.
 #include <simdjson.h>
 
 #include <algorithm>
@@ -47,16 +48,6 @@ DuckDbColumnType TypeOf(uint8_t seen) {
   return DuckDbColumnType::kVarchar;
 }
 
-std::string_view TypeSql(DuckDbColumnType type) {
-  switch (type) {
-    case DuckDbColumnType::kBigint: return "BIGINT";
-    case DuckDbColumnType::kDouble: return "DOUBLE";
-    case DuckDbColumnType::kBoolean: return "BOOLEAN";
-    case DuckDbColumnType::kVarchar: return "VARCHAR";
-  }
-  return "VARCHAR";
-}
-
 // Invalid UTF-8 bytes become U+FFFD: DuckDB stores only valid text.
 std::string ValidUtf8(std::string_view text) {
   if (simdjson::validate_utf8(text.data(), text.size())) return std::string(text);
@@ -75,26 +66,27 @@ std::string ValidUtf8(std::string_view text) {
   return out;
 }
 
-// The keys seen so far, in first-seen order. Records of an API page nearly
-// always list their keys in the same order, so the next key is guessed
-// before the hash map is asked.
+// Keys in first-seen order. Records of an API page nearly always list their
+// keys in the same order, so the next key is guessed before the hash map is
+// asked.
 class KeyIndex {
  public:
   size_t Find(std::string_view key, size_t guess) {
-    if (guess < keys_.size() && keys_[guess] == key) return guess;
-    auto it = index_.find(std::string(key));
-    if (it != index_.end()) return it->second;
+    size_t found = Lookup(key, guess);
+    if (found != kNone) return found;
     index_.emplace(std::string(key), keys_.size());
     keys_.emplace_back(key);
     return keys_.size() - 1;
   }
-  // Like Find, but never adds: npos for a key not seen in pass one.
+  // Like Find, but never adds: kNone for a key not seen.
   size_t Lookup(std::string_view key, size_t guess) const {
     if (guess < keys_.size() && keys_[guess] == key) return guess;
     auto it = index_.find(std::string(key));
-    return it == index_.end() ? std::string::npos : it->second;
+    return it == index_.end() ? kNone : it->second;
   }
   const std::vector<std::string>& keys() const { return keys_; }
+
+  static constexpr size_t kNone = SIZE_MAX;
 
  private:
   std::vector<std::string> keys_;
@@ -116,199 +108,194 @@ std::vector<RecordColumn> NameColumns(const std::vector<std::string>& keys, cons
     taken.insert(lower(name));
     columns.push_back(RecordColumn{keys[i], name, TypeOf(seen[i])});
   }
+  if (columns.empty()) columns.push_back(RecordColumn{"", "_empty", DuckDbColumnType::kVarchar});
   return columns;
 }
 
-// Where appended rows go: DuckDB's row-wise appender or chunk-wise one.
-class RowSink {
- public:
-  virtual ~RowSink() = default;
-  virtual Status Null(size_t column) = 0;
-  virtual Status Int64(size_t column, int64_t value) = 0;
-  virtual Status Double(size_t column, double value) = 0;
-  virtual Status Bool(size_t column, bool value) = 0;
-  virtual Status Text(size_t column, std::string_view value) = 0;
-  virtual Status EndRow() = 0;
-  virtual Status Close() = 0;
-};
-
-class RowWiseSink final : public RowSink {
- public:
-  explicit RowWiseSink(std::unique_ptr<DuckDbAppender> appender) : appender_(std::move(appender)) {}
-  Status Null(size_t) override { return appender_->AppendNull(); }
-  Status Int64(size_t, int64_t v) override { return appender_->AppendInt64(v); }
-  Status Double(size_t, double v) override { return appender_->AppendDouble(v); }
-  Status Bool(size_t, bool v) override { return appender_->AppendBool(v); }
-  Status Text(size_t, std::string_view v) override { return appender_->AppendText(v); }
-  Status EndRow() override { return appender_->EndRow(); }
-  Status Close() override { return appender_->Close(); }
-
- private:
-  std::unique_ptr<DuckDbAppender> appender_;
-};
-
-class ChunkWiseSink final : public RowSink {
- public:
-  explicit ChunkWiseSink(std::unique_ptr<DuckDbChunkAppender> appender) : appender_(std::move(appender)) {}
-  Status Null(size_t) override { return OkStatus(); }  // unset columns are NULL
-  Status Int64(size_t c, int64_t v) override {
-    appender_->SetInt64(c, v);
-    return OkStatus();
-  }
-  Status Double(size_t c, double v) override {
-    appender_->SetDouble(c, v);
-    return OkStatus();
-  }
-  Status Bool(size_t c, bool v) override {
-    appender_->SetBool(c, v);
-    return OkStatus();
-  }
-  Status Text(size_t c, std::string_view v) override {
-    appender_->SetText(c, v);
-    return OkStatus();
-  }
-  Status EndRow() override { return appender_->EndRow(); }
-  Status Close() override { return appender_->Close(); }
-
- private:
-  std::unique_ptr<DuckDbChunkAppender> appender_;
-};
-
-Status AppendValue(RowSink& sink, size_t column, DuckDbColumnType type, const dom::element& value) {
-  switch (value.type()) {
-    case dom::element_type::NULL_VALUE: return sink.Null(column);
-    case dom::element_type::INT64:
-      if (type == DuckDbColumnType::kBigint) return sink.Int64(column, value.get_int64().value_unsafe());
-      if (type == DuckDbColumnType::kDouble) {
-        return sink.Double(column, static_cast<double>(value.get_int64().value_unsafe()));
-      }
-      break;
-    case dom::element_type::DOUBLE:
-      if (type == DuckDbColumnType::kDouble) return sink.Double(column, value.get_double().value_unsafe());
-      break;
-    case dom::element_type::BOOL:
-      if (type == DuckDbColumnType::kBoolean) return sink.Bool(column, value.get_bool().value_unsafe());
-      break;
-    case dom::element_type::STRING: return sink.Text(column, value.get_string().value_unsafe());
-    default: break;
-  }
-  return sink.Text(column, simdjson::minify(value));  // numbers, booleans and nested values in a text column
+std::string_view SpanText(const RecordBatch& batch, const RecordSpan& span) {
+  return std::string_view(batch.text).substr(span.offset - batch.text_base, span.length);
 }
 
-Status CheckStop(const CancelToken& cancel, TimePoint deadline) {
-  if (cancel.cancelled()) return Cancelled("stopped while loading records");
-  if (std::chrono::system_clock::now() >= deadline) return Fault("timeout", "timed out while loading records");
-  return OkStatus();
+// A record of a batch that did not parse as a whole, parsed on its own.
+simdjson::error_code ParseAlone(dom::parser& parser, const RecordBatch& batch, const RecordSpan& span,
+                                dom::element& record) {
+  if (span.length == 0) return simdjson::EMPTY;
+  // The bytes after the span, then the batch's padding, are simdjson's padding.
+  return parser.parse(batch.text.data() + (span.offset - batch.text_base), span.length, false).get(record);
 }
-
-enum class RecordState : uint8_t { kObject, kNotObject, kMalformed };
 
 }  // namespace
 
-Result<RecordsLoad> LoadRecords(DuckDbConnection& db, std::string payload, const RecordsPath& path,
-                                const RecordsLoadOptions& options, const CancelToken& cancel, TimePoint deadline) {
-  WEIR_ASSIGN_OR_RETURN(RecordSpans spans, SplitRecords(payload, path));
-  // simdjson reads up to SIMDJSON_PADDING bytes past a record's end; what they hold does not matter.
-  payload.append(simdjson::SIMDJSON_PADDING, ' ');
-  const char* text = payload.data();
+// --- RecordInspector ---
 
-  WEIR_TRY(db.Execute("CREATE TABLE " + SqlIdentifier(options.rejects_table) +
-                      " (reason VARCHAR, source VARCHAR, row_json VARCHAR)"));
-  WEIR_ASSIGN_OR_RETURN(auto rejects, db.Appender("", options.rejects_table));
-  RecordsLoad load;
-  load.records = static_cast<int64_t>(spans.records.size());
+struct RecordInspector::State {
+  State(DuckDbConnection& db, const RecordsLoadOptions& options) : rejects_db(db), options(options) {}
 
-  // Pass one: which records are objects, their keys, and what each key holds.
+  DuckDbConnection& rejects_db;
+  const RecordsLoadOptions& options;
   dom::parser parser;
+  std::unique_ptr<DuckDbAppender> rejects;
+  int64_t rejected = 0;
   KeyIndex keys;
-  std::vector<uint8_t> seen;
-  std::vector<RecordState> states(spans.records.size(), RecordState::kObject);
-  for (size_t r = 0; r < spans.records.size(); ++r) {
-    if (r % options.batch == 0) WEIR_TRY(CheckStop(cancel, deadline));
-    const RecordSpan& span = spans.records[r];
-    dom::element record;
-    simdjson::error_code error = span.length == 0 ? simdjson::EMPTY
-                                                  : parser.parse(text + span.offset, span.length, false).get(record);
-    if (error == simdjson::SUCCESS && record.type() != dom::element_type::OBJECT) {
-      states[r] = RecordState::kNotObject;
-    } else if (error != simdjson::SUCCESS) {
-      if (!spans.from_array) {
-        return UserError("bad-json", "the payload is not valid JSON: " + std::string(simdjson::error_message(error)) +
-                                         " in the record at byte offset " + std::to_string(span.offset));
-      }
-      states[r] = RecordState::kMalformed;
-    }
-    if (states[r] != RecordState::kObject) {
-      WEIR_TRY(rejects->AppendText(states[r] == RecordState::kNotObject ? "record is not an object" : "malformed JSON"));
-      WEIR_TRY(rejects->AppendText("page " + std::to_string(options.page) + ", offset " + std::to_string(span.offset)));
-      WEIR_TRY(rejects->AppendText(ValidUtf8(std::string_view(text + span.offset, span.length))));
-      WEIR_TRY(rejects->EndRow());
-      ++load.rejected;
-      continue;
-    }
-    size_t guess = 0;
-    dom::object object = record.get_object().value_unsafe();  // a named copy: the result is a temporary
-    for (dom::key_value_pair field : object) {
-      size_t k = keys.Find(field.key, guess);
-      if (k >= seen.size()) seen.resize(k + 1, 0);
-      seen[k] |= SeenOf(field.value);
-      guess = k + 1;
-    }
-  }
-  WEIR_TRY(rejects->Close());
+  std::vector<uint8_t> seen;  // per key
 
-  load.columns = NameColumns(keys.keys(), seen);
-  bool empty = load.columns.empty();
-  if (empty) load.columns.push_back(RecordColumn{"", "_empty", DuckDbColumnType::kVarchar});
-  std::string create = "CREATE TABLE " + SqlIdentifier(options.table) + " (";
-  std::vector<DuckDbColumnType> types;
-  for (size_t c = 0; c < load.columns.size(); ++c) {
-    create += (c > 0 ? ", " : "") + SqlIdentifier(load.columns[c].name) + " " + std::string(TypeSql(load.columns[c].type));
-    types.push_back(load.columns[c].type);
+  Status Reject(const char* reason, const RecordBatch& batch, const RecordSpan& span);
+  Status Count(const dom::element& record, const RecordBatch& batch, const RecordSpan& span);
+};
+
+Status RecordInspector::State::Reject(const char* reason, const RecordBatch& batch, const RecordSpan& span) {
+  if (rejects == nullptr) {
+    WEIR_TRY(rejects_db.Execute("CREATE TABLE " + SqlIdentifier(options.rejects_table) +
+                                " (reason VARCHAR, source VARCHAR, row_json VARCHAR)"));
+    WEIR_ASSIGN_OR_RETURN(rejects, rejects_db.Appender("", options.rejects_table));
   }
-  WEIR_TRY(db.Execute(create + ")"));
-  std::unique_ptr<RowSink> sink;
-  if (options.chunked) {
-    WEIR_ASSIGN_OR_RETURN(auto appender, db.ChunkAppender("", options.table, types));
-    sink = std::make_unique<ChunkWiseSink>(std::move(appender));
+  WEIR_TRY(rejects->AppendText(reason));
+  WEIR_TRY(rejects->AppendText("page " + std::to_string(options.page) + ", offset " + std::to_string(span.offset)));
+  WEIR_TRY(rejects->AppendText(ValidUtf8(SpanText(batch, span))));
+  WEIR_TRY(rejects->EndRow());
+  ++rejected;
+  return OkStatus();
+}
+
+// One record: an object's keys and what they hold, or a reject.
+Status RecordInspector::State::Count(const dom::element& record, const RecordBatch& batch, const RecordSpan& span) {
+  if (record.type() != dom::element_type::OBJECT) return Reject("record is not an object", batch, span);
+  size_t guess = 0;
+  dom::object object = record.get_object().value_unsafe();  // a named copy: the result is a temporary
+  for (dom::key_value_pair field : object) {
+    size_t k = keys.Find(field.key, guess);
+    if (k >= seen.size()) seen.resize(k + 1, 0);
+    seen[k] |= SeenOf(field.value);  // a repeated key's later values count for the type too
+    guess = k + 1;
+  }
+  return OkStatus();
+}
+
+RecordInspector::RecordInspector(DuckDbConnection& rejects_db, const RecordsLoadOptions& options)
+    : state_(std::make_unique<State>(rejects_db, options)) {}
+
+RecordInspector::~RecordInspector() = default;
+
+Status RecordInspector::Inspect(const RecordBatch& batch) {
+  State& s = *state_;
+  if (batch.parsed != nullptr) {
+    size_t r = 0;
+    dom::array records = batch.parsed->root().get_array().value_unsafe();  // a named copy: the result is a temporary
+    for (dom::element record : records) {
+      if (Status counted = s.Count(record, batch, batch.spans[r++]); !counted.ok()) return counted;
+    }
+    return OkStatus();
+  }
+  for (const RecordSpan& span : batch.spans) {
+    dom::element record;
+    simdjson::error_code error = ParseAlone(s.parser, batch, span, record);
+    if (error == simdjson::SUCCESS) {
+      WEIR_TRY(s.Count(record, batch, span));
+    } else if (batch.from_array) {
+      WEIR_TRY(s.Reject("malformed JSON", batch, span));
+    } else {
+      return UserError("bad-json", "the payload is not valid JSON: " + std::string(simdjson::error_message(error)) +
+                                       " in the record at byte offset " + std::to_string(span.offset));
+    }
+  }
+  return OkStatus();
+}
+
+std::vector<RecordColumn> RecordInspector::Columns() const { return NameColumns(state_->keys.keys(), state_->seen); }
+
+Result<int64_t> RecordInspector::Finish() {
+  State& s = *state_;
+  if (s.rejects == nullptr) {
+    WEIR_TRY(s.rejects_db.Execute("CREATE TABLE " + SqlIdentifier(s.options.rejects_table) +
+                                  " (reason VARCHAR, source VARCHAR, row_json VARCHAR)"));
   } else {
-    WEIR_ASSIGN_OR_RETURN(auto appender, db.Appender("", options.table));
-    sink = std::make_unique<RowWiseSink>(std::move(appender));
+    WEIR_TRY(s.rejects->Close());
+  }
+  return s.rejected;
+}
+
+// --- RecordRows ---
+
+struct RecordRows::State {
+  explicit State(const std::vector<RecordColumn>& columns_in) : columns(columns_in), given(columns_in.size(), 0) {
+    bool no_keys = columns.size() == 1 && columns[0].key.empty() && columns[0].name == "_empty";
+    for (const RecordColumn& column : columns) {
+      if (!no_keys) keys.Find(column.key, SIZE_MAX);
+    }
   }
 
-  // Pass two: each object again, its values in column order.
-  std::vector<dom::element> row(load.columns.size());
-  std::vector<bool> present(load.columns.size());
-  for (size_t r = 0; r < spans.records.size(); ++r) {
-    if (r % options.batch == 0) WEIR_TRY(CheckStop(cancel, deadline));
-    if (states[r] != RecordState::kObject) continue;
-    const RecordSpan& span = spans.records[r];
-    dom::element record;
-    if (parser.parse(text + span.offset, span.length, false).get(record) != simdjson::SUCCESS) {
-      return InternalError("a record parsed once did not parse again");
-    }
-    std::fill(present.begin(), present.end(), false);
-    size_t guess = 0;
-    dom::object object = record.get_object().value_unsafe();
-    for (dom::key_value_pair field : object) {
-      size_t k = empty ? std::string::npos : keys.Lookup(field.key, guess);
-      if (k == std::string::npos || present[k]) continue;  // a repeated key: the first value wins
-      row[k] = field.value;
-      present[k] = true;
-      guess = k + 1;
-    }
-    for (size_t c = 0; c < load.columns.size(); ++c) {
-      if (present[c]) {
-        WEIR_TRY(AppendValue(*sink, c, load.columns[c].type, row[c]));
-      } else {
-        WEIR_TRY(sink->Null(c));
+  std::vector<RecordColumn> columns;
+  KeyIndex keys;  // the columns' keys, in column order
+  std::vector<uint8_t> given;  // per column: set in the row being written
+  std::vector<size_t> given_list;
+  dom::parser parser;
+
+  void WriteRow(const dom::object& record, DuckDbChunkWriter& out);
+  void WriteValue(size_t column, const dom::element& value, DuckDbChunkWriter& out);
+};
+
+// A value as its column's type: numbers, booleans and nested values in a
+// text column as JSON text.
+void RecordRows::State::WriteValue(size_t column, const dom::element& value, DuckDbChunkWriter& out) {
+  const DuckDbColumnType type = columns[column].type;
+  switch (value.type()) {
+    case dom::element_type::NULL_VALUE: return;
+    case dom::element_type::INT64:
+      if (type == DuckDbColumnType::kBigint) return out.SetInt64(column, value.get_int64().value_unsafe());
+      if (type == DuckDbColumnType::kDouble) {
+        return out.SetDouble(column, static_cast<double>(value.get_int64().value_unsafe()));
       }
-    }
-    WEIR_TRY(sink->EndRow());
-    ++load.rows;
+      break;
+    case dom::element_type::DOUBLE:
+      if (type == DuckDbColumnType::kDouble) return out.SetDouble(column, value.get_double().value_unsafe());
+      break;
+    case dom::element_type::BOOL:
+      if (type == DuckDbColumnType::kBoolean) return out.SetBool(column, value.get_bool().value_unsafe());
+      break;
+    case dom::element_type::STRING: return out.SetText(column, value.get_string().value_unsafe());
+    default: break;
   }
-  WEIR_TRY(sink->Close());
-  return load;
+  out.SetText(column, simdjson::minify(value));
+}
+
+void RecordRows::State::WriteRow(const dom::object& record, DuckDbChunkWriter& out) {
+  size_t guess = 0;
+  for (dom::key_value_pair field : record) {
+    size_t c = keys.Lookup(field.key, guess);
+    if (c == KeyIndex::kNone) continue;  // only with no columns (`_empty`): the record keeps to them
+    guess = c + 1;
+    if (given[c]) continue;  // a repeated key: the first value wins
+    given[c] = 1;
+    given_list.push_back(c);
+    WriteValue(c, field.value, out);
+  }
+  for (size_t c : given_list) given[c] = 0;
+  given_list.clear();
+  out.EndRow();
+}
+
+RecordRows::RecordRows(const std::vector<RecordColumn>& columns) : state_(std::make_unique<State>(columns)) {}
+
+RecordRows::~RecordRows() = default;
+
+size_t RecordRows::Write(const RecordBatch& batch, size_t next, DuckDbChunkWriter& out) {
+  State& s = *state_;
+  if (batch.parsed != nullptr) {
+    dom::array records = batch.parsed->root().get_array().value_unsafe();
+    auto it = records.begin();
+    for (size_t skip = 0; skip < next; ++skip) ++it;
+    for (; it != records.end() && !out.full(); ++it, ++next) {
+      dom::element record = *it;
+      if (record.type() == dom::element_type::OBJECT) s.WriteRow(record.get_object().value_unsafe(), out);
+    }
+    return next;
+  }
+  for (; next < batch.spans.size() && !out.full(); ++next) {
+    dom::element record;
+    if (ParseAlone(s.parser, batch, batch.spans[next], record) != simdjson::SUCCESS) continue;
+    if (record.type() == dom::element_type::OBJECT) s.WriteRow(record.get_object().value_unsafe(), out);
+  }
+  return next;
 }
 
 }  // namespace weir::tasks_internal

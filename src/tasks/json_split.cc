@@ -1,5 +1,9 @@
-// The structural scan of a JSON payload: finds the records at a path and
-// splits an array into its elements without parsing their contents.
+// The structural scan of a JSON payload that arrives in pieces: finds the
+// records at a path and splits an array into its elements without parsing
+// their contents. Two layers share each byte: the structure (strings,
+// brackets, the one root value) and the walk down the path, which looks at
+// every byte only where it must (keys on the path, the records array's own
+// level) and lets the structure skip ahead everywhere else.
 #include <cctype>
 
 #include "common/text.h"
@@ -18,174 +22,25 @@ struct ByteSet {
   explicit constexpr ByteSet(const char* chars) {
     for (; *chars != '\0'; ++chars) has[static_cast<unsigned char>(*chars)] = true;
   }
+  bool operator()(char c) const { return has[static_cast<unsigned char>(c)]; }
 };
 
 constexpr ByteSet kStringStops("\"\\");
-constexpr ByteSet kNestedStops("\"{}[]");
+constexpr ByteSet kStructure("\"{}[]");
+constexpr ByteSet kEndsScalar(",:]}[{\" \t\n\r");
+constexpr ByteSet kStartsScalar("-0123456789tfn");
 
 size_t FindFirst(std::string_view text, size_t from, const ByteSet& set) {
   const auto* bytes = reinterpret_cast<const unsigned char*>(text.data());
   for (size_t i = from; i < text.size(); ++i) {
     if (set.has[bytes[i]]) return i;
   }
-  return std::string_view::npos;
+  return text.size();
 }
 
-
-class Scanner {
- public:
-  explicit Scanner(std::string_view text) : text_(text) {}
-
-  size_t pos() const { return pos_; }
-  void Seek(size_t pos) { pos_ = pos; }
-  bool at_end() const { return pos_ >= text_.size(); }
-  char peek() const { return at_end() ? '\0' : text_[pos_]; }
-  void SkipSpace() {
-    while (!at_end() && IsSpace(text_[pos_])) ++pos_;
-  }
-
-  Status Error(const std::string& what, size_t at) const {
-    return UserError("bad-json", "the payload is not valid JSON: " + what + " at byte offset " + std::to_string(at));
-  }
-  Status Error(const std::string& what) const { return Error(what, pos_); }
-
-  // At '"': moves past the closing quote.
-  Status SkipString() {
-    size_t start = pos_++;
-    while (pos_ < text_.size()) {
-      size_t next = FindFirst(text_, pos_, kStringStops);
-      if (next == std::string_view::npos) break;
-      if (text_[next] == '"') {
-        pos_ = next + 1;
-        return OkStatus();
-      }
-      pos_ = next + 2;
-    }
-    pos_ = text_.size();
-    return Error("a string is not terminated", start);
-  }
-
-  // At '"': the string's value (escapes decoded).
-  Result<std::string> ReadString() {
-    size_t start = pos_;
-    WEIR_TRY(SkipString());
-    std::string_view raw = text_.substr(start + 1, pos_ - start - 2);
-    std::string out;
-    for (size_t i = 0; i < raw.size(); ++i) {
-      if (raw[i] != '\\') {
-        out += raw[i];
-        continue;
-      }
-      char e = ++i < raw.size() ? raw[i] : '\0';
-      switch (e) {
-        case 'b': out += '\b'; break;
-        case 'f': out += '\f'; break;
-        case 'n': out += '\n'; break;
-        case 'r': out += '\r'; break;
-        case 't': out += '\t'; break;
-        case 'u': {
-          auto hex = [&](size_t at, uint32_t& code) {
-            if (at + 4 > raw.size()) return false;
-            code = 0;
-            for (size_t k = at; k < at + 4; ++k) {
-              if (!std::isxdigit(static_cast<unsigned char>(raw[k]))) return false;
-              code = code * 16 + static_cast<uint32_t>(std::isdigit(static_cast<unsigned char>(raw[k]))
-                                                           ? raw[k] - '0'
-                                                           : std::tolower(static_cast<unsigned char>(raw[k])) - 'a' + 10);
-            }
-            return true;
-          };
-          uint32_t code;
-          if (!hex(i + 1, code)) return Error("a bad \\u escape", start + 1 + i);
-          i += 4;
-          uint32_t low;
-          if (code >= 0xD800 && code < 0xDC00 && i + 2 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u' &&
-              hex(i + 3, low) && low >= 0xDC00 && low < 0xE000) {
-            code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
-            i += 6;
-          }
-          AppendUtf8(out, code);
-          break;
-        }
-        default: out += e;  // \" \\ \/
-      }
-    }
-    return out;
-  }
-
-  // Moves past one value: a string, a balanced object or array, or a
-  // scalar token. Only structure is checked; tokens are simdjson's job.
-  Status SkipValue() {
-    SkipSpace();
-    if (at_end()) return Error("a value is missing");
-    char c = text_[pos_];
-    if (c == '"') return SkipString();
-    if (c == '{' || c == '[') return SkipNested();
-    if (std::string_view("-0123456789tfn").find(c) == std::string_view::npos) {
-      return Error(std::string("unexpected '") + c + "' where a value should start");
-    }
-    while (!at_end() && !IsSpace(text_[pos_]) && std::string_view(",:]}[{\"").find(text_[pos_]) == std::string_view::npos) {
-      ++pos_;
-    }
-    return OkStatus();
-  }
-
-  // At '{' or '[': moves past its matching closer.
-  Status SkipNested() {
-    std::string open;  // the closers expected, innermost last
-    size_t start = pos_;
-    while (!at_end()) {
-      size_t next = FindFirst(text_, pos_, kNestedStops);
-      if (next == std::string_view::npos) break;
-      pos_ = next;
-      char c = text_[pos_];
-      if (c == '"') {
-        WEIR_TRY(SkipString());
-        continue;
-      }
-      if (c == '{' || c == '[') {
-        open += c == '{' ? '}' : ']';
-      } else {
-        if (open.empty() || open.back() != c) {
-          return Error(std::string("'") + c + "' does not close " +
-                       (open.empty() ? std::string("anything") : "the '" + std::string(1, open.back() == '}' ? '{' : '[') + "'"));
-        }
-        open.pop_back();
-      }
-      ++pos_;
-      if (open.empty()) return OkStatus();
-    }
-    pos_ = text_.size();
-    return Error(std::string("the '") + text_[start] + "' opened here is never closed", start);
-  }
-
-  // Inside an array, at an element's start: moves to the ',' or ']' after it.
-  Status SkipElement() {
-    while (!at_end()) {
-      char c = text_[pos_];
-      if (c == ',' || c == ']') return OkStatus();
-      if (c == '}') return Error("'}' does not close the '['");
-      if (c == '"') {
-        WEIR_TRY(SkipString());
-      } else if (c == '{' || c == '[') {
-        WEIR_TRY(SkipNested());
-      } else {
-        ++pos_;
-      }
-    }
-    return Error("the array is never closed");
-  }
-
-  RecordSpan Trimmed(size_t begin, size_t end) const {
-    while (begin < end && IsSpace(text_[begin])) ++begin;
-    while (end > begin && IsSpace(text_[end - 1])) --end;
-    return RecordSpan{begin, end - begin};
-  }
-
- private:
-  std::string_view text_;
-  size_t pos_ = 0;
-};
+Status JsonError(const std::string& what, size_t at) {
+  return UserError("bad-json", "the payload is not valid JSON: " + what + " at byte offset " + std::to_string(at));
+}
 
 std::string_view KindAt(char c) {
   if (c == '"') return "a string";
@@ -193,6 +48,52 @@ std::string_view KindAt(char c) {
   if (c == '[') return "an array";
   if (c == '{') return "an object";
   return "a number";
+}
+
+bool Hex4(std::string_view raw, size_t at, uint32_t& code) {
+  if (at + 4 > raw.size()) return false;
+  code = 0;
+  for (size_t k = at; k < at + 4; ++k) {
+    auto c = static_cast<unsigned char>(raw[k]);
+    if (!std::isxdigit(c)) return false;
+    code = code * 16 + static_cast<uint32_t>(std::isdigit(c) ? c - '0' : std::tolower(c) - 'a' + 10);
+  }
+  return true;
+}
+
+// A string's raw text (between its quotes, which start at `quote_at`) with
+// its escapes decoded.
+Result<std::string> DecodeString(std::string_view raw, size_t quote_at) {
+  std::string out;
+  for (size_t i = 0; i < raw.size(); ++i) {
+    if (raw[i] != '\\') {
+      out += raw[i];
+      continue;
+    }
+    char e = ++i < raw.size() ? raw[i] : '\0';
+    switch (e) {
+      case 'b': out += '\b'; break;
+      case 'f': out += '\f'; break;
+      case 'n': out += '\n'; break;
+      case 'r': out += '\r'; break;
+      case 't': out += '\t'; break;
+      case 'u': {
+        uint32_t code;
+        if (!Hex4(raw, i + 1, code)) return JsonError("a bad \\u escape", quote_at + 1 + i);
+        i += 4;
+        uint32_t low;
+        if (code >= 0xD800 && code < 0xDC00 && i + 2 < raw.size() && raw[i + 1] == '\\' && raw[i + 2] == 'u' &&
+            Hex4(raw, i + 3, low) && low >= 0xDC00 && low < 0xE000) {
+          code = 0x10000 + ((code - 0xD800) << 10) + (low - 0xDC00);
+          i += 6;
+        }
+        AppendUtf8(out, code);
+        break;
+      }
+      default: out += e;  // \" \\ \/
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -227,80 +128,304 @@ Result<RecordsPath> ParseRecordsPath(const std::string& text, const SourceLocati
   return path;
 }
 
-Result<RecordSpans> SplitRecords(std::string_view payload, const RecordsPath& path) {
-  Scanner scan(payload);
-  // The whole document first: its structure must be sound wherever the records are.
-  scan.SkipSpace();
-  if (scan.at_end()) return scan.Error("the payload is empty");
-  WEIR_TRY(scan.SkipValue());
-  scan.SkipSpace();
-  if (!scan.at_end()) return scan.Error("more text after the JSON document");
+RecordSplitter::RecordSplitter(RecordsPath path) : path_(std::move(path)) {}
 
-  // Walk down the keys. The structure is known to be sound from here on.
-  scan.Seek(0);
-  std::string walked = "$";
-  for (const std::string& key : path.keys) {
-    scan.SkipSpace();
-    if (scan.peek() != '{') {
-      return UserError("records-not-found", "records path '" + path.text + "' not found: " + walked + " is " +
-                                                std::string(scan.peek() == 'n' ? "null" : KindAt(scan.peek())) +
-                                                ", not an object (byte offset " + std::to_string(scan.pos()) + ")");
+Status RecordSplitter::Error(const std::string& what, size_t at) const { return JsonError(what, at); }
+
+Status RecordSplitter::Feed(std::string_view piece, std::vector<RecordSpan>& out) {
+  const size_t base = fed_;
+  for (size_t i = 0; i < piece.size();) {
+    if (in_string_) {
+      i = ScanString(piece, i);
+      continue;
     }
-    size_t object_at = scan.pos();
-    scan.Seek(object_at + 1);
-    bool found = false;
-    for (;;) {
-      scan.SkipSpace();
-      if (scan.peek() == '}') break;
-      if (scan.peek() == ',') {
-        scan.Seek(scan.pos() + 1);
-        continue;
+    if (phase_ == Phase::kInside && !WalkerNeedsEveryByte()) {
+      Status damage;
+      i = SkipInside(piece, i, damage);
+      if (!damage.ok()) return damage;
+      if (i == piece.size()) break;
+    }
+    const size_t depth_before = open_.size();
+    if (Status damage = Structure(piece[i], base + i); !damage.ok()) return damage;
+    WalkByte(piece[i], base + i, depth_before, out);
+    ++i;
+  }
+  fed_ += piece.size();
+  return OkStatus();
+}
+
+// Inside values the walk does not look into (the records themselves), only
+// strings and brackets matter: a tight loop skips them, and stops at the
+// closer that returns to the depth the walk looks at, which the byte-wise
+// path takes, or at the piece's end.
+size_t RecordSplitter::SkipInside(std::string_view piece, size_t i, Status& damage) {
+  const auto* bytes = reinterpret_cast<const unsigned char*>(piece.data());
+  const size_t n = piece.size();
+  const size_t floor = walk_ == Walk::kDone ? 0 : walk_depth_;
+  while (i < n) {
+    while (i < n && !kStructure.has[bytes[i]]) ++i;
+    if (i == n) return n;
+    const char c = static_cast<char>(bytes[i]);
+    if (c == '"') {
+      size_t j = i + 1;
+      for (;;) {
+        while (j < n && !kStringStops.has[bytes[j]]) ++j;
+        if (j >= n || bytes[j] == '"') break;
+        j += 2;  // past a backslash and the byte it escapes
       }
-      if (scan.peek() != '"') return scan.Error("expected a key in the object");
-      WEIR_ASSIGN_OR_RETURN(std::string name, scan.ReadString());
-      scan.SkipSpace();
-      if (scan.peek() != ':') return scan.Error("expected ':' after the key \"" + name + "\"");
-      scan.Seek(scan.pos() + 1);
-      if (name == key) {
-        found = true;
+      if (j >= n) {  // the string goes on in the next piece
+        in_string_ = true;
+        string_start_ = fed_ + i;
+        escaped_ = j > n;  // the piece ended on a backslash
+        return n;
+      }
+      i = j + 1;
+    } else if (c == '{' || c == '[') {
+      open_ += c == '{' ? '}' : ']';
+      ++i;
+    } else if (open_.size() - 1 == floor) {
+      return i;
+    } else if (open_.back() != c) {
+      damage = Mismatch(c, fed_ + i);
+      return i;
+    } else {
+      open_.pop_back();
+      ++i;
+    }
+  }
+  return n;
+}
+
+Status RecordSplitter::Mismatch(char closer, size_t at) const {
+  return Error(std::string("'") + closer + "' does not close the '" + (open_.back() == '}' ? "{" : "[") + "'", at);
+}
+
+// Inside a string at piece[i]: moves to its end, or to the piece's end.
+size_t RecordSplitter::ScanString(std::string_view piece, size_t i) {
+  const bool reading_key = walk_ == Walk::kKey;
+  if (escaped_) {  // the byte after a backslash, whatever it is
+    escaped_ = false;
+    if (reading_key) key_ += piece[i];
+    return i + 1;
+  }
+  size_t stop = FindFirst(piece, i, kStringStops);
+  if (reading_key) key_.append(piece.substr(i, stop - i));
+  if (stop == piece.size()) return stop;
+  if (piece[stop] == '\\') {
+    escaped_ = true;
+    if (reading_key) key_ += '\\';
+    return stop + 1;
+  }
+  in_string_ = false;
+  const size_t at = fed_ + stop;
+  if (open_.empty()) phase_ = Phase::kAfterRoot;  // the root value was this string
+  if (walk_ == Walk::kKey) {
+    Result<std::string> name = DecodeString(key_, key_start_);
+    if (!name.ok()) {
+      Defer(name.status());
+    } else {
+      key_name_ = std::move(*name);
+      walk_ = Walk::kColon;
+    }
+  } else if (walk_ == Walk::kSkipNested && open_.size() == walk_depth_) {
+    walk_ = Walk::kKeyOrEnd;
+  } else if (walk_ == Walk::kElement && open_.size() == walk_depth_) {
+    element_end_ = at + 1;
+  }
+  return stop + 1;
+}
+
+// The structure's view of one byte outside strings.
+Status RecordSplitter::Structure(char c, size_t at) {
+  switch (phase_) {
+    case Phase::kBeforeRoot:
+      if (IsSpace(c)) return OkStatus();
+      root_start_ = at;
+      if (c == '"' || c == '{' || c == '[') {
+        phase_ = Phase::kInside;
         break;
       }
-      WEIR_TRY(scan.SkipValue());
-    }
-    if (!found) {
-      return UserError("records-not-found", "records path '" + path.text + "' not found: the object " + walked +
-                                                " (byte offset " + std::to_string(object_at) + ") has no key '" + key +
-                                                "'");
-    }
-    walked += "." + key;
+      if (kStartsScalar(c)) {
+        phase_ = Phase::kRootScalar;
+        return OkStatus();
+      }
+      return Error(std::string("unexpected '") + c + "' where a value should start", at);
+    case Phase::kRootScalar:
+      if (!kEndsScalar(c)) return OkStatus();
+      phase_ = Phase::kAfterRoot;
+      [[fallthrough]];
+    case Phase::kAfterRoot:
+      if (IsSpace(c)) return OkStatus();
+      return Error("more text after the JSON document", at);
+    case Phase::kInside: break;
   }
+  if (c == '"') {
+    in_string_ = true;
+    string_start_ = at;
+  } else if (c == '{' || c == '[') {
+    open_ += c == '{' ? '}' : ']';
+  } else if (c == '}' || c == ']') {
+    if (open_.back() != c) return Mismatch(c, at);
+    open_.pop_back();
+    if (open_.empty()) phase_ = Phase::kAfterRoot;
+  }
+  return OkStatus();
+}
 
-  RecordSpans spans;
-  scan.SkipSpace();
-  char c = scan.peek();
+bool RecordSplitter::WalkerNeedsEveryByte() const {
+  switch (walk_) {
+    case Walk::kElement: return open_.size() == walk_depth_;
+    case Walk::kSkipNested:
+    case Walk::kObject:
+    case Walk::kDone: return false;
+    default: return true;
+  }
+}
+
+// The walk's view of one byte outside strings, after the structure's;
+// `depth_before` is the nesting depth the byte sits at.
+void RecordSplitter::WalkByte(char c, size_t at, size_t depth_before, std::vector<RecordSpan>& out) {
+  const bool closes_to_walk_depth = (c == '}' || c == ']') && open_.size() == walk_depth_;
+  switch (walk_) {
+    case Walk::kValue:
+      if (!IsSpace(c)) StartValue(c, at, depth_before);
+      return;
+    case Walk::kKeyOrEnd:
+      if (IsSpace(c) || c == ',') return;
+      if (c == '"') {
+        walk_ = Walk::kKey;
+        key_.clear();
+        key_start_ = at;
+      } else if (c == '}') {
+        Defer(UserError("records-not-found", "records path '" + path_.text + "' not found: the object " + walked_ +
+                                                 " (byte offset " + std::to_string(object_at_) + ") has no key '" +
+                                                 path_.keys[level_] + "'"));
+      } else {
+        Defer(Error("expected a key in the object", at));
+      }
+      return;
+    case Walk::kKey: return;  // read by ScanString
+    case Walk::kColon:
+      if (IsSpace(c)) return;
+      if (c != ':') {
+        Defer(Error("expected ':' after the key \"" + key_name_ + "\"", at));
+      } else if (key_name_ == path_.keys[level_]) {
+        walked_ += "." + key_name_;
+        ++level_;
+        walk_ = Walk::kValue;
+      } else {
+        walk_ = Walk::kSkipValue;
+      }
+      return;
+    case Walk::kSkipValue:
+      if (IsSpace(c)) return;
+      if (c == '"' || c == '{' || c == '[') {
+        walk_ = Walk::kSkipNested;
+      } else if (kStartsScalar(c)) {
+        walk_ = Walk::kSkipScalar;
+      } else {
+        Defer(Error(std::string("unexpected '") + c + "' where a value should start", at));
+      }
+      return;
+    case Walk::kSkipScalar:
+      if (!kEndsScalar(c)) return;
+      walk_ = Walk::kKeyOrEnd;
+      WalkByte(c, at, depth_before, out);
+      return;
+    case Walk::kSkipNested:
+      if (closes_to_walk_depth) walk_ = Walk::kKeyOrEnd;
+      return;
+    case Walk::kArrayStart:
+      if (IsSpace(c)) return;
+      if (c == ']') {
+        walk_ = Walk::kDone;
+        return;
+      }
+      walk_ = Walk::kElement;
+      WalkByte(c, at, depth_before, out);
+      return;
+    case Walk::kElement:
+      if (depth_before != walk_depth_) {
+        if (closes_to_walk_depth) element_end_ = at + 1;
+        return;
+      }
+      if (c == ',' || c == ']') {
+        out.push_back(element_begin_ == SIZE_MAX ? RecordSpan{at, 0}
+                                                 : RecordSpan{element_begin_, element_end_ - element_begin_});
+        element_begin_ = SIZE_MAX;
+        if (c == ']') walk_ = Walk::kDone;
+      } else if (!IsSpace(c)) {
+        if (element_begin_ == SIZE_MAX) element_begin_ = at;
+        element_end_ = at + 1;
+      }
+      return;
+    case Walk::kObject:
+      if (closes_to_walk_depth) {
+        out.push_back(RecordSpan{object_at_, at + 1 - object_at_});
+        walk_ = Walk::kDone;
+      }
+      return;
+    case Walk::kDone: return;
+  }
+}
+
+// The first byte of the value at path level `level_`.
+void RecordSplitter::StartValue(char c, size_t at, size_t depth_before) {
+  if (level_ < path_.keys.size()) {
+    if (c == '{') {
+      walk_ = Walk::kKeyOrEnd;
+      walk_depth_ = depth_before + 1;
+      object_at_ = at;
+      return;
+    }
+    Defer(UserError("records-not-found", "records path '" + path_.text + "' not found: " + walked_ + " is " +
+                                             std::string(c == 'n' ? "null" : KindAt(c)) +
+                                             ", not an object (byte offset " + std::to_string(at) + ")"));
+    return;
+  }
   if (c == '{') {
-    size_t start = scan.pos();
-    WEIR_TRY(scan.SkipNested());
-    spans.from_array = false;
-    spans.records.push_back(RecordSpan{start, scan.pos() - start});
-    return spans;
+    from_array_ = false;
+    walk_ = Walk::kObject;
+    walk_depth_ = depth_before;
+    object_at_ = at;
+  } else if (c == '[') {
+    walk_ = Walk::kArrayStart;
+    walk_depth_ = depth_before + 1;
+  } else if (c == 'n') {
+    walk_ = Walk::kDone;  // null: no records
+  } else {
+    Defer(UserError("records-not-a-list", "the records at '" + path_.text + "' are " + std::string(KindAt(c)) +
+                                              ", not an array or an object (byte offset " + std::to_string(at) + ")"));
   }
-  if (c == 'n') return spans;  // null: no records
-  if (c != '[') {
-    return UserError("records-not-a-list", "the records at '" + path.text + "' are " + std::string(KindAt(c)) +
-                                               ", not an array or an object (byte offset " +
-                                               std::to_string(scan.pos()) + ")");
+}
+
+void RecordSplitter::Defer(Status error) {
+  if (deferred_.ok()) deferred_ = std::move(error);
+  walk_ = Walk::kDone;
+}
+
+Status RecordSplitter::Finish() {
+  if (in_string_) return Error("a string is not terminated", string_start_);
+  if (phase_ == Phase::kBeforeRoot) return Error("the payload is empty", fed_);
+  if (phase_ == Phase::kInside) {
+    return Error(std::string("the '") + (open_.front() == '}' ? "{" : "[") + "' opened here is never closed",
+                 root_start_);
   }
-  scan.Seek(scan.pos() + 1);
-  scan.SkipSpace();
-  if (scan.peek() == ']') return spans;
-  for (;;) {
-    size_t start = scan.pos();
-    WEIR_TRY(scan.SkipElement());
-    spans.records.push_back(scan.Trimmed(start, scan.pos()));
-    if (scan.peek() == ']') break;
-    scan.Seek(scan.pos() + 1);  // past ','
-  }
+  return deferred_;
+}
+
+size_t RecordSplitter::needed_from() const {
+  if (walk_ == Walk::kElement && element_begin_ != SIZE_MAX) return element_begin_;
+  if (walk_ == Walk::kObject) return object_at_;
+  return fed_;
+}
+
+Result<RecordSpans> SplitRecords(std::string_view payload, const RecordsPath& path) {
+  RecordSplitter splitter(path);
+  RecordSpans spans;
+  WEIR_TRY(splitter.Feed(payload, spans.records));
+  WEIR_TRY(splitter.Finish());
+  spans.from_array = splitter.from_array();
   return spans;
 }
 

@@ -7,11 +7,15 @@ namespace tasks_internal {
 Result<RenderedText> RenderParam(const TaskDef& task, const std::string& key, const TemplateContext& names) {
   const ConfigNode* node = task.param(key);
   if (node == nullptr) return UserError("missing-key", "task '" + task.id + "' needs the key '" + key + "'", task.where);
-  WEIR_ASSIGN_OR_RETURN(std::string text, node->AsString("'" + key + "'"));
+  return RenderNode(*node, "'" + key + "'", names);
+}
+
+Result<RenderedText> RenderNode(const ConfigNode& node, const std::string& what, const TemplateContext& names) {
+  WEIR_ASSIGN_OR_RETURN(std::string text, node.AsString(what));
   if (!HasTemplateSyntax(text)) return RenderedText{text, text};
   // Quoted YAML values start one column later than their node's position.
-  SourceLocation origin = node->where();
-  if (node->quoted()) origin.column += 1;
+  SourceLocation origin = node.where();
+  if (node.quoted()) origin.column += 1;
   WEIR_ASSIGN_OR_RETURN(Template tmpl, ParseTemplate(text, origin));
   WEIR_ASSIGN_OR_RETURN(std::string rendered, tmpl.Render(names));
   WEIR_ASSIGN_OR_RETURN(std::string shown, tmpl.RenderRedacted(names));
@@ -97,7 +101,9 @@ class KindFactory final : public TaskRunnerFactory {
                  {"extract", NewExtractTask(services)},
                  {"load", NewLoadTask(services)},
                  {"check", NewCheckTask(services)},
-                 {"http", NewHttpTask(services)}} {}
+                 {"http", NewHttpTask(services)},
+                 {"sensor", NewSensorTask(services)},
+                 {"noop", NewNoopTask()}} {}
 
   Result<std::shared_ptr<TaskRunner>> RunnerFor(const TaskDef& task) override {
     auto it = runners_.find(task.kind.value);

@@ -1,11 +1,16 @@
 // Tasks: the task kinds, each a TaskRunner the engine calls per attempt:
-// shell, sql, extract, load, check and http.
+// shell, sql, extract, load, check, http and noop.
 //
 // Also builds the template context every task string is rendered with
 // (ds, data_interval_start/end, run_id, task_id, var(), secret(), env_var()).
 #pragma once
 
+#include <chrono>
+#include <functional>
 #include <memory>
+#include <optional>
+#include <set>
+#include <string>
 
 #include "common/files.h"
 #include "common/process.h"
@@ -39,5 +44,57 @@ Result<std::vector<std::pair<std::string, std::string>>> RenderForDisplay(const 
 // group or others. UserError "unknown-secret" / "secrets-file-mode".
 Result<std::string> ReadSecret(const std::string& name, const std::string& project_root,
                                const TaskServices& services);
+
+// Callbacks and SLAs (docs/pipelines.md#callbacks): a task's on_failure,
+// on_retry, on_success and on_sla_miss, the pipeline's on_failure and
+// on_success for a whole run, each a list of shell, webhook and email
+// actions. They run on a thread of their own, so the engine never waits on
+// them, and never change a task's state: a failed action is logged (in the
+// attempt's log, or the run's callbacks.log) and reported through `warn`.
+struct CallbackOptions {
+  std::string log_dir;        // the executor's log folder (ExecutorOptions::log_dir)
+  // A failed action or a missed SLA, one line, secrets as '***'. Default: stderr.
+  std::function<void(const std::string& line)> warn;
+  bool background = true;     // false: nothing runs until RunDue() (tests)
+};
+
+// The EventSink of one run: it passes every change on to the sink it wraps,
+// then queues the callbacks the change calls for. Its SLA checks stop when
+// it is destroyed.
+class RunCallbacks : public EventSink {
+ public:
+  // Queues the pipeline's on_success or on_failure for the run's end (an
+  // interrupted run calls neither).
+  virtual void RunFinished(RunState state) = 0;
+};
+
+// Runs the callbacks of every run of this process. Thread-safe. Must
+// outlive the RunCallbacks it makes; `project`, `services`, `store` and
+// `clock` must outlive it.
+class Callbacks {
+ public:
+  Callbacks(const ProjectDef& project, const TaskServices& services, StateStore& store, Clock& clock,
+            CallbackOptions options);
+  ~Callbacks();  // waits for nothing: Drain first
+
+  // The sink for `run` (of `pipeline`), wrapping `inner`. `only_tasks` as
+  // ExecutorOptions': tasks outside it are not watched for their SLA.
+  std::unique_ptr<RunCallbacks> ForRun(const PipelineDef& pipeline, const RunRecord& run,
+                                       const DataInterval& interval, EventSink& inner,
+                                       const std::optional<std::set<std::string>>& only_tasks = std::nullopt);
+
+  // Waits up to `limit` for the queued callbacks (webhook retries included)
+  // to finish; returns how many were left, after warning about them.
+  int Drain(std::chrono::milliseconds limit);
+  // Makes a Drain return at once (a second Ctrl-C), cancelling the action
+  // that is running. Thread-safe.
+  void Abandon();
+  // Without `background`: runs every callback due at the clock's time.
+  void RunDue();
+
+ private:
+  class Impl;
+  std::unique_ptr<Impl> impl_;
+};
 
 }  // namespace weir

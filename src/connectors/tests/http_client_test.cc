@@ -122,6 +122,92 @@ TEST_F(HttpClientTest, FileUrlsAreReadThroughLibcurl) {
   EXPECT_EQ(missing.status().code(), "http-file-missing");
 }
 
+// A payload of many numbers, so that it arrives in several pieces.
+std::string LargeBody() {
+  std::string body;
+  for (int i = 0; i < 300000; ++i) body += std::to_string(i) + ",";
+  return body;
+}
+
+TEST_F(HttpClientTest, StreamingHandsOverA2xxBodyInPiecesAndKeepsOtherBodies) {
+  const std::string big = LargeBody();
+  server_.Script("/big", {{200, big}});
+  server_.Script("/gone", {{404, "no such page"}});
+  std::string received;
+  int pieces = 0;
+  HttpBodyConsumer collect = [&](std::string_view piece) {
+    received += piece;
+    ++pieces;
+    return OkStatus();
+  };
+  HttpRequest request;
+  request.url = server_.Url("/big");
+  Result<HttpResponse> response = HttpFetchStreaming(request, collect, cancel_, TimePoint::max());
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(received == big) << received.size() << " bytes received of " << big.size();
+  EXPECT_GT(pieces, 1);
+  EXPECT_TRUE(response->body.empty());
+  EXPECT_EQ(response->body_bytes, big.size());
+
+  received.clear();
+  request.url = server_.Url("/gone");
+  response = HttpFetchStreaming(request, collect, cancel_, TimePoint::max());
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 404);
+  EXPECT_EQ(response->body, "no such page");
+  EXPECT_EQ(response->body_bytes, 12u);
+  EXPECT_TRUE(received.empty());
+}
+
+TEST_F(HttpClientTest, StreamingFollowsRedirectsAndHandsOverOnlyTheFinalBody) {
+  server_.Script("/old", {{301, "see /new", {{"Location", "/new"}}}});
+  server_.Script("/new", {{200, "[1, 2, 3]"}});
+  std::string received;
+  HttpRequest request;
+  request.url = server_.Url("/old");
+  Result<HttpResponse> response = HttpFetchStreaming(
+      request, [&](std::string_view piece) { received += piece; return OkStatus(); }, cancel_, TimePoint::max());
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_EQ(received, "[1, 2, 3]");
+  EXPECT_EQ(response->body_bytes, 9u);
+  EXPECT_TRUE(response->body.empty());
+  Result<HttpResponse> whole = HttpFetch(request, cancel_, TimePoint::max());
+  ASSERT_TRUE(whole.ok());
+  EXPECT_EQ(whole->body, "[1, 2, 3]");
+}
+
+TEST_F(HttpClientTest, AnErrorFromTheBodyConsumerStopsTheTransferAndIsReturned) {
+  server_.Script("/big", {{200, LargeBody()}});
+  int pieces = 0;
+  HttpRequest request;
+  request.url = server_.Url("/big");
+  Result<HttpResponse> response = HttpFetchStreaming(
+      request, [&](std::string_view) { return ++pieces == 1 ? OkStatus() : UserError("bad-json", "not JSON"); },
+      cancel_, TimePoint::max());
+  EXPECT_EQ(response.status().code(), "bad-json");
+  EXPECT_EQ(response.status().message(), "not JSON");
+  EXPECT_EQ(pieces, 2);
+}
+
+TEST_F(HttpClientTest, StreamingReadsFileUrls) {
+  std::string path = (std::filesystem::temp_directory_path() / ("weir-http-stream-" + std::to_string(::getpid()) +
+                                                                ".json")).string();
+  const std::string big = LargeBody();
+  std::ofstream(path) << big;
+  std::string received;
+  HttpRequest request;
+  request.url = "file://" + path;
+  Result<HttpResponse> response = HttpFetchStreaming(
+      request, [&](std::string_view piece) { received += piece; return OkStatus(); }, cancel_, TimePoint::max());
+  std::filesystem::remove(path);
+  ASSERT_TRUE(response.ok()) << response.status().ToString();
+  EXPECT_EQ(response->status, 200);
+  EXPECT_TRUE(received == big) << received.size() << " bytes received of " << big.size();
+  EXPECT_EQ(response->body_bytes, big.size());
+}
+
 TEST_F(HttpClientTest, BadUrlsAreUserErrorsAndRefusedConnectionsAreFaults) {
   HttpRequest request;
   request.url = "ftp://127.0.0.1/x";

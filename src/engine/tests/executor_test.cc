@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <atomic>
 #include <functional>
 #include <gtest/gtest.h>
@@ -368,6 +369,116 @@ TEST_F(ExecutorTest, UnavailableKindFailsWithItsReason) {
   EXPECT_EQ(Execute(run), RunState::kFailed);
   ASSERT_EQ(Attempts(run.id, "t").size(), 1u);
   EXPECT_EQ(Attempts(run.id, "t")[0].error_code, "unavailable-kind");
+}
+
+// A sensor whose condition another task brings about, with one worker:
+// it can only be met if its waits leave the worker free for that task.
+TEST_F(ExecutorTest, WaitingSensorHoldsNoWorkerAndItsDownstreamRunsOnceMet) {
+  Define({{"wait", {}}, {"produce", {}}, {"after", {"wait"}}});
+  pipeline_.tasks[0].sensor = SensorPolicy{std::chrono::seconds(60), std::chrono::hours(1), false};
+  RunRecord run = NewRunRecord();
+  std::atomic<bool> produced{false};
+  runners_.behaviours["wait"] = [&](const TaskContext&) -> Result<std::string> {
+    if (!produced) return NotYet("no file yet");
+    return std::string(R"({"matched": 1})");
+  };
+  runners_.behaviours["produce"] = [&](const TaskContext&) -> Result<std::string> {
+    produced = true;
+    return std::string("{}");
+  };
+  EXPECT_EQ(Execute(run, /*threads=*/1), RunState::kSuccess);
+  EXPECT_EQ(events_.lines, (std::vector<std::string>{"wait running 1", "wait up_for_reschedule 1", "produce running 1",
+                                                     "produce success 1", "wait running 1", "wait success 1",
+                                                     "after running 1", "after success 1"}));
+  EXPECT_EQ(runners_.calls["wait"], 2);
+  // One attempt for the whole wait, not one per poke, and no failure recorded.
+  std::vector<AttemptRecord> attempts = Attempts(run.id, "wait");
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].state, AttemptState::kSuccess);
+  EXPECT_EQ(attempts[0].output_json, R"({"matched": 1})");
+  // The second poke came one poke interval after the first.
+  std::vector<TimePoint> waits = static_cast<FakeClock&>(*clock_).waits();
+  EXPECT_NE(std::find(waits.begin(), waits.end(), attempts[0].started_at + std::chrono::seconds(60)), waits.end());
+  EXPECT_EQ(States(run.id), (std::map<std::string, std::string>{
+                                {"wait", "success"}, {"produce", "success"}, {"after", "success"}}));
+}
+
+TEST_F(ExecutorTest, SensorPastItsTimeoutFailsWithoutRetries) {
+  RetryPolicy retry{3, std::chrono::seconds(1), false, std::chrono::hours(1), RetryOn::kAny};
+  Define({{"wait", {}, retry}, {"after", {"wait"}}});
+  pipeline_.tasks[0].sensor = SensorPolicy{std::chrono::seconds(10), std::chrono::seconds(35), false};
+  RunRecord run = NewRunRecord();
+  runners_.behaviours["wait"] = [](const TaskContext&) -> Result<std::string> { return NotYet("no file yet"); };
+  EXPECT_EQ(Execute(run), RunState::kFailed);
+  // Pokes at 0, 10, 20 and 30 s, and a last one at the timeout, 35 s.
+  EXPECT_EQ(runners_.calls["wait"], 5);
+  std::vector<AttemptRecord> attempts = Attempts(run.id, "wait");
+  ASSERT_EQ(attempts.size(), 1u);
+  EXPECT_EQ(attempts[0].state, AttemptState::kFailed);
+  EXPECT_EQ(attempts[0].error_code, "sensor-timeout");
+  EXPECT_NE(attempts[0].error_message.find("no file yet"), std::string::npos) << attempts[0].error_message;
+  EXPECT_EQ(*attempts[0].ended_at - attempts[0].started_at, std::chrono::seconds(35));
+  EXPECT_EQ(States(run.id), (std::map<std::string, std::string>{{"wait", "failed"}, {"after", "upstream_failed"}}));
+}
+
+TEST_F(ExecutorTest, SoftFailSensorPastItsTimeoutSkipsItsDownstream) {
+  Define({{"wait", {}}, {"after", {"wait"}}});
+  pipeline_.tasks[0].sensor = SensorPolicy{std::chrono::seconds(10), std::chrono::seconds(20), true};
+  RunRecord run = NewRunRecord();
+  runners_.behaviours["wait"] = [](const TaskContext&) -> Result<std::string> { return NotYet("no file yet"); };
+  EXPECT_EQ(Execute(run), RunState::kSuccess);
+  EXPECT_EQ(runners_.calls["wait"], 3);
+  EXPECT_EQ(runners_.calls["after"], 0);
+  EXPECT_EQ(States(run.id), (std::map<std::string, std::string>{{"wait", "skipped"}, {"after", "skipped"}}));
+  ASSERT_EQ(Attempts(run.id, "wait").size(), 1u);
+  EXPECT_EQ(Attempts(run.id, "wait")[0].error_code, "sensor-timeout");
+}
+
+// A fault during a poke is retried as any fault (a new attempt, whose wait
+// starts again), and pokes do not use up the retries.
+TEST_F(ExecutorTest, SensorPokesDoNotUseRetries) {
+  RetryPolicy retry{1, std::chrono::seconds(5), false, std::chrono::hours(1), RetryOn::kFaults};
+  Define({{"wait", {}, retry}});
+  pipeline_.tasks[0].sensor = SensorPolicy{std::chrono::seconds(10), std::chrono::hours(1), false};
+  RunRecord run = NewRunRecord();
+  int poke = 0;
+  runners_.behaviours["wait"] = [&](const TaskContext&) -> Result<std::string> {
+    ++poke;
+    if (poke == 4) return Fault("http-connection", "connection reset");
+    if (poke < 7) return NotYet("not there");
+    return std::string("{}");
+  };
+  EXPECT_EQ(Execute(run), RunState::kSuccess);
+  std::vector<AttemptRecord> attempts = Attempts(run.id, "wait");
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[0].error_code, "http-connection");
+  EXPECT_EQ(attempts[1].state, AttemptState::kSuccess);
+}
+
+// Stopped between two pokes, the sensor's attempt ends interrupted; the
+// resumed run pokes again with a new attempt.
+TEST_F(ExecutorTest, StoppedSensorIsInterruptedAndResumingPokesAgain) {
+  Define({{"wait", {}}, {"after", {"wait"}}});
+  pipeline_.tasks[0].sensor = SensorPolicy{std::chrono::seconds(10), std::chrono::hours(1), false};
+  RunRecord run = NewRunRecord();
+  bool arrived = false;
+  runners_.behaviours["wait"] = [&](const TaskContext&) -> Result<std::string> {
+    if (arrived) return std::string("{}");
+    if (runners_.calls["wait"] == 2) executor_->Stop();
+    return NotYet("not there");
+  };
+  EXPECT_EQ(Execute(run), RunState::kInterrupted);
+  EXPECT_EQ(States(run.id), (std::map<std::string, std::string>{{"wait", "interrupted"}, {"after", "pending"}}));
+  ASSERT_EQ(Attempts(run.id, "wait").size(), 1u);
+  EXPECT_EQ(Attempts(run.id, "wait")[0].state, AttemptState::kInterrupted);
+  arrived = true;
+  ASSERT_TRUE(store_->ReopenRun(run.id).ok());
+  EXPECT_EQ(Execute(run), RunState::kSuccess);
+  std::vector<AttemptRecord> attempts = Attempts(run.id, "wait");
+  ASSERT_EQ(attempts.size(), 2u);
+  EXPECT_EQ(attempts[1].number, 2);
+  EXPECT_EQ(attempts[1].state, AttemptState::kSuccess);
+  EXPECT_EQ(States(run.id)["after"], "success");
 }
 
 TEST(RetryDelayTest, DoublesAndCaps) {

@@ -16,9 +16,14 @@ constexpr int kBusyTimeoutMs = 10000;
 
 // WAL lets readers (CLI, server) work while the engine writes; NORMAL
 // syncs at checkpoints only, which survives a kill -9 of the process (not a
-// power cut), the failure Weir promises to survive.
+// power cut), the failure Weir promises to survive. A commit is in the WAL
+// when it returns either way; the checkpoint only copies it into the main
+// file, with two fsyncs, so it runs every 10,000 pages (about 40 MB of WAL)
+// instead of SQLite's 1,000: with 1,000, a run of 10,000 tasks spent a fifth
+// of its time checkpointing.
 constexpr const char* kOpenPragmas =
-    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;";
+    "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
+    "PRAGMA wal_autocheckpoint=10000;";
 
 Status CreateParentFolder(const std::string& path) {
   std::filesystem::path parent = std::filesystem::path(path).parent_path();
@@ -148,6 +153,11 @@ Result<SqliteStatement> SqliteDatabase::Prepare(const std::string& sql) {
   return SqliteStatement(this, it->second);
 }
 
+Status SqliteDatabase::RunCached(const std::string& sql) {
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement statement, Prepare(sql));
+  return statement.Run();
+}
+
 Status SqliteDatabase::Error(int rc) const {
   // The connection's message is specific ("no such table: runs") but only
   // belongs to this failure if the codes match; otherwise use the generic one.
@@ -182,17 +192,19 @@ SqliteTransaction::~SqliteTransaction() {
   --db_.open_transactions_;
 }
 
+// Cached statements, not Exec: a task's state changes run several of these
+// each, and parsing them anew every time was a measurable part of a run.
 Status SqliteTransaction::Begin(Mode mode) {
   nested_ = db_.open_transactions_ > 0;
-  if (nested_) WEIR_TRY(db_.Exec("SAVEPOINT weir_nested"));
-  else WEIR_TRY(db_.Exec(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
+  if (nested_) WEIR_TRY(db_.RunCached("SAVEPOINT weir_nested"));
+  else WEIR_TRY(db_.RunCached(mode == Mode::kWrite ? "BEGIN IMMEDIATE" : "BEGIN"));
   open_ = true;
   ++db_.open_transactions_;
   return OkStatus();
 }
 
 Status SqliteTransaction::Commit() {
-  WEIR_TRY(db_.Exec(nested_ ? "RELEASE weir_nested" : "COMMIT"));
+  WEIR_TRY(db_.RunCached(nested_ ? "RELEASE weir_nested" : "COMMIT"));
   open_ = false;
   --db_.open_transactions_;
   return OkStatus();

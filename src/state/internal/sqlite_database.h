@@ -62,7 +62,8 @@ class SqliteStatement {
 class SqliteDatabase {
  public:
   // Opens or creates the file (and its folder) in WAL mode with
-  // synchronous=NORMAL, a 10 s busy timeout and foreign keys on.
+  // synchronous=NORMAL, a checkpoint every 10,000 WAL pages, a 10 s busy
+  // timeout and foreign keys on.
   static Result<std::unique_ptr<SqliteDatabase>> Open(const std::string& path);
   SqliteDatabase(const SqliteDatabase&) = delete;
   SqliteDatabase& operator=(const SqliteDatabase&) = delete;
@@ -72,6 +73,8 @@ class SqliteDatabase {
   Status Exec(const std::string& sql);
   // A cached statement for `sql`; prepared on first use.
   Result<SqliteStatement> Prepare(const std::string& sql);
+  // Runs one cached statement that returns no rows (BEGIN, COMMIT, ...).
+  Status RunCached(const std::string& sql);
 
   // The Status for a failed SQLite call: busy and locked are faults (another
   // process holds the file; retrying helps), a bad file is the user's, and

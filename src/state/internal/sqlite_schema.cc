@@ -77,6 +77,21 @@ constexpr const char* kMigrations[] = {
       next_start_ms INTEGER
     );
     )sql",
+    // 5: dataset events, and how far each dataset-scheduled pipeline has read them.
+    R"sql(
+    CREATE TABLE dataset_events (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      dataset TEXT NOT NULL,
+      pipeline TEXT NOT NULL,
+      run_id INTEGER NOT NULL,
+      task_id TEXT NOT NULL,
+      interval_start TEXT NOT NULL,
+      interval_end TEXT NOT NULL,
+      created_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX dataset_events_by_dataset ON dataset_events (dataset, id);
+    ALTER TABLE pipelines ADD COLUMN dataset_cursor INTEGER NOT NULL DEFAULT 0;
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

@@ -11,7 +11,7 @@ TEST(StateNamesTest, NamesRoundTripAndUnknownNamesDoNot) {
   }
   for (TaskState s : {TaskState::kPending, TaskState::kRunning, TaskState::kUpForRetry, TaskState::kSuccess,
                       TaskState::kFailed, TaskState::kUpstreamFailed, TaskState::kSkipped, TaskState::kInterrupted,
-                      TaskState::kQueued}) {
+                      TaskState::kQueued, TaskState::kUpForReschedule}) {
     EXPECT_EQ(ParseTaskState(TaskStateName(s)), s);
   }
   for (AttemptState s :
@@ -19,6 +19,7 @@ TEST(StateNamesTest, NamesRoundTripAndUnknownNamesDoNot) {
     EXPECT_EQ(ParseAttemptState(AttemptStateName(s)), s);
   }
   EXPECT_EQ(TaskStateName(TaskState::kUpForRetry), "up_for_retry");
+  EXPECT_EQ(TaskStateName(TaskState::kUpForReschedule), "up_for_reschedule");
   EXPECT_EQ(TaskStateName(TaskState::kUpstreamFailed), "upstream_failed");
   EXPECT_EQ(RunStateName(RunState::kInterrupted), "interrupted");
   EXPECT_EQ(ParseTaskState("Pending"), std::nullopt);
@@ -34,6 +35,7 @@ TEST(StateNamesTest, FinishedStatesAreTheOnesThatWillNotRunAgain) {
   EXPECT_FALSE(IsFinished(TaskState::kPending));
   EXPECT_FALSE(IsFinished(TaskState::kRunning));
   EXPECT_FALSE(IsFinished(TaskState::kUpForRetry));
+  EXPECT_FALSE(IsFinished(TaskState::kUpForReschedule));  // a sensor between two pokes
   EXPECT_FALSE(IsFinished(TaskState::kInterrupted));
 }
 

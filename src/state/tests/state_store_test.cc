@@ -243,6 +243,13 @@ TEST_P(StateStoreTest, QueuedRunIsClaimedOnceAndStartsWhenClaimed) {
   EXPECT_EQ(started.started_at, At(5000));
   ASSERT_OK_AND_ASSIGN(waiting, store_->ListRuns(only_queued));
   EXPECT_TRUE(waiting.empty());
+  // A run stopped and queued again starts afresh, with no end time.
+  ASSERT_OK(store_->FinishRun(run.id, RunState::kQueued, At(7000)));
+  ASSERT_OK_AND_ASSIGN(claimed, store_->StartQueuedRun(run.id, At(8000)));
+  EXPECT_TRUE(claimed);
+  ASSERT_OK_AND_ASSIGN(started, store_->GetRun(run.id));
+  EXPECT_EQ(started.started_at, At(8000));
+  EXPECT_FALSE(started.ended_at.has_value());
   EXPECT_FALSE(store_->StartQueuedRun(RunId{999}, At(1)).ok());
 }
 
@@ -266,6 +273,34 @@ TEST_P(StateStoreTest, PipelineStateKeepsPauseAndNextStartApart) {
   ASSERT_OK_AND_ASSIGN(PipelineScheduleState hourly, store_->GetPipelineState("hourly"));
   EXPECT_TRUE(hourly.paused);
   EXPECT_FALSE(hourly.next_start.has_value());
+}
+
+TEST_P(StateStoreTest, DatasetEventsAreReadAfterACursorInOrder) {
+  auto event = [](std::string dataset, int64_t run, std::string start) {
+    return DatasetEvent{0, std::move(dataset), "producer", RunId{run}, "load", start, start + "+1d", At(run * 1000)};
+  };
+  ASSERT_OK(store_->RecordDatasetEvent(event("analytics.sales", 1, "2024-01-01")));
+  ASSERT_OK(store_->RecordDatasetEvent(event("analytics.orders", 1, "2024-01-01")));
+  ASSERT_OK(store_->RecordDatasetEvent(event("analytics.sales", 2, "2024-01-02")));
+  ASSERT_OK_AND_ASSIGN(std::vector<DatasetEvent> all, store_->DatasetEventsAfter({"analytics.sales", "analytics.orders"}, 0));
+  ASSERT_EQ(all.size(), 3u);
+  EXPECT_LT(all[0].id, all[1].id);
+  EXPECT_LT(all[1].id, all[2].id);
+  EXPECT_EQ(all[1].dataset, "analytics.orders");
+  EXPECT_EQ(all[2].interval_start, "2024-01-02");
+  EXPECT_EQ(all[2].run_id, RunId{2});
+  EXPECT_EQ(all[2].created_at, At(2000));
+  ASSERT_OK_AND_ASSIGN(std::vector<DatasetEvent> sales, store_->DatasetEventsAfter({"analytics.sales"}, all[0].id));
+  ASSERT_EQ(sales.size(), 1u);
+  EXPECT_EQ(sales[0].id, all[2].id);
+  ASSERT_OK_AND_ASSIGN(std::vector<DatasetEvent> none, store_->DatasetEventsAfter({"other"}, 0));
+  EXPECT_TRUE(none.empty());
+
+  ASSERT_OK(store_->SetDatasetCursor("consumer", all[2].id));
+  ASSERT_OK(store_->SetNextScheduledStart("consumer", At(5)));
+  ASSERT_OK_AND_ASSIGN(PipelineScheduleState consumer, store_->GetPipelineState("consumer"));
+  EXPECT_EQ(consumer.dataset_cursor, all[2].id);
+  EXPECT_EQ(consumer.next_start, At(5));
 }
 
 TEST_P(StateStoreTest, InterruptRunningAttemptsMarksOnlyRunningAttemptsOfThatRun) {

@@ -30,6 +30,11 @@ Result<int64_t> WriteQueryToFile(DuckDbConnection& db, const std::string& select
 
 // A connection to the project's warehouse (weir.yml `warehouse:`; DuckDB).
 Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& context, const TaskServices& services);
+// The file of the DuckDB connection `name` of weir.yml `connections:`
+// (the extract task's source, a sql sensor's `connection:`). UserError
+// "unknown-connection" (at `where`), "connection-not-available" for
+// another type, "missing-key" without `path`.
+Result<std::string> DuckDbSourcePath(const TaskContext& context, const std::string& name, const SourceLocation& where);
 // A private in-memory DuckDB for compute that touches only lake files.
 Result<std::unique_ptr<DuckDbConnection>> ConnectCompute(const TaskContext& context);
 

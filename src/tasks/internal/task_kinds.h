@@ -17,6 +17,8 @@ struct RenderedText {
 
 // Renders the string parameter `key` of `task`; UserError if it is not a string.
 Result<RenderedText> RenderParam(const TaskDef& task, const std::string& key, const TemplateContext& names);
+// Renders a string node (`what` names it in a wrong-type error).
+Result<RenderedText> RenderNode(const ConfigNode& node, const std::string& what, const TemplateContext& names);
 // Renders the `env:` mapping of `task` (absent: empty).
 Result<std::map<std::string, std::string>> RenderEnv(const TaskDef& task, const TemplateContext& names);
 
@@ -26,5 +28,7 @@ std::shared_ptr<TaskRunner> NewExtractTask(const TaskServices& services);  // ex
 std::shared_ptr<TaskRunner> NewLoadTask(const TaskServices& services);     // load_task.cc
 std::shared_ptr<TaskRunner> NewCheckTask(const TaskServices& services);    // check_task.cc
 std::shared_ptr<TaskRunner> NewHttpTask(const TaskServices& services);     // http_task.cc
+std::shared_ptr<TaskRunner> NewSensorTask(const TaskServices& services);   // sensor_task.cc
+std::shared_ptr<TaskRunner> NewNoopTask();                                  // noop_task.cc
 
 }  // namespace weir::tasks_internal

@@ -232,6 +232,67 @@ rejects: {table: rejects.api}
                  "page 1, offset " + std::to_string(payload.find("{\"id\": }")), "{\"id\": }"}}));
 }
 
+// A payload of many batches streams through the loader, yet gets one
+// schema: a key that holds integers until near the end (after the batches
+// the columns are first taken from), then a string, is VARCHAR, and a key
+// first seen in the last record is a column too.
+TEST_F(HttpTaskTest, RecordsOfManyBatchesGetTheSchemaOfAllOfThem) {
+  const int n = 40000;
+  long long id_sum = 0;
+  std::string payload = "{\"data\": [";
+  for (int i = 0; i < n; ++i) {
+    id_sum += i;
+    payload += (i > 0 ? ",\n" : "") + std::string("{\"id\": ") + std::to_string(i) + ", \"code\": ";
+    payload += i == n - 10 ? "\"X7\"" : std::to_string(i % 100);
+    payload += i == n - 1 ? ", \"late\": 2.5}" : "}";
+  }
+  payload += "]}";
+  server_.Script("/many", {{200, payload}});
+  Result<std::string> out = Run(Task(R"(url: "{{ env_var('BASE_URL') }}/many"
+records: $.data
+to: raw/many.parquet
+)"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_NE(out->find("\"records\": 40000, \"rows_rejected\": 0, \"rows_written\": 40000"), std::string::npos) << *out;
+  for (const auto& entry : std::filesystem::recursive_directory_iterator(root_)) {  // the spill is gone
+    EXPECT_EQ(entry.path().filename().string().find("weir-records-"), std::string::npos) << entry.path();
+  }
+  std::string read = "read_parquet('" + Lake("raw/many.parquet") + "')";
+  QueryRows types = Query("DESCRIBE SELECT * FROM " + read);
+  std::vector<std::string> described;
+  for (const auto& row : types.rows) described.push_back(*row[0] + " " + *row[1]);
+  EXPECT_EQ(described, (std::vector<std::string>{"id BIGINT", "code VARCHAR", "late DOUBLE"}));
+  QueryRows sums = Query("SELECT sum(id), count(*) FILTER (WHERE code = CAST(id % 100 AS VARCHAR)), "
+                         "max(code) FILTER (WHERE id = " + std::to_string(n - 10) + "), sum(late) FROM " + read);
+  EXPECT_EQ(sums.rows.at(0), (std::vector<std::optional<std::string>>{std::to_string(id_sum), std::to_string(n - 1),
+                                                                      "X7", "2.5"}));
+}
+
+// A `.json` target gets the payload byte for byte as it streams, with its
+// records counted; a damaged payload leaves no file, not even a temporary one.
+TEST_F(HttpTaskTest, AJsonTargetStreamsThePayloadAndLeavesNothingWhenItIsDamaged) {
+  std::string payload = "{\"data\": [";
+  for (int i = 0; i < 50000; ++i) payload += (i > 0 ? ", " : "") + std::string("{\"n\": \"") + std::to_string(i) + "\"}";
+  payload += "]}";
+  server_.Script("/page", {{200, payload}});
+  server_.Script("/damaged", {{200, payload.substr(0, payload.size() - 1)}});
+  Result<std::string> out = Run(Task(R"(url: "{{ env_var('BASE_URL') }}/page"
+records: $.data
+to: raw/page.json
+)"));
+  ASSERT_TRUE(out.ok()) << out.status().ToString();
+  EXPECT_EQ(*out, "{\"bytes\": " + std::to_string(payload.size()) +
+                      ", \"path\": \"raw/page.json\", \"records\": 50000, \"status\": 200}");
+  EXPECT_TRUE(Slurp(Lake("raw/page.json")) == payload);
+  Result<std::string> damaged = Run(Task(R"(url: "{{ env_var('BASE_URL') }}/damaged"
+records: $.data
+to: raw/damaged/page.json
+)"));
+  EXPECT_EQ(damaged.status().code(), "bad-json");
+  EXPECT_NE(damaged.status().message().find("byte offset 0"), std::string::npos) << damaged.status().message();
+  EXPECT_TRUE(!std::filesystem::exists(Lake("raw/damaged")) || std::filesystem::is_empty(Lake("raw/damaged")));
+}
+
 TEST_F(HttpTaskTest, APayloadThatIsNotJsonFailsWithItsOffset) {
   server_.Script("/html", {{200, "<html>maintenance</html>"}});
   Result<std::string> out = Run(Task("url: \"{{ env_var('BASE_URL') }}/html\"\nto: raw/x.parquet\n"));
