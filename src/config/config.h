@@ -96,6 +96,9 @@ struct TaskDef {
   // Airflow's depends_on_past: wait for this task's run of the previous
   // interval to succeed; if it failed, this one ends upstream_failed.
   bool depends_on_past = false;
+  // Airflow's wait_for_downstream (implies depends_on_past): also wait for
+  // the tasks right after this one in the previous interval's run.
+  bool wait_for_downstream = false;
   // `cache: {key: "...", expire: 1h}`: a result recorded under the same
   // rendered key (default: the interval and the run's parameters) within
   // `expire` is reused, not rerun.

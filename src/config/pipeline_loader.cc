@@ -129,6 +129,12 @@ void ReadTaskPolicy(MapFields& fields, TaskDef& task) {
   if (auto d = fields.Duration("timeout")) task.timeout = *d;
   if (auto t = fields.Choice("trigger_rule", TriggerRuleNames())) task.trigger_rule = *ParseTriggerRule(*t);
   if (auto b = fields.Bool("depends_on_past")) task.depends_on_past = *b;
+  // As Airflow: waiting for the previous run's downstream implies waiting
+  // for the previous run of the task itself.
+  if (auto b = fields.Bool("wait_for_downstream")) {
+    task.wait_for_downstream = *b;
+    if (*b) task.depends_on_past = true;
+  }
   ReadCallbacks(fields, kCallbackTaskKeys, task.callbacks);
   if (auto d = fields.Duration("sla")) task.sla = *d;
 }

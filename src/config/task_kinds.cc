@@ -106,7 +106,7 @@ namespace weir::config_internal {
 const std::vector<std::string>& DefaultableTaskKeys() {
   static const std::vector<std::string> kKeys = {
       "retries", "retry_delay", "retry_exponential_backoff", "max_retry_delay",
-      "retry_on", "timeout", "trigger_rule", "depends_on_past"};
+      "retry_on", "timeout", "trigger_rule", "depends_on_past", "wait_for_downstream"};
   return kKeys;
 }
 

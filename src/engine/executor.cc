@@ -246,23 +246,38 @@ class RunExecutor::Impl {
   }
 
   // depends_on_past: this task in the latest run of the interval before
-  // this one. No earlier run: the first interval, free to run.
+  // this one (by start instant: an hourly pipeline has many per date); with
+  // wait_for_downstream, the tasks right after it there too. No earlier
+  // run: the first interval, free to run.
   Result<Readiness> PastReadiness(int i) {
     WEIR_ASSIGN_OR_RETURN(auto runs, store_.ListRuns(RunFilter{run_->pipeline, std::nullopt, 0}));
+    Result<TimePoint> own_start = ParseIsoInstant(run_->interval_start);
     const RunRecord* previous = nullptr;
-    for (const RunRecord& r : runs) {  // newest first
-      if (r.ds < run_->ds && (previous == nullptr || r.ds > previous->ds)) previous = &r;
+    TimePoint previous_start = TimePoint::min();
+    for (const RunRecord& r : runs) {  // newest first: the latest run of an interval wins ties
+      Result<TimePoint> start = ParseIsoInstant(r.interval_start);
+      bool earlier = own_start.ok() && start.ok() ? *start < *own_start : r.ds < run_->ds;
+      TimePoint key = start.ok() ? *start : TimePoint::min();
+      if (earlier && (previous == nullptr || key > previous_start)) {
+        previous = &r;
+        previous_start = key;
+      }
     }
     if (previous == nullptr) return Readiness::kRun;
+    std::set<std::string> watched = {graph_.id(i)};
+    if (graph_.node(i).def->wait_for_downstream) {
+      for (int d : graph_.node(i).downstream) watched.insert(graph_.id(d));
+    }
     WEIR_ASSIGN_OR_RETURN(auto tasks, store_.TaskInstances(previous->id));
+    Readiness readiness = Readiness::kRun;
     for (const TaskInstanceRecord& t : tasks) {
-      if (t.task_id != graph_.id(i)) continue;
-      if (Succeeded(t.state) || t.state == TaskState::kSkipped) return Readiness::kRun;
+      if (watched.count(t.task_id) == 0 || Succeeded(t.state) || t.state == TaskState::kSkipped) continue;
       if (t.state == TaskState::kFailed || t.state == TaskState::kUpstreamFailed) return Readiness::kUpstreamFailed;
       // Unfinished: running in a concurrent run (backfill) or left so.
-      return previous->state == RunState::kRunning ? Readiness::kWait : Readiness::kUpstreamFailed;
+      if (previous->state != RunState::kRunning) return Readiness::kUpstreamFailed;
+      readiness = Readiness::kWait;
     }
-    return Readiness::kRun;
+    return readiness;
   }
 
   std::pair<int, int> ReadyKey(int i) const { return {-graph_.node(i).def->priority, position_[i]}; }
