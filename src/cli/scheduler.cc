@@ -157,23 +157,19 @@ Status Scheduler::Tick(bool& busy) {
     Reap(slot);
     WEIR_ASSIGN_OR_RETURN(PipelineScheduleState state, store_.GetPipelineState(name));
     if (!state.paused) {
-      if (slot.schedule) WEIR_TRY(CreateDueRuns(slot));
-      if (!slot.pipeline().schedule_on.empty()) WEIR_TRY(CreateDatasetRun(slot));
-      WEIR_TRY(StartRuns(slot));
+      if (slot.schedule) WEIR_TRY(CreateDueRuns(slot, state));
+      if (!slot.pipeline().schedule_on.empty()) WEIR_TRY(CreateDatasetRun(slot, state));
+      bool waiting = false;
+      WEIR_TRY(StartRuns(slot, waiting));
+      if (waiting) busy = true;
     }
     if (!slot.active.empty()) busy = true;
-    if (!state.paused && slot.lock_fd < 0) {
-      // Queued runs waiting for another process's lock keep us busy.
-      WEIR_ASSIGN_OR_RETURN(std::vector<RunRecord> queued, store_.ListRuns(RunsOf(name, RunState::kQueued)));
-      if (!queued.empty()) busy = true;
-    }
   }
   return OkStatus();
 }
 
-Status Scheduler::CreateDueRuns(PipelineSlot& slot) {
+Status Scheduler::CreateDueRuns(PipelineSlot& slot, const PipelineScheduleState& state) {
   const PipelineDef& pipeline = slot.pipeline();
-  WEIR_ASSIGN_OR_RETURN(PipelineScheduleState state, store_.GetPipelineState(pipeline.name));
   CatchupRequest request;
   request.next_start = state.next_start;
   request.start_date = pipeline.start_date;
@@ -191,9 +187,8 @@ Status Scheduler::CreateDueRuns(PipelineSlot& slot) {
 // Airflow's dataset schedules: due once every dataset in `on:` has an event
 // past the pipeline's cursor. The run's interval spans the producing runs'
 // intervals, so `ds` is the data's date, not today's.
-Status Scheduler::CreateDatasetRun(PipelineSlot& slot) {
+Status Scheduler::CreateDatasetRun(PipelineSlot& slot, const PipelineScheduleState& state) {
   const PipelineDef& pipeline = slot.pipeline();
-  WEIR_ASSIGN_OR_RETURN(PipelineScheduleState state, store_.GetPipelineState(pipeline.name));
   std::vector<std::string> datasets;
   for (const auto& d : pipeline.schedule_on) datasets.push_back(d.value);
   WEIR_ASSIGN_OR_RETURN(std::vector<DatasetEvent> events, store_.DatasetEventsAfter(datasets, state.dataset_cursor));
@@ -300,7 +295,7 @@ bool Scheduler::HoldLock(PipelineSlot& slot) {
   return true;
 }
 
-Status Scheduler::StartRuns(PipelineSlot& slot) {
+Status Scheduler::StartRuns(PipelineSlot& slot, bool& waiting) {
   const std::string& name = slot.pipeline().name;
   WEIR_ASSIGN_OR_RETURN(std::vector<RunRecord> running, store_.ListRuns(RunsOf(name, RunState::kRunning)));
   WEIR_ASSIGN_OR_RETURN(std::vector<RunRecord> queued, store_.ListRuns(RunsOf(name, RunState::kQueued)));
@@ -312,6 +307,7 @@ Status Scheduler::StartRuns(PipelineSlot& slot) {
   }
   if (orphans.empty() && queued.empty()) return OkStatus();
   if (!HoldLock(slot)) {
+    waiting = true;
     if (!slot.told_locked) {
       Print("%s: another weir process holds the pipeline (weir run?); %zu queued runs wait for it", name.c_str(),
             queued.size());

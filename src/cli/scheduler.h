@@ -54,12 +54,13 @@ class Scheduler {
   // One pass over every pipeline. Sets `busy` when a run is due, queued or
   // running.
   Status Tick(bool& busy);
-  Status CreateDueRuns(PipelineSlot& slot);
-  Status CreateDatasetRun(PipelineSlot& slot);
+  Status CreateDueRuns(PipelineSlot& slot, const PipelineScheduleState& state);
+  Status CreateDatasetRun(PipelineSlot& slot, const PipelineScheduleState& state);
   Status QueueRun(PipelineSlot& slot, const DataInterval& interval, const std::string& run_type,
                   const std::function<Status()>& also);
   Status ApplyOverlap(PipelineSlot& slot, const DataInterval& interval, bool& create);
-  Status StartRuns(PipelineSlot& slot);
+  // Sets `waiting` when runs are due but another process holds the lock.
+  Status StartRuns(PipelineSlot& slot, bool& waiting);
   bool HoldLock(PipelineSlot& slot);
   void Launch(PipelineSlot& slot, const RunRecord& run);
   void Reap(PipelineSlot& slot);
