@@ -17,12 +17,9 @@ int SetPaused(const Args& args, bool paused) {
   app.add_option("pipeline", pipeline, "the pipeline")->required();
   AddProjectOption(app, dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
-  std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
-  if (loaded == nullptr) return kExitUsage;
-  if (FindPipelineOrComplain(*loaded, pipeline) == nullptr) return kExitUsage;
-  Result<std::unique_ptr<StateStore>> store = OpenState(loaded->project);
-  if (!store.ok()) return UsageError(verb, store.status().ToString());
-  Status set = (*store)->SetPipelinePaused(pipeline, paused);
+  std::unique_ptr<PipelineState> opened = OpenPipelineState(verb, dir, pipeline);
+  if (opened == nullptr) return kExitUsage;
+  Status set = opened->store->SetPipelinePaused(pipeline, paused);
   if (!set.ok()) return UsageError(verb, set.ToString());
   std::printf("%s %s\n", pipeline.c_str(), paused ? "paused" : "unpaused");
   return kExitOk;

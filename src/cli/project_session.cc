@@ -57,4 +57,20 @@ Result<std::unique_ptr<StateStore>> OpenState(const ProjectDef& project) {
   return OpenSqliteStateStore(project.Resolve(project.state_path));
 }
 
+std::unique_ptr<PipelineState> OpenPipelineState(const std::string& command, const std::string& dir,
+                                                 const std::string& pipeline) {
+  auto opened = std::make_unique<PipelineState>();
+  opened->loaded = LoadValidProject(dir);
+  if (opened->loaded == nullptr) return nullptr;
+  opened->graph = FindPipelineOrComplain(*opened->loaded, pipeline);
+  if (opened->graph == nullptr) return nullptr;
+  Result<std::unique_ptr<StateStore>> store = OpenState(opened->loaded->project);
+  if (!store.ok()) {
+    UsageError(command, store.status().ToString());
+    return nullptr;
+  }
+  opened->store = std::move(*store);
+  return opened;
+}
+
 }  // namespace weir::cli

@@ -36,4 +36,15 @@ const PipelineGraph* FindPipelineOrComplain(const LoadedProject& loaded, const s
 
 Result<std::unique_ptr<StateStore>> OpenState(const ProjectDef& project);
 
+// What commands that read or change one pipeline's state need: the checked
+// project, that pipeline's graph and the state store. Null after printing
+// why (the command then exits 2).
+struct PipelineState {
+  std::unique_ptr<LoadedProject> loaded;
+  const PipelineGraph* graph = nullptr;
+  std::unique_ptr<StateStore> store;
+};
+std::unique_ptr<PipelineState> OpenPipelineState(const std::string& command, const std::string& dir,
+                                                 const std::string& pipeline);
+
 }  // namespace weir::cli

@@ -19,18 +19,17 @@ int RunsCommand(const Args& args) {
   app.add_option("--limit", limit, "at most this many runs (default 50)")->check(CLI::Range(1, 100000));
   AddProjectOption(app, dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
-  std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
-  if (loaded == nullptr) return kExitUsage;
-  if (FindPipelineOrComplain(*loaded, pipeline) == nullptr) return kExitUsage;
-  Result<std::unique_ptr<StateStore>> store = OpenState(loaded->project);
-  if (!store.ok()) return UsageError("runs", store.status().ToString());
-  Result<std::vector<RunRecord>> runs = (*store)->ListRuns(RunFilter{pipeline, std::nullopt, 0});
+  std::unique_ptr<PipelineState> opened = OpenPipelineState("runs", dir, pipeline);
+  if (opened == nullptr) return kExitUsage;
+  // The store filters by state; --since compares dates as text, here.
+  RunFilter filter{pipeline, std::nullopt, 0};
+  if (!state.empty()) filter.state = ParseRunState(state);
+  Result<std::vector<RunRecord>> runs = opened->store->ListRuns(filter);
   if (!runs.ok()) return UsageError("runs", runs.status().ToString());
   std::printf("%-6s %-12s %-12s %-10s %-21s %-9s %s\n", "run", "date", "state", "type", "started", "took",
               "interval");
   int shown = 0;
   for (const RunRecord& run : *runs) {
-    if (!state.empty() && RunStateName(run.state) != state) continue;
     if (!since.empty() && run.ds < since) continue;
     if (shown++ >= limit) break;
     std::string took = run.ended_at ? FormatElapsed(std::chrono::duration_cast<std::chrono::milliseconds>(
