@@ -70,6 +70,18 @@ std::vector<std::string> LocalFilesystem::ListFiles(const std::string& dir,
   return out;
 }
 
+std::vector<std::string> LocalFilesystem::ListDirectories(const std::string& dir) const {
+  std::vector<std::string> out;
+  std::error_code ec;
+  for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {
+    std::string name = it->path().filename().string();
+    if (name.empty() || name[0] == '.' || !it->is_directory(ec)) continue;
+    out.push_back((fs::path(dir) / name).string());
+  }
+  std::sort(out.begin(), out.end());
+  return out;
+}
+
 Status LocalFilesystem::CreateDirectories(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);
@@ -119,6 +131,21 @@ std::vector<std::string> FakeFilesystem::ListFiles(const std::string& dir,
     if (it->first.compare(0, prefix.size(), prefix) != 0) break;
     std::string_view rest = std::string_view(it->first).substr(prefix.size());
     if (rest.find('/') == std::string_view::npos && HasSuffix(rest, suffixes)) out.push_back(it->first);
+  }
+  return out;
+}
+
+std::vector<std::string> FakeFilesystem::ListDirectories(const std::string& dir) const {
+  std::lock_guard<std::mutex> guard(mu_);
+  std::string prefix = dir.empty() || dir.back() == '/' ? dir : dir + "/";
+  std::vector<std::string> out;
+  for (auto it = files_.lower_bound(prefix); it != files_.end(); ++it) {
+    if (it->first.compare(0, prefix.size(), prefix) != 0) break;
+    std::string_view rest = std::string_view(it->first).substr(prefix.size());
+    size_t slash = rest.find('/');
+    if (slash == std::string_view::npos || rest[0] == '.') continue;
+    std::string sub = prefix + std::string(rest.substr(0, slash));
+    if (out.empty() || out.back() != sub) out.push_back(sub);
   }
   return out;
 }

@@ -25,6 +25,9 @@ class Filesystem {
   // sorted by name; an absent directory lists nothing.
   virtual std::vector<std::string> ListFiles(const std::string& dir,
                                              const std::vector<std::string>& suffixes) const = 0;
+  // Directories directly in `dir` (paths, sorted by name); hidden ones
+  // (".git") are left out. An absent directory lists nothing.
+  virtual std::vector<std::string> ListDirectories(const std::string& dir) const = 0;
   virtual Status CreateDirectories(const std::string& path) = 0;
 };
 
@@ -42,6 +45,7 @@ class LocalFilesystem final : public Filesystem {
   bool IsDirectory(const std::string& path) const override;
   std::vector<std::string> ListFiles(const std::string& dir,
                                      const std::vector<std::string>& suffixes) const override;
+  std::vector<std::string> ListDirectories(const std::string& dir) const override;
   Status CreateDirectories(const std::string& path) override;
 };
 
@@ -60,6 +64,7 @@ class FakeFilesystem final : public Filesystem {
   bool IsDirectory(const std::string& path) const override;
   std::vector<std::string> ListFiles(const std::string& dir,
                                      const std::vector<std::string>& suffixes) const override;
+  std::vector<std::string> ListDirectories(const std::string& dir) const override;
   Status CreateDirectories(const std::string& path) override;
 
  private:

@@ -1,6 +1,9 @@
 #include "config/config_node.h"
 
 #include <charconv>
+#include <cmath>
+#include <optional>
+#include <set>
 
 namespace weir {
 
@@ -92,6 +95,61 @@ Result<std::vector<std::string>> ConfigNode::AsStringList(std::string_view what)
     out.push_back(item.scalar());
   }
   return out;
+}
+
+}  // namespace weir
+
+namespace weir {
+namespace {
+
+std::optional<TemplateValue> TypedScalar(const std::string& s) {
+  static const std::set<std::string> kNull = {"", "~", "null", "Null", "NULL"};
+  static const std::set<std::string> kTrue = {"true", "True", "TRUE", "yes", "Yes", "YES", "on", "On", "ON"};
+  static const std::set<std::string> kFalse = {"false", "False", "FALSE", "no", "No", "NO", "off", "Off", "OFF"};
+  if (kNull.count(s)) return TemplateValue::None();
+  if (kTrue.count(s)) return TemplateValue::Bool(true);
+  if (kFalse.count(s)) return TemplateValue::Bool(false);
+  const char* end = s.data() + s.size();
+  int64_t whole = 0;
+  if (auto [ptr, ec] = std::from_chars(s.data() + (s[0] == '+'), end, whole); ec == std::errc() && ptr == end) {
+    return TemplateValue::Int(whole);
+  }
+  if (s == ".inf" || s == "+.inf" || s == ".Inf") return TemplateValue::Float(HUGE_VAL);
+  if (s == "-.inf" || s == "-.Inf") return TemplateValue::Float(-HUGE_VAL);
+  if (s == ".nan" || s == ".NaN") return TemplateValue::Float(NAN);
+  bool looks_numeric = s.find_first_not_of("0123456789.eE+-") == std::string::npos &&
+                       s.find_first_of("0123456789") != std::string::npos;
+  double real = 0;
+  if (auto [ptr, ec] = std::from_chars(s.data() + (s[0] == '+'), end, real);
+      looks_numeric && ec == std::errc() && ptr == end) {
+    return TemplateValue::Float(real);
+  }
+  return std::nullopt;
+}
+
+}  // namespace
+
+TemplateValue ToTemplateValue(const ConfigNode& node) {
+  switch (node.kind()) {
+    case ConfigNode::Kind::kNull: return TemplateValue::None();
+    case ConfigNode::Kind::kScalar: {
+      if (!node.quoted()) {
+        if (std::optional<TemplateValue> typed = TypedScalar(node.scalar())) return *typed;
+      }
+      return TemplateValue::String(node.scalar());
+    }
+    case ConfigNode::Kind::kSequence: {
+      TemplateValue::List items;
+      for (const ConfigNode& item : node.items()) items.push_back(ToTemplateValue(item));
+      return TemplateValue::FromList(std::move(items));
+    }
+    case ConfigNode::Kind::kMap: {
+      TemplateMap map;
+      for (const auto& [k, v] : node.entries()) map.Set(k.scalar(), ToTemplateValue(v));
+      return TemplateValue::FromMap(std::move(map));
+    }
+  }
+  return TemplateValue::None();
 }
 
 }  // namespace weir

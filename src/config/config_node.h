@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "common/status.h"
+#include "template/value.h"
 
 namespace weir {
 
@@ -59,6 +60,11 @@ class ConfigNode {
   std::vector<ConfigNode> items_;
   std::vector<Entry> entries_;
 };
+
+// The value as templates see it: unquoted scalars typed as YAML 1.1 reads
+// them (PyYAML, which dbt and Airflow use): null/~/empty, true/false/yes/no/
+// on/off, integers, floats (1.5, 1e3, .inf, .nan); the rest strings.
+TemplateValue ToTemplateValue(const ConfigNode& node);
 
 // A YAML file read into a tree. Parse errors end the file (root is null);
 // duplicate keys are reported and the first value kept.
