@@ -31,5 +31,15 @@ int ServeCommand(const Args& args);
 int TriggerCommand(const Args& args);
 int PauseCommand(const Args& args);
 int UnpauseCommand(const Args& args);
+// dbt's commands on a dbt project (models.cc).
+int BuildCommand(const Args& args);
+int ModelsRunCommand(const Args& args);
+int SeedCommand(const Args& args);
+int TestCommand(const Args& args);
+int CompileCommand(const Args& args);
+int LsCommand(const Args& args);
+// True when `weir run ARGS` means dbt's run: in a dbt project, with no
+// pipeline name or with --select.
+bool RunsModels(const Args& args);
 
 }  // namespace weir::cli

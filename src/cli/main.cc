@@ -36,6 +36,11 @@ constexpr Command kCommands[] = {
     {"logs", "print the logs of a run's task attempts", LogsCommand},
     {"graph", "draw a pipeline's task graph (text or --dot)", GraphCommand},
     {"query", "run SQL on the warehouse and print the rows", QueryCommand},
+    {"build", "dbt project: build seeds and models and run their tests", BuildCommand},
+    {"compile", "dbt project: write compiled SQL to target/compiled", CompileCommand},
+    {"seed", "dbt project: load seeds", SeedCommand},
+    {"test", "dbt project: run data tests", TestCommand},
+    {"ls", "dbt project: list the nodes a selection picks", LsCommand},
     {"render", "print a task's SQL or command as it would run (secrets redacted)", RenderCommand},
     {"version", "print the version", Version},
 };

@@ -7,6 +7,7 @@
 #include "cli/project_session.h"
 #include "common/text.h"
 #include "connectors/connectors.h"
+#include "models/models.h"
 
 namespace weir::cli {
 namespace {
@@ -91,6 +92,16 @@ Result<std::string> TargetPath(const ProjectDef& project, const std::string& con
   return project.Resolve(path);
 }
 
+// In a dbt project: the DuckDB file of the profile's target.
+Result<std::string> DbtTargetPath(const std::string& dir, const std::optional<std::string>& target) {
+  LocalFilesystem fs;
+  ProcessEnvironment env;
+  std::vector<Status> errors;
+  WEIR_ASSIGN_OR_RETURN(DbtProject project,
+                        LoadDbtProject({.project_dir = dir, .target = target}, fs, env, errors));
+  return project.target.path;
+}
+
 }  // namespace
 
 int QueryCommand(const Args& args) {
@@ -100,10 +111,15 @@ int QueryCommand(const Args& args) {
   app.add_option("--format", format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
   app.add_option("-c,--connection", connection, "a DuckDB connection of weir.yml instead of the warehouse");
   AddProjectOption(app, dir);
+  std::optional<std::string> target;
+  app.add_option("--target,-t", target, "in a dbt project: the profile's target");
   if (auto exit = ParseArguments(app, args)) return *exit;
-  std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
-  if (loaded == nullptr) return kExitUsage;
-  Result<std::string> path = TargetPath(loaded->project, connection);
+  Result<std::string> path = DbtTargetPath(dir, target);
+  if (!IsDbtProject(LocalFilesystem(), dir)) {
+    std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
+    if (loaded == nullptr) return kExitUsage;
+    path = TargetPath(loaded->project, connection);
+  }
   if (!path.ok()) return UsageError("query", path.status().message());
   DuckDbConnector connector;
   Result<std::unique_ptr<DuckDbConnection>> db = connector.Connect(*path);

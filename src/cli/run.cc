@@ -109,6 +109,7 @@ int Execute(const RunRequest& request) {
 }  // namespace
 
 int RunCommand(const Args& args) {
+  if (RunsModels(args)) return ModelsRunCommand(args);
   CLI::App app{"Run a pipeline for one data interval", "weir run"};
   RunRequest request;
   app.add_option("pipeline", request.pipeline, "the pipeline to run")->required();

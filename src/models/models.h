@@ -15,6 +15,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <unordered_map>
 #include <vector>
 
 #include "common/files.h"
@@ -39,7 +40,7 @@ struct DbtTarget {
   std::string profile_name;
   std::string name;        // the target's name: `{{ target.name }}`
   std::string type;        // "duckdb"
-  std::string path;        // the DuckDB file, as written (relative to the working directory, as dbt-duckdb)
+  std::string path;        // the DuckDB file; a relative path is joined to the project folder
   std::string database;    // the catalog: the file's stem, or "memory"
   std::string schema = "main";
   int threads = 1;
@@ -151,6 +152,62 @@ struct DbtProject {
   std::map<std::string, std::string> docs_files;  // .md files with {% docs %} blocks: path -> text
 };
 
+// Where a node lives in the warehouse: "database"."schema"."identifier".
+struct RelationName {
+  std::string database;
+  std::string schema;
+  std::string identifier;
+  bool cte = false;            // an ephemeral model's CTE: printed bare, as dbt does (__dbt__cte__name)
+  std::string Quoted() const;  // "shop"."main"."stg_sales", each part quoted and escaped
+};
+
+enum class ModelNodeKind { kModel, kSeed, kTest, kSource, kSnapshot, kAnalysis };
+std::string_view ModelNodeKindName(ModelNodeKind kind);  // "model", "seed", ... (dbt's resource_type)
+
+// A generic test's use on one model, seed or source table.
+struct GenericTest {
+  std::string test_name;       // "not_null", "accepted_values"
+  std::string test_namespace;  // "" or the package of `pkg.custom`
+  TemplateMap kwargs;          // the arguments, plus column_name when on a column
+  int attached_node = -1;      // the model/seed/source it tests
+  std::optional<std::string> column;
+};
+
+// One node of a parsed dbt project (dbt's manifest node).
+struct ModelNode {
+  ModelNodeKind kind = ModelNodeKind::kModel;
+  std::string unique_id;          // model.shop.stg_sales, source.shop.raw.sales, test.shop.not_null_x_id.1a2b3c4d5e
+  std::string name;
+  std::string package;
+  std::vector<std::string> fqn;   // [shop, staging, stg_sales]
+  std::string original_file_path; // from the project root: models/staging/stg_sales.sql
+  std::string path;               // from its resource folder: staging/stg_sales.sql
+  std::string raw_code;
+  TemplateMap config;             // merged: dbt_project.yml < schema file < config() in the SQL
+  std::string description;
+  std::vector<DbtColumn> columns;
+  RelationName relation;          // where it is built (models, seeds) or read (sources)
+  std::vector<int> depends_on;    // node indexes: refs and sources, in order of first use, no duplicates
+  std::vector<std::string> depends_on_macros;
+  std::optional<GenericTest> generic_test;
+  std::string source_name;        // sources: the source's name (raw for source('raw', 'sales'))
+
+  // Config reads with dbt's defaults.
+  std::string materialized() const;  // "view" for models unless configured; "seed", "test" for those
+  bool enabled() const;
+  std::vector<std::string> tags() const;
+};
+
+// A parsed project: its nodes in a DAG. Nodes are in a stable order (models,
+// seeds, snapshots, sources, tests; each by file path then name).
+struct ModelGraph {
+  std::vector<ModelNode> nodes;
+  std::unordered_map<std::string, int> index;  // unique_id -> node
+  std::vector<std::vector<int>> children;  // reverse of depends_on
+  std::vector<int> order;                  // dependency order (empty when there is a cycle)
+  int Find(std::string_view unique_id) const;  // -1 when absent
+};
+
 // True when `dir` holds a dbt_project.yml.
 bool IsDbtProject(const Filesystem& fs, const std::string& dir);
 
@@ -160,5 +217,76 @@ bool IsDbtProject(const Filesystem& fs, const std::string& dir);
 // profile returns an error status.
 Result<DbtProject> LoadDbtProject(const DbtProjectOptions& options, const Filesystem& fs, const Environment& env,
                                   std::vector<Status>& errors);
+
+// Renders every model, test and snapshot once in dbt's parse mode (execute
+// false: ref, source and config() are recorded), then builds the DAG. Every
+// error (unknown ref or source, a cycle, a template error) is appended with
+// file:line:col; nodes with errors are left out of the graph.
+ModelGraph ParseModels(const DbtProject& project, const Environment& env, std::vector<Status>& errors);
+
+// dbt's --select / --exclude over the graph (graph/selection.h has the
+// syntax): the selected node indexes, ascending, and dbt's warnings for
+// selectors that match nothing.
+struct ModelSelection {
+  std::vector<int> nodes;
+  std::vector<std::string> warnings;
+};
+Result<ModelSelection> SelectModels(const ModelGraph& graph, const std::vector<std::string>& select,
+                                    const std::vector<std::string>& exclude,
+                                    const std::string& indirect_selection = "eager");
+
+// What `weir build|run|test|seed|compile` does with the selected nodes.
+enum class ModelCommand { kBuild, kRun, kTest, kSeed, kCompile };
+
+struct ModelBuildOptions {
+  ModelCommand command = ModelCommand::kBuild;
+  std::vector<int> selected;  // node indexes; the command acts on the kinds it handles
+  bool full_refresh = false;
+  bool fail_fast = false;
+  int threads = 0;            // 0: the target's
+};
+
+// One node's outcome, in dbt's words: success, error, skipped (models,
+// seeds), pass, warn, fail, error, skipped (tests).
+struct NodeResult {
+  int node = -1;
+  std::string status;
+  std::string message;       // the adapter's response or the error
+  std::optional<int64_t> failures;
+  std::optional<int64_t> rows;
+  std::string compiled_sql;
+  double started_at = 0;     // seconds since the epoch
+  double seconds = 0;
+};
+
+// Told of each node as it starts and ends (from worker threads, one call
+// at a time). `index` counts from 1 over `total` nodes of the run.
+class ModelBuildListener {
+ public:
+  virtual ~ModelBuildListener() = default;
+  virtual void NodeStarted(const ModelNode& node, int index, int total) = 0;
+  virtual void NodeFinished(const ModelNode& node, const NodeResult& result, int index, int total) = 0;
+};
+
+// The nodes a command acts on, among `selected`, in dependency order.
+std::vector<int> NodesToRun(const ModelGraph& graph, const ModelBuildOptions& options);
+
+// Builds the selected nodes in the target's DuckDB database on up to
+// `threads` threads in dependency order; a node whose upstream failed is
+// skipped, and in `build` so is the downstream of a failed test. Writes
+// compiled SQL under target/compiled and target/run. Returns every result
+// (an error status only when the warehouse cannot be opened).
+Result<std::vector<NodeResult>> BuildModels(const DbtProject& project, const ModelGraph& graph,
+                                            const Environment& env, Filesystem& fs,
+                                            const ModelBuildOptions& options, ModelBuildListener& listener);
+
+// dbt's artifacts under the project's target path: manifest.json (schema
+// v12: nodes, sources, parent_map, child_map) and run_results.json (v6),
+// so that tools that read dbt's artifacts read ours. `compiled` holds the
+// compiled SQL by node index where known.
+Status WriteManifest(const DbtProject& project, const ModelGraph& graph, const std::vector<std::string>& compiled,
+                     Filesystem& fs);
+Status WriteRunResults(const DbtProject& project, const ModelGraph& graph, const std::vector<NodeResult>& results,
+                       double elapsed_seconds, const std::string& command, Filesystem& fs);
 
 }  // namespace weir

@@ -28,7 +28,8 @@ std::string CatalogName(const std::string& path) {
   return std::filesystem::path(path).stem().string();
 }
 
-Result<DbtTarget> ReadTarget(const TemplateMap& output, DbtTarget target, const SourceLocation& where) {
+Result<DbtTarget> ReadTarget(const TemplateMap& output, DbtTarget target, const std::string& project_dir,
+                             const SourceLocation& where) {
   target.type = StringField(output.Find("type"));
   if (target.type != "duckdb") {
     std::string type = target.type.empty() ? "no type" : "type '" + target.type + "'";
@@ -40,6 +41,12 @@ Result<DbtTarget> ReadTarget(const TemplateMap& output, DbtTarget target, const 
   target.path = StringField(output.Find("path"));
   if (target.path.empty()) target.path = ":memory:";
   target.database = CatalogName(target.path);
+  // Relative to the project folder (dbt-duckdb: the working directory,
+  // which is the project folder when dbt runs there).
+  if (target.path != ":memory:" && target.path[0] != '/' && target.path.find("://") == std::string::npos &&
+      project_dir != ".") {
+    target.path = JoinPath(project_dir, target.path);
+  }
   if (std::string schema = StringField(output.Find("schema")); !schema.empty()) target.schema = schema;
   if (std::string database = StringField(output.Find("database")); !database.empty()) target.database = database;
   if (const TemplateValue* threads = output.Find("threads")) {
@@ -116,7 +123,7 @@ Result<DbtTarget> LoadTarget(const DbtProjectOptions& options, const std::string
   target.name = target_name;
   target.profiles_file = file;
   TemplateValue rendered = RenderYamlValue(*output, context, errors);
-  return ReadTarget(rendered.AsMap(), std::move(target), output->where());
+  return ReadTarget(rendered.AsMap(), std::move(target), options.project_dir, output->where());
 }
 
 }  // namespace weir::models_internal

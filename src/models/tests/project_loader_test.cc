@@ -115,7 +115,7 @@ TEST_F(ProjectLoaderTest, ProfilesFoundInDbtProfilesDirFirst) {
   Result<DbtProject> project = LoadDbtProject({.project_dir = "p"}, fs_, env_, errors_);
   ASSERT_TRUE(project.ok());
   EXPECT_EQ(project->target.profiles_file, "elsewhere/profiles.yml");
-  EXPECT_EQ(project->target.path, "x.duckdb");
+  EXPECT_EQ(project->target.path, "p/x.duckdb");  // relative to the project folder
 }
 
 TEST_F(ProjectLoaderTest, ErrorsSayWhatAndWhere) {

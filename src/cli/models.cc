@@ -1,0 +1,278 @@
+// weir build | compile | seed | test | ls, and `weir run` without a
+// pipeline: dbt's commands on the dbt project in the current folder (or
+// --project-dir), with dbt's flags, log lines and exit codes (0 success or
+// warnings only, 1 a failure, 2 a project or usage error).
+#include <algorithm>
+#include <chrono>
+#include <cstdio>
+#include <map>
+
+#include "cli/arguments.h"
+#include "models/models.h"
+
+namespace weir::cli {
+namespace {
+
+struct ModelsRequest {
+  DbtProjectOptions project;
+  std::vector<std::string> select;
+  std::vector<std::string> exclude;
+  std::string indirect_selection = "eager";
+  std::vector<std::string> resource_types;  // ls
+  std::string output = "selector";           // ls: selector, name, path, json
+  ModelBuildOptions build;
+};
+
+void AddProjectFlags(CLI::App& app, ModelsRequest& r) {
+  app.add_option("--project-dir,-C,--project", r.project.project_dir, "the dbt project folder (default: here)");
+  app.add_option("--profiles-dir", r.project.profiles_dir, "where profiles.yml is");
+  app.add_option("--profile", r.project.profile, "the profile (default: dbt_project.yml's)");
+  app.add_option("--target,-t", r.project.target, "the profile's target (default: its `target:`)");
+  app.add_option("--vars", r.project.vars_yaml, "variables as YAML or JSON: '{key: value}'");
+  app.add_option("--select,-s,--models,-m", r.select, "nodes to act on (dbt's selection syntax)")
+      ->expected(1, 1000);
+  app.add_option("--exclude", r.exclude, "nodes to leave out")->expected(1, 1000);
+  app.add_option("--indirect-selection", r.indirect_selection, "eager, cautious, buildable or empty");
+}
+
+void AddBuildFlags(CLI::App& app, ModelsRequest& r) {
+  app.add_option("--threads", r.build.threads, "nodes built at once (default: the target's threads)")
+      ->check(CLI::Range(1, 1024));
+  app.add_flag("--fail-fast,-x", r.build.fail_fast, "stop at the first failure");
+  app.add_flag("--full-refresh,-f", r.build.full_refresh, "rebuild incremental models and seeds from scratch");
+}
+
+std::string Dots(const std::string& left, const std::string& right) {
+  const size_t width = 80;
+  size_t used = left.size() + right.size() + 2;
+  std::string dots = used < width ? std::string(width - used, '.') : std::string("...");
+  return left + " " + dots + " " + right;
+}
+
+std::string Describe(const ModelNode& node) {
+  std::string where = node.relation.schema + "." + node.relation.identifier;
+  switch (node.kind) {
+    case ModelNodeKind::kSeed: return "seed file " + where;
+    case ModelNodeKind::kTest: return "test " + node.name;
+    default: return "sql " + node.materialized() + " model " + where;
+  }
+}
+
+// dbt's log lines: "1 of 5 START sql view model main.stg_sales .... [RUN]".
+class LogListener final : public ModelBuildListener {
+ public:
+  void NodeStarted(const ModelNode& node, int index, int total) override {
+    std::string left = std::to_string(index) + " of " + std::to_string(total) + " START " + Describe(node);
+    std::printf("%s\n", Dots(left, "[RUN]").c_str());
+    std::fflush(stdout);
+  }
+
+  void NodeFinished(const ModelNode& node, const NodeResult& r, int index, int total) override {
+    char seconds[32];
+    std::snprintf(seconds, sizeof(seconds), "%.2fs", r.seconds);
+    std::string head = std::to_string(index) + " of " + std::to_string(total) + " ";
+    std::string left;
+    std::string right;
+    if (node.kind == ModelNodeKind::kTest) {
+      std::string word = r.status == "pass" ? "PASS" : r.status == "warn" ? "WARN" : r.status == "fail" ? "FAIL" : "ERROR";
+      std::string count = r.failures && r.status != "pass" ? " " + std::to_string(*r.failures) : "";
+      left = head + word + count + " " + node.name;
+      right = "[" + word + count + " in " + seconds + "]";
+    } else if (r.status == "error") {
+      left = head + "ERROR creating " + Describe(node);
+      right = std::string("[ERROR in ") + seconds + "]";
+    } else {
+      left = head + (node.kind == ModelNodeKind::kSeed ? "OK loaded " : "OK created ") + Describe(node);
+      right = "[" + r.message + " in " + seconds + "]";
+    }
+    std::printf("%s\n", Dots(left, right).c_str());
+    std::fflush(stdout);
+  }
+};
+
+std::string Plural(int n, const std::string& word) {
+  return std::to_string(n) + " " + word + (n == 1 ? "" : "s");
+}
+
+void PrintFound(const ModelGraph& graph) {
+  std::map<ModelNodeKind, int> counts;
+  for (const ModelNode& node : graph.nodes) ++counts[node.kind];
+  std::string line;
+  auto add = [&](ModelNodeKind kind, const std::string& word) {
+    if (counts[kind] == 0) return;
+    line += (line.empty() ? "" : ", ") + Plural(counts[kind], word);
+  };
+  add(ModelNodeKind::kModel, "model");
+  add(ModelNodeKind::kTest, "data test");
+  add(ModelNodeKind::kSeed, "seed");
+  add(ModelNodeKind::kSource, "source");
+  std::printf("Found %s\n", line.empty() ? "nothing" : line.c_str());
+}
+
+struct Loaded {
+  DbtProject project;
+  ModelGraph graph;
+  ModelSelection selection;
+};
+
+std::optional<Loaded> Load(const ModelsRequest& r) {
+  LocalFilesystem fs;
+  ProcessEnvironment env;
+  std::vector<Status> errors;
+  Result<DbtProject> project = LoadDbtProject(r.project, fs, env, errors);
+  if (!project.ok()) errors.insert(errors.begin(), project.status());
+  Loaded loaded;
+  if (project.ok()) {
+    loaded.project = std::move(*project);
+    loaded.graph = ParseModels(loaded.project, env, errors);
+  }
+  if (!errors.empty()) {
+    for (const Status& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+    std::fprintf(stderr, "weir: %zu error%s in the project\n", errors.size(), errors.size() == 1 ? "" : "s");
+    return std::nullopt;
+  }
+  Result<ModelSelection> selection = SelectModels(loaded.graph, r.select, r.exclude, r.indirect_selection);
+  if (!selection.ok()) {
+    std::fprintf(stderr, "%s\n", selection.status().ToString().c_str());
+    return std::nullopt;
+  }
+  for (const std::string& warning : selection->warnings) std::printf("[WARNING]: %s\n", warning.c_str());
+  loaded.selection = std::move(*selection);
+  return loaded;
+}
+
+int Summarize(const ModelGraph& graph, const std::vector<NodeResult>& results, double seconds) {
+  int pass = 0, warn = 0, error = 0, skip = 0;
+  for (const NodeResult& r : results) {
+    if (r.status == "success" || r.status == "pass") ++pass;
+    if (r.status == "warn") ++warn;
+    if (r.status == "error" || r.status == "fail") ++error;
+    if (r.status == "skipped") ++skip;
+  }
+  std::printf("\nFinished running %s in %.2f seconds.\n\n", Plural(static_cast<int>(results.size()), "node").c_str(),
+              seconds);
+  if (error == 0) {
+    std::printf("Completed successfully\n");
+  } else {
+    std::printf("Completed with %s:\n", Plural(error, "error").c_str());
+    for (const NodeResult& r : results) {
+      if (r.status != "error" && r.status != "fail") continue;
+      const ModelNode& node = graph.nodes[r.node];
+      std::printf("\n  %s %s (%s)\n  %s\n", r.status == "fail" ? "Failure in test" : "Error in",
+                  node.name.c_str(), node.original_file_path.c_str(), r.message.c_str());
+    }
+  }
+  std::printf("\nDone. PASS=%d WARN=%d ERROR=%d SKIP=%d TOTAL=%zu\n", pass, warn, error, skip, results.size());
+  return error == 0 ? kExitOk : kExitFailed;
+}
+
+int Execute(ModelsRequest& r, ModelCommand command, const std::string& name) {
+  std::optional<Loaded> loaded = Load(r);
+  if (!loaded) return kExitUsage;
+  PrintFound(loaded->graph);
+  r.build.command = command;
+  r.build.selected = loaded->selection.nodes;
+  int threads = r.build.threads > 0 ? r.build.threads : loaded->project.target.threads;
+  std::printf("Concurrency: %d threads (target='%s')\n\n", threads, loaded->project.target.name.c_str());
+  auto start = std::chrono::steady_clock::now();
+  LocalFilesystem fs;
+  ProcessEnvironment env;
+  LogListener listener;
+  Result<std::vector<NodeResult>> results = BuildModels(loaded->project, loaded->graph, env, fs, r.build, listener);
+  if (!results.ok()) {
+    std::fprintf(stderr, "%s\n", results.status().ToString().c_str());
+    return kExitFailed;
+  }
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  std::vector<std::string> compiled(loaded->graph.nodes.size());
+  for (const NodeResult& result : *results) compiled[result.node] = result.compiled_sql;
+  for (Status written : {WriteManifest(loaded->project, loaded->graph, compiled, fs),
+                         WriteRunResults(loaded->project, loaded->graph, *results, seconds, name, fs)}) {
+    if (!written.ok()) std::fprintf(stderr, "weir: %s\n", written.ToString().c_str());
+  }
+  return Summarize(loaded->graph, *results, seconds);
+}
+
+int ModelsCommand(const Args& args, ModelCommand command, const char* what, const char* usage) {
+  std::string name = std::string(usage).substr(5);  // "weir build" -> "build"
+  CLI::App app{what, usage};
+  ModelsRequest r;
+  AddProjectFlags(app, r);
+  AddBuildFlags(app, r);
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  return Execute(r, command, name);
+}
+
+}  // namespace
+
+int BuildCommand(const Args& args) {
+  return ModelsCommand(args, ModelCommand::kBuild, "Build seeds and models and run their tests in DAG order",
+                       "weir build");
+}
+int ModelsRunCommand(const Args& args) {
+  return ModelsCommand(args, ModelCommand::kRun, "Build the dbt project's models", "weir run");
+}
+int SeedCommand(const Args& args) {
+  return ModelsCommand(args, ModelCommand::kSeed, "Load the dbt project's seeds", "weir seed");
+}
+int TestCommand(const Args& args) {
+  return ModelsCommand(args, ModelCommand::kTest, "Run the dbt project's data tests", "weir test");
+}
+int CompileCommand(const Args& args) {
+  return ModelsCommand(args, ModelCommand::kCompile, "Write the compiled SQL of models and tests to target/compiled",
+                       "weir compile");
+}
+
+int LsCommand(const Args& args) {
+  CLI::App app{"List the dbt project's nodes that a selection picks", "weir ls"};
+  ModelsRequest r;
+  AddProjectFlags(app, r);
+  app.add_option("--resource-type,--resource-types", r.resource_types, "only these kinds (model, test, seed, source)");
+  app.add_option("--output,-o", r.output, "selector (default), name, path or json")
+      ->check(CLI::IsMember({"selector", "name", "path", "json"}));
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  std::optional<Loaded> loaded = Load(r);
+  if (!loaded) return kExitUsage;
+  // Sorted by unique_id, as dbt ls prints them.
+  std::vector<int> nodes = loaded->selection.nodes;
+  std::sort(nodes.begin(), nodes.end(), [&](int a, int b) {
+    return loaded->graph.nodes[a].unique_id < loaded->graph.nodes[b].unique_id;
+  });
+  for (int n : nodes) {
+    const ModelNode& node = loaded->graph.nodes[n];
+    std::string type(ModelNodeKindName(node.kind));
+    if (!r.resource_types.empty() &&
+        std::find(r.resource_types.begin(), r.resource_types.end(), type) == r.resource_types.end()) {
+      continue;
+    }
+    if (r.output == "name") {
+      std::printf("%s\n", node.name.c_str());
+    } else if (r.output == "path") {
+      std::printf("%s\n", node.original_file_path.c_str());
+    } else if (r.output == "json") {
+      std::printf("{\"name\": \"%s\", \"resource_type\": \"%s\", \"unique_id\": \"%s\"}\n", node.name.c_str(),
+                  type.c_str(), node.unique_id.c_str());
+    } else {
+      std::string selector;
+      if (node.kind == ModelNodeKind::kSource) selector = "source:";
+      for (size_t i = 0; i < node.fqn.size(); ++i) selector += (i == 0 ? "" : ".") + node.fqn[i];
+      std::printf("%s\n", selector.c_str());
+    }
+  }
+  return kExitOk;
+}
+
+bool RunsModels(const Args& args) {
+  LocalFilesystem fs;
+  std::string dir = ".";
+  for (size_t i = 0; i + 1 < args.size(); ++i) {
+    if (args[i] == "--project-dir" || args[i] == "-C" || args[i] == "--project") dir = args[i + 1];
+  }
+  if (!IsDbtProject(fs, dir)) return false;
+  if (args.empty() || args[0].rfind("-", 0) == 0) return true;
+  return std::find_if(args.begin(), args.end(), [](const std::string& a) {
+           return a == "--select" || a == "-s" || a == "--models" || a == "-m";
+         }) != args.end();
+}
+
+}  // namespace weir::cli

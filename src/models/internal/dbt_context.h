@@ -1,0 +1,52 @@
+// The names a model's Jinja sees (dbt's context): ref, source, config, var,
+// env_var, this, target, is_incremental, execute, adapter, log, exceptions.
+// Parse mode (execute false) records refs, sources and config() calls;
+// compile mode resolves them to relations of the parsed graph.
+#pragma once
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "models/models.h"
+#include "template/template.h"
+
+namespace weir::models_internal {
+
+// What a node's SQL asked for while it was rendered in parse mode.
+struct NodeCalls {
+  struct Ref {
+    std::string package;  // "" unless ref('pkg', 'name')
+    std::string name;
+  };
+  std::vector<Ref> refs;
+  std::vector<std::pair<std::string, std::string>> sources;  // (source, table)
+  TemplateMap config;                                         // config(...) calls, merged in call order
+};
+
+// Turns a ref or source into the relation it names, or an error that says
+// what is missing (reported at the call's location).
+struct Resolver {
+  std::function<Result<RelationName>(const NodeCalls::Ref&)> ref;
+  std::function<Result<RelationName>(const std::string& source, const std::string& table)> source;
+  // is_incremental(): the node's relation exists, is a table, the node is
+  // incremental and --full-refresh was not given. Always false when parsing.
+  std::function<bool()> is_incremental;
+};
+
+struct DbtContextInputs {
+  const DbtProject* project = nullptr;
+  const Environment* env = nullptr;
+  const ModelNode* node = nullptr;
+  bool execute = false;
+  NodeCalls* calls = nullptr;  // parse mode records here; may be null in compile mode
+  Resolver resolver;
+};
+
+// A context for rendering one node. The inputs must outlive every render.
+TemplateContext MakeDbtContext(const DbtContextInputs& inputs);
+
+// The template value of a relation: prints as its quoted name.
+TemplateValue RelationValue(const RelationName& relation);
+
+}  // namespace weir::models_internal

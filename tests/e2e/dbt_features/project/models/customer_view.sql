@@ -1,0 +1,2 @@
+{{ config(materialized='view') }}
+select customer_id, tier from {{ ref('customers') }}
