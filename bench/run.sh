@@ -30,6 +30,7 @@ g++ -O2 -std=c++17 bench/duckdb_sql.cc -Ithird_party/duckdb/include -Lthird_part
 python3 bench/orchestration.py --weir build/release/src/cli/weir --out bench/work/orchestration.md
 python3 bench/w1.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql \
   --python /usr/bin/python3 --out bench/work/w1.md
+python3 bench/models.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql --out bench/work/models.md
 python3 bench/scheduler_idle.py --weir build/release/src/cli/weir --out bench/work/scheduler.md
-python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/scheduler.md bench/work/w1.md
+python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/scheduler.md bench/work/w1.md bench/work/models.md
 echo "bench: wrote docs/benchmarks.md"
