@@ -1,7 +1,9 @@
 // weir logs PIPELINE --date D [--task T]: every attempt's log of the latest
-// run of that date, oldest first.
+// run of that date, oldest first. T may be an instance of a mapped task
+// ("load[3]"); a mapped task shows its own attempt and every instance's.
 #include <cstdio>
 #include <fstream>
+#include <map>
 
 #include "cli/arguments.h"
 #include "cli/progress.h"
@@ -40,17 +42,39 @@ int LogsCommand(const Args& args) {
   const LoadedProject& loaded = *loaded_project;
   const PipelineGraph* graph = FindPipelineOrComplain(loaded, pipeline);
   if (graph == nullptr) return kExitUsage;
-  if (!task.empty() && graph->Find(task) < 0) return UsageError("logs", "no task '" + task + "' in '" + pipeline + "'");
+  std::optional<std::pair<std::string, int>> instance = ParseMapInstanceId(task);
+  std::string task_of = instance ? instance->first : task;  // the graph's task
+  if (!task.empty() && graph->Find(task_of) < 0) {
+    return UsageError("logs", "no task '" + task_of + "' in '" + pipeline + "'");
+  }
   Result<std::unique_ptr<StateStore>> store = OpenState(loaded.project);
   if (!store.ok()) return UsageError("logs", store.status().ToString());
   Result<std::vector<RunRecord>> runs = (*store)->ListRuns(RunFilter{pipeline, date, 1});
   if (!runs.ok()) return UsageError("logs", runs.status().ToString());
   if (runs->empty()) return UsageError("logs", "no run of '" + pipeline + "' for " + date);
+  RunId run = runs->front().id;
+  Result<std::vector<TaskInstanceRecord>> records = (*store)->TaskInstances(run);
+  if (!records.ok()) return UsageError("logs", records.status().ToString());
+  std::map<std::string, std::vector<std::string>> instances;  // mapped task -> its instances, by index
+  bool found = !instance;
+  for (const TaskInstanceRecord& r : InstancesAfterTheirTask(std::move(*records))) {
+    auto of = r.map_index >= 0 ? ParseMapInstanceId(r.task_id) : std::nullopt;
+    if (of) instances[of->first].push_back(r.task_id);
+    found |= r.task_id == task;
+  }
+  if (!found) return UsageError("logs", "no instance '" + task + "' in run " + std::to_string(run.value));
   for (int i : graph->order()) {
-    if (!task.empty() && graph->id(i) != task) continue;
-    Result<std::vector<AttemptRecord>> attempts = (*store)->Attempts(runs->front().id, graph->id(i));
-    if (!attempts.ok()) return UsageError("logs", attempts.status().ToString());
-    for (const AttemptRecord& a : *attempts) PrintAttempt(a);
+    if (!task.empty() && graph->id(i) != task_of) continue;
+    std::vector<std::string> shown;
+    if (!instance) shown.push_back(graph->id(i));
+    for (const std::string& id : instances[graph->id(i)]) {
+      if (!instance || id == task) shown.push_back(id);
+    }
+    for (const std::string& id : shown) {
+      Result<std::vector<AttemptRecord>> attempts = (*store)->Attempts(run, id);
+      if (!attempts.ok()) return UsageError("logs", attempts.status().ToString());
+      for (const AttemptRecord& a : *attempts) PrintAttempt(a);
+    }
   }
   return kExitOk;
 }

@@ -36,7 +36,11 @@ void Progress::TaskChanged(const std::string& task_id, TaskState state, int atte
     note += state == TaskState::kUpForReschedule ? " (next poke in " : " (next attempt in ";
     note += FormatElapsed(std::chrono::duration_cast<std::chrono::milliseconds>(*retry_at - now)) + ")";
   }
-  rows_[task_id] = Row{state, attempt, now, note};
+  if (auto instance = ParseMapInstanceId(task_id); instance && rows_.count(instance->first) > 0) {
+    instance_rows_[instance->first][instance->second] = Row{state, attempt, now, note};
+  } else {
+    rows_[task_id] = Row{state, attempt, now, note};
+  }
   if (live_) {
     Redraw();
     return;
@@ -47,18 +51,63 @@ void Progress::TaskChanged(const std::string& task_id, TaskState state, int atte
 }
 
 void Progress::Redraw() {
+  // Up to the first line drawn last time (a line more or less each time
+  // instances appear), clearing what is left below at the end.
   if (drawn_lines_ > 0) std::fprintf(out_, "\x1b[%dA", drawn_lines_);
   TimePoint now = clock_.Now();
   drawn_lines_ = 0;
   for (int i : graph_.order()) {
-    const Row& row = rows_[graph_.id(i)];
-    auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - row.since);
-    std::string detail = row.state == TaskState::kRunning ? FormatElapsed(elapsed) : "";
-    std::fprintf(out_, "\x1b[2K  %-30s %-15s %s %s\n", graph_.id(i).c_str(),
-                 std::string(TaskStateName(row.state)).c_str(), detail.c_str(), row.note.substr(0, 80).c_str());
-    ++drawn_lines_;
+    DrawLine(graph_.id(i), rows_[graph_.id(i)], now);
+    DrawInstances(graph_.id(i), now);
   }
+  std::fprintf(out_, "\x1b[J");
   std::fflush(out_);
+}
+
+void Progress::DrawLine(const std::string& id, const Row& row, TimePoint now) {
+  auto elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(now - row.since);
+  std::string detail = row.state == TaskState::kRunning ? FormatElapsed(elapsed) : "";
+  std::fprintf(out_, "\x1b[2K  %-30s %-15s %s %s\n", id.c_str(), std::string(TaskStateName(row.state)).c_str(),
+               detail.c_str(), row.note.substr(0, 80).c_str());
+  ++drawn_lines_;
+}
+
+void Progress::DrawInstances(const std::string& task_id, TimePoint now) {
+  constexpr size_t kListed = 10;
+  auto it = instance_rows_.find(task_id);
+  if (it == instance_rows_.end()) return;
+  if (it->second.size() <= kListed) {
+    for (const auto& [index, row] : it->second) DrawLine("  " + MapInstanceId(task_id, index), row, now);
+    return;
+  }
+  std::map<std::string, int> by_state;
+  for (const auto& [index, row] : it->second) ++by_state[std::string(TaskStateName(row.state))];
+  std::string counts;
+  for (const auto& [state, n] : by_state) counts += (counts.empty() ? "" : ", ") + std::to_string(n) + " " + state;
+  std::fprintf(out_, "\x1b[2K    %-28s %s\n", (task_id + "[...]").c_str(), counts.c_str());
+  ++drawn_lines_;
+}
+
+std::vector<TaskInstanceRecord> InstancesAfterTheirTask(std::vector<TaskInstanceRecord> records) {
+  std::map<std::string, std::map<int, TaskInstanceRecord>> instances;  // by task, by index
+  std::vector<TaskInstanceRecord> tasks;
+  for (TaskInstanceRecord& r : records) {
+    std::optional<std::pair<std::string, int>> of = r.map_index >= 0 ? ParseMapInstanceId(r.task_id) : std::nullopt;
+    if (of) instances[of->first].emplace(of->second, std::move(r));
+    else tasks.push_back(std::move(r));
+  }
+  std::vector<TaskInstanceRecord> ordered;
+  for (TaskInstanceRecord& t : tasks) {
+    auto own = instances.find(t.task_id);
+    ordered.push_back(std::move(t));
+    if (own == instances.end()) continue;
+    for (auto& [index, r] : own->second) ordered.push_back(std::move(r));
+    instances.erase(own);
+  }
+  for (auto& [task, left] : instances) {  // a task no longer in the run's list
+    for (auto& [index, r] : left) ordered.push_back(std::move(r));
+  }
+  return ordered;
 }
 
 void Progress::PrintSummary(StateStore& store, const RunRecord& run, RunState final_state) {
@@ -70,7 +119,7 @@ void Progress::PrintSummary(StateStore& store, const RunRecord& run, RunState fi
   std::map<std::string, int> by_state;
   std::string failures;
   std::string durations;
-  for (const TaskInstanceRecord& t : *tasks) {
+  for (const TaskInstanceRecord& t : InstancesAfterTheirTask(std::move(*tasks))) {
     ++by_state[std::string(TaskStateName(t.state))];
     Result<std::vector<AttemptRecord>> attempts = store.Attempts(run.id, t.task_id);
     if (!attempts.ok() || attempts->empty()) continue;
@@ -82,7 +131,8 @@ void Progress::PrintSummary(StateStore& store, const RunRecord& run, RunState fi
                     attempts->size(), attempts->size() == 1 ? "" : "s");
       durations += line;
     }
-    if (t.state == TaskState::kFailed) {
+    // A mapped task failed through its instances, which are listed.
+    if (t.state == TaskState::kFailed && !(t.map_count && last.state == AttemptState::kSuccess)) {
       failures += "  " + t.task_id + ": " + last.error_message + "\n    log: " + last.log_path + "\n";
     }
   }

@@ -6,6 +6,7 @@
 
 #include <cstdio>
 #include <map>
+#include <vector>
 
 #include "common/mutex.h"
 #include "engine/engine.h"
@@ -30,12 +31,17 @@ class Progress final : public EventSink {
     std::string note;
   };
   void Redraw();
+  // A mapped task's instances under its own line: each one while they are
+  // few, else one line counting them by state.
+  void DrawInstances(const std::string& task_id, TimePoint now);
+  void DrawLine(const std::string& id, const Row& row, TimePoint now);
 
   const PipelineGraph& graph_;
   Clock& clock_;
   bool live_;
   std::FILE* out_;
   std::map<std::string, Row> rows_;
+  std::map<std::string, std::map<int, Row>> instance_rows_;  // mapped task -> instance index -> row
   int drawn_lines_ = 0;
 };
 
@@ -58,6 +64,9 @@ class TaskLines final : public EventSink {
 
 // "2024-03-05T10:00:01Z"
 std::string FormatUtc(TimePoint t);
+// The records with each instance of a mapped task ("load[3]") right after
+// its task, in map-index order; the others keep their order.
+std::vector<TaskInstanceRecord> InstancesAfterTheirTask(std::vector<TaskInstanceRecord> records);
 // "1.2s", "3m04s"
 std::string FormatElapsed(std::chrono::milliseconds d);
 

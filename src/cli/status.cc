@@ -1,5 +1,5 @@
 // weir status [PIPELINE]: the latest runs, and for one pipeline the task
-// states of its latest run.
+// states of its latest run (a mapped task's instances under it).
 #include <cstdio>
 
 #include "cli/arguments.h"
@@ -30,7 +30,8 @@ int PipelineStatus(StateStore& store, const std::string& pipeline) {
   Result<std::vector<TaskInstanceRecord>> tasks = store.TaskInstances(latest.id);
   if (!tasks.ok()) return UsageError("status", tasks.status().ToString());
   std::printf("\ntasks of run %lld (%s):\n", static_cast<long long>(latest.id.value), latest.ds.c_str());
-  for (const TaskInstanceRecord& t : *tasks) {
+  // An instance of a mapped task ("load[3]") is listed under its task.
+  for (const TaskInstanceRecord& t : InstancesAfterTheirTask(std::move(*tasks))) {
     std::printf("  %-30s %-15s attempts %d\n", t.task_id.c_str(), std::string(TaskStateName(t.state)).c_str(),
                 t.attempts);
   }

@@ -84,6 +84,23 @@ struct SensorPolicy {
   bool soft_fail = false;  // past the timeout: skipped instead of failed
 };
 
+// `map_over:` (docs/pipelines.md#dynamic-task-mapping), Airflow's
+// expand(): when the task is ready, its items are read and it runs as one
+// instance per item ("task[3]"), each with its own state and attempts.
+struct MapOver {
+  enum class Source {
+    kList,    // a list written in the pipeline; its items are data, not templates
+    kSql,     // {sql: ...}: a query on the warehouse, one item per row
+    kOutput,  // {output: task, field: ...}: a list in an upstream task's output
+  };
+  Source source = Source::kList;
+  SourceLocation where;            // the `map_over:` value
+  ConfigNode list;                 // kList
+  ConfigNode sql;                  // kSql: a template (the task's names, without item)
+  Sourced<std::string> output;     // kOutput: the upstream task
+  std::string field;               // kOutput: "a.b" digs into the output; "" takes it whole
+};
+
 struct TaskDef {
   std::string id;              // "extract.api"
   SourceLocation where;        // the task's `id:` value
@@ -118,6 +135,8 @@ struct TaskDef {
   // The task should have succeeded this long after its run's start (the
   // later of the run's start and its data interval's end); none: no SLA.
   std::optional<std::chrono::milliseconds> sla;
+  std::optional<MapOver> map_over;  // none: one task instance, as usual
+  int max_map_parallelism = 0;  // instances of a mapped task running at once; 0: no limit
   // Keys that belong to the task's kind (command, sql, url, ...), as written.
   std::map<std::string, ConfigNode> params;
 

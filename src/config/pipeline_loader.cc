@@ -6,6 +6,7 @@
 
 #include "common/text.h"
 #include "config/internal/fields.h"
+#include "config/internal/map_over.h"
 #include "config/internal/task_kinds.h"
 #include "config/internal/template_check.h"
 #include "schedule/schedule.h"
@@ -199,6 +200,11 @@ std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults,
   if (id != nullptr) {
     task.where = id->where();
     if (auto s = fields.String("id")) task.id = *s;
+    // "task[3]" names an instance of a mapped task.
+    if (task.id.find_first_of("[]") != std::string::npos) {
+      fields.Add(UserError("bad-task-id", "task id '" + task.id + "' must not contain '[' or ']' (they name "
+                                          "the instances of a mapped task: 'task[3]')", id->where()));
+    }
   }
   if (const ConfigNode* k = fields.Require("kind"); k != nullptr && k->is_scalar()) {
     task.kind = {k->scalar(), k->where()};
@@ -234,6 +240,7 @@ std::optional<TaskDef> ReadTask(const ConfigNode& node, const TaskDef& defaults,
     fields.Add(n.status());
     if (n.ok()) task.priority = static_cast<int>(*n);
   }
+  ReadMapOver(fields, task, errors);
   if (kind != nullptr) {
     for (const std::string& key : kind->required) fields.Require(key);
     for (const auto& [key, value] : node.entries()) {
@@ -345,6 +352,7 @@ std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::strin
     ReadTaskPolicy(default_fields, defaults);
   }
   ReadTasks(fields.Get("tasks"), defaults, pipeline, errors);
+  CheckMapOverSources(pipeline, errors);
   if (pipeline.name.empty()) return std::nullopt;
   return pipeline;
 }

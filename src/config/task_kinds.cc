@@ -112,7 +112,8 @@ const std::vector<std::string>& DefaultableTaskKeys() {
 
 const std::vector<std::string>& CommonTaskKeys() {
   static const std::vector<std::string> kKeys = [] {
-    std::vector<std::string> keys = {"id", "kind", "after", "description", "cache", "pool", "pool_slots", "priority"};
+    std::vector<std::string> keys = {"id",   "kind",       "after",    "description", "cache",
+                                     "pool", "pool_slots", "priority", "map_over",    "max_map_parallelism"};
     for (const std::string& k : DefaultableTaskKeys()) keys.push_back(k);
     return keys;
   }();

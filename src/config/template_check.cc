@@ -47,14 +47,19 @@ void CheckTemplateNode(const ConfigNode& node, const std::vector<std::string>& k
   }
   for (const std::string& name : ReferencedNames(*parsed)) {
     if (std::find(known.begin(), known.end(), name) != known.end()) continue;
+    std::string hint = name == "item" || name == "map_index" ? "; only a task with 'map_over' has it" : "";
     errors.push_back(UserError("undefined-name", "undefined name '" + name + "' in a template" +
-                                                     DidYouMean(name, known) + " (names: " + QuotedList(known) + ")",
+                                                     DidYouMean(name, known) + hint + " (names: " +
+                                                     QuotedList(known) + ")",
                                node.where()));
   }
 }
 
 void CheckTemplates(const TaskDef& task, std::vector<Status>& errors) {
-  for (const auto& [key, value] : task.params) CheckTemplateNode(value, TaskTemplateNames(), errors);
+  std::vector<std::string> names = TaskTemplateNames();
+  // Each instance of a mapped task sees its item and index.
+  if (task.map_over) names.insert(names.end(), {"item", "map_index"});
+  for (const auto& [key, value] : task.params) CheckTemplateNode(value, names, errors);
 }
 
 }  // namespace weir::config_internal

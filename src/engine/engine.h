@@ -16,6 +16,7 @@
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "common/cancel.h"
 #include "common/clock.h"
@@ -40,6 +41,10 @@ struct TaskContext {
   const CancelToken& cancel;    // set on timeout or stop: return promptly
   StateStore* store = nullptr;  // to read other tasks' outputs (thread-safe)
   bool* cache_hit = nullptr;    // a runner that reused a cached result sets it
+  // An instance of a mapped task (`map_over:`): its index and its item as
+  // JSON (`map_index` and `item` in templates); none for other tasks.
+  std::optional<int> map_index = std::nullopt;
+  std::string map_item_json = {};
 };
 
 // One task kind's way of running a task. Run may be called from several
@@ -52,11 +57,27 @@ class TaskRunner {
   virtual Result<std::string> Run(const TaskContext& context) = 0;
 };
 
+// Where a mapped task's items come from (`map_over:`): the list written in
+// the pipeline, a warehouse query or an upstream task's output. Called on a
+// worker, as an attempt of the mapped task itself, once the task is ready;
+// the engine then makes one instance ("task[3]") per item. May be called
+// from several threads at once.
+class MapItemsSource {
+ public:
+  virtual ~MapItemsSource() = default;
+  // Each item as JSON text, in order (the user error "map-over-not-list"
+  // when the source holds no list); faults are retried as a task's are.
+  virtual Result<std::vector<std::string>> Items(const TaskContext& context) = 0;
+};
+
 class TaskRunnerFactory {
  public:
   virtual ~TaskRunnerFactory() = default;
   // The runner for a task's kind; a user error if the kind cannot run here.
   virtual Result<std::shared_ptr<TaskRunner>> RunnerFor(const TaskDef& task) = 0;
+  // The source of a mapped task's items. By default a user error: a
+  // factory that cannot read them.
+  virtual Result<std::shared_ptr<MapItemsSource>> MapItemsFor(const TaskDef& task);
 };
 
 // Told about every state change after it is recorded. Called from the

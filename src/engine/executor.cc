@@ -6,46 +6,36 @@
 #include <random>
 #include <set>
 #include <thread>
+#include <tuple>
 #include <utility>
 
 #include "common/mutex.h"
 #include "engine/engine.h"
+#include "engine/internal/task_slots.h"
 #include "engine/internal/trigger_rules.h"
 
 namespace weir {
 
+using engine_internal::AttemptControl;
 using engine_internal::Readiness;
+using engine_internal::TaskSlot;
 
 // How often a depends_on_past task looks at a previous run still going.
 constexpr auto kPastPollInterval = std::chrono::milliseconds(500);
 
 namespace {
 
-// One task's place in this execution.
-struct TaskSlot {
-  TaskState state = TaskState::kPending;
-  int attempts = 0;                 // recorded attempts, all executions
-  int attempts_here = 0;            // attempts started by this execution
-  bool selected = true;             // part of this execution (--task)
-  std::optional<TimePoint> retry_at;
-  std::shared_ptr<struct AttemptControl> control;  // while queued or running
-  bool timed_out = false;
-  AttemptId attempt_id;
-  std::shared_ptr<TaskRunner> runner;
-  std::optional<AttemptRecord> waiting;  // a sensor's attempt, between two pokes
-};
-
-// Shared by the coordinator and the worker running one attempt.
-struct AttemptControl {
-  CancelToken cancel;
-  std::atomic<int64_t> deadline_ms{0};  // set by the worker at start; 0: none yet
-};
-
+// One attempt for a worker. The worker reads the graph, never the slots.
 struct Job {
-  int task = 0;
+  int task = 0;                // the slot
+  int node = 0;                // its graph node
+  std::string task_id;         // the slot's id ("task[3]" for an instance)
   std::string log_path;
   std::shared_ptr<AttemptControl> control;
   std::shared_ptr<TaskRunner> runner;
+  std::shared_ptr<MapItemsSource> items;    // set: the attempt expands a mapped task
+  int map_index = -1;                       // an instance: its index and item
+  std::string item_json;
   std::optional<AttemptRecord> poke_again;  // a sensor's attempt to go on with, instead of a new one
 };
 
@@ -57,6 +47,8 @@ struct WorkerReport {
   AttemptRecord attempt;       // when started
   Result<std::string> result = std::string();
   bool cached = false;         // the result came from the task's cache
+  bool expansion = false;      // the attempt read a mapped task's items
+  std::vector<std::string> items;  // the items, when it did
 
   static WorkerReport Started(int task, AttemptRecord attempt) {
     return WorkerReport{task, false, true, std::move(attempt), std::string()};
@@ -123,34 +115,83 @@ class RunExecutor::Impl {
   }
 
  private:
+  // (-priority, position, map index, slot): the order ready slots start in.
+  using ReadyKey = std::tuple<int, int, int, int>;
+
+  // Resuming keeps what succeeded and runs everything else again.
+  static bool Kept(TaskState state) { return Succeeded(state) || state == TaskState::kSkipped; }
+
   Status LoadSlots() {
-    slots_.assign(graph_.size(), TaskSlot{});
+    slots_.Reset(graph_);
     WEIR_ASSIGN_OR_RETURN(auto records, store_.TaskInstances(run_->id));
+    std::vector<std::optional<int>> map_counts(graph_.size());
+    std::map<std::string, const TaskInstanceRecord*> instance_records;
     for (const TaskInstanceRecord& r : records) {
+      if (r.map_index >= 0) {
+        instance_records[r.task_id] = &r;
+        continue;
+      }
       int i = graph_.Find(r.task_id);
       if (i < 0) continue;  // a task since removed from the pipeline
       slots_[i].state = r.state;
       slots_[i].attempts = r.attempts;
+      map_counts[i] = r.map_count;
     }
     position_.assign(graph_.size(), 0);
     for (size_t p = 0; p < graph_.order().size(); ++p) position_[graph_.order()[p]] = static_cast<int>(p);
     candidates_.assign(graph_.order().rbegin(), graph_.order().rend());
     for (int i = 0; i < graph_.size(); ++i) {
-      TaskSlot& slot = slots_[i];
-      slot.selected = !options_.only_tasks || options_.only_tasks->count(graph_.id(i)) > 0;
-      // Resuming keeps what succeeded and runs everything else again.
-      bool keep = Succeeded(slot.state) || slot.state == TaskState::kSkipped;
-      if (slot.selected && !keep && slot.state != TaskState::kPending) {
-        WEIR_TRY(store_.SetTaskState(run_->id, graph_.id(i), TaskState::kPending));
-        slot.state = TaskState::kPending;
+      slots_[i].selected = !options_.only_tasks || options_.only_tasks->count(graph_.id(i)) > 0;
+      bool rerun = slots_[i].selected && options_.only_tasks;  // --task reruns it
+      if (IsMappedTask(i) && map_counts[i]) {
+        if (!rerun) {
+          WEIR_TRY(LoadInstances(i, *map_counts[i], instance_records));
+          continue;
+        }
+        WEIR_TRY(store_.ResetExpansion(run_->id, slots_[i].id));  // its items are read again
       }
-      if (slot.selected && options_.only_tasks && slot.state != TaskState::kPending) {
-        WEIR_TRY(store_.SetTaskState(run_->id, graph_.id(i), TaskState::kPending));  // --task reruns it
+      TaskSlot& slot = slots_[i];
+      if ((slot.selected && !Kept(slot.state) && slot.state != TaskState::kPending) ||
+          (rerun && slot.state != TaskState::kPending)) {
+        WEIR_TRY(store_.SetTaskState(run_->id, slot.id, TaskState::kPending));
         slot.state = TaskState::kPending;
       }
     }
     return OkStatus();
   }
+
+  // A mapped task expanded before this execution keeps the instances it
+  // recorded then (its items are not read again): finished ones are kept,
+  // the others run again, and the task is running until they end.
+  Status LoadInstances(int task, int count, const std::map<std::string, const TaskInstanceRecord*>& records) {
+    slots_[task].expanded = true;
+    for (int k = 0; k < count; ++k) {
+      auto record = records.find(MapInstanceId(slots_[task].id, k));
+      if (record == records.end()) {
+        return InternalError("the state lists " + std::to_string(count) + " instances of task '" + slots_[task].id +
+                             "' but instance " + std::to_string(k) + " is missing");
+      }
+      int s = slots_.AddInstance(task, k, record->second->map_item_json);
+      slots_[s].state = record->second->state;
+      slots_[s].attempts = record->second->attempts;
+      if (slots_[s].selected && !Kept(slots_[s].state) && slots_[s].state != TaskState::kPending) {
+        WEIR_TRY(store_.SetTaskState(run_->id, slots_[s].id, TaskState::kPending));
+        slots_[s].state = TaskState::kPending;
+      }
+    }
+    candidates_.push_back(task);  // which looks at its instances, index 0 first
+    TaskState state = slots_.MappedTaskEnd(task).value_or(TaskState::kRunning);
+    if (count == 0) state = TaskState::kSkipped;
+    if (slots_[task].selected && slots_[task].state != state) {
+      WEIR_TRY(store_.SetTaskState(run_->id, slots_[task].id, state));
+      slots_[task].state = state;
+    }
+    return OkStatus();
+  }
+
+  const TaskDef& Def(int s) const { return *graph_.node(slots_[s].node).def; }
+  // A task with `map_over:` (not one of its instances).
+  bool IsMappedTask(int s) const { return slots_[s].map_index < 0 && Def(s).map_over.has_value(); }
 
   // The coordinator: only this thread changes slots_ and writes the store.
   Status Loop() {
@@ -202,7 +243,7 @@ class RunExecutor::Impl {
       }
     }
     while (!retries_.empty() && retries_.begin()->first <= now) {
-      ready_.insert(ReadyKey(retries_.begin()->second));
+      MakeReady(retries_.begin()->second);
       retries_.erase(retries_.begin());
     }
     if (!waiting_on_past_.empty() && now >= next_past_check_) {  // look again at the previous runs
@@ -212,9 +253,13 @@ class RunExecutor::Impl {
     while (!candidates_.empty()) {
       int i = candidates_.back();
       candidates_.pop_back();
+      if (slots_[i].expanded) {  // its instances follow the task's upstream; index 0 is looked at first
+        candidates_.insert(candidates_.end(), slots_[i].instances.rbegin(), slots_[i].instances.rend());
+        continue;
+      }
       if (!slots_[i].selected || slots_[i].state != TaskState::kPending) continue;
       Readiness readiness = ReadinessOf(i);
-      if (readiness == Readiness::kRun && graph_.node(i).def->depends_on_past) {
+      if (readiness == Readiness::kRun && Def(i).depends_on_past && slots_[i].parent < 0) {
         WEIR_ASSIGN_OR_RETURN(readiness, PastReadiness(i));
         if (readiness == Readiness::kWait) {
           waiting_on_past_.insert(i);
@@ -223,7 +268,7 @@ class RunExecutor::Impl {
       }
       switch (readiness) {
         case Readiness::kWait: break;
-        case Readiness::kRun: ready_.insert(ReadyKey(i)); break;
+        case Readiness::kRun: MakeReady(i); break;
         case Readiness::kUpstreamFailed: WEIR_TRY(SetState(i, TaskState::kUpstreamFailed)); break;
         case Readiness::kSkip: WEIR_TRY(SetState(i, TaskState::kSkipped)); break;
       }
@@ -233,13 +278,14 @@ class RunExecutor::Impl {
     // Highest priority first; a task whose pool is full waits without
     // holding back the ones after it.
     for (auto it = ready_.begin(); it != ready_.end() && running_ < 2 * options_.threads;) {
-      int i = graph_.order()[it->second];
-      const TaskDef& task = *graph_.node(i).def;
+      int i = std::get<3>(*it);
+      const TaskDef& task = Def(i);
       if (!AcquireSlots(task)) {
         ++it;
         continue;
       }
       it = ready_.erase(it);
+      slots_[i].ready = false;
       WEIR_TRY(Dispatch(i));
     }
     return OkStatus();
@@ -280,7 +326,26 @@ class RunExecutor::Impl {
     return readiness;
   }
 
-  std::pair<int, int> ReadyKey(int i) const { return {-graph_.node(i).def->priority, position_[i]}; }
+  // Highest priority first, then dependency order, then map index.
+  ReadyKey KeyOf(int s) const { return {-Def(s).priority, position_[slots_[s].node], slots_[s].map_index, s}; }
+
+  // Ready to dispatch, unless it is an instance of a mapped task that has
+  // max_map_parallelism instances ready or running already: it is held
+  // until one of their attempts ends.
+  void MakeReady(int s) {
+    if (std::exchange(slots_[s].ready, true)) return;  // a slot may be a candidate twice in a round
+    int cap = slots_[s].parent < 0 ? 0 : Def(s).max_map_parallelism;
+    if (slots_.Admit(s, cap)) ready_.insert(KeyOf(s));
+  }
+
+  // An attempt ended (or never started): its worker and pool slots are
+  // free, and a held sibling instance may go.
+  void EndAttempt(int s) {
+    if (running_tasks_.erase(s) > 0) --running_;
+    ReleasePool(s);
+    int cap = slots_[s].parent < 0 ? 0 : Def(s).max_map_parallelism;
+    if (std::optional<int> next = slots_.Release(s, cap)) ready_.insert(KeyOf(*next));
+  }
 
   // The task's pool, and the pipeline's own max_active_tasks, which is a
   // pool of its own named after the pipeline.
@@ -297,7 +362,7 @@ class RunExecutor::Impl {
 
   void ReleasePool(int i) {
     if (options_.pools == nullptr) return;
-    const TaskDef& task = *graph_.node(i).def;
+    const TaskDef& task = Def(i);
     if (!task.pool.empty()) options_.pools->Release(task.pool, task.pool_slots);
     options_.pools->Release(PipelinePool(), 1);
   }
@@ -327,19 +392,46 @@ class RunExecutor::Impl {
     return true;
   }
 
-  // A task reached a final state: its downstream may now be decided.
-  void Settled(int i) {
-    for (int d : graph_.node(i).downstream) candidates_.push_back(d);
+  // A task reached a final state: its downstream may now be decided. The
+  // downstream of a mapped task looks at each instance as it ends (a
+  // one_success rule fires at once), and the last instance to end decides
+  // the mapped task's own state.
+  Status Settled(int i) {
+    for (int d : graph_.node(slots_[i].node).downstream) candidates_.push_back(d);
+    int task = slots_[i].parent;
+    if (task < 0) return OkStatus();
+    std::optional<TaskState> end = slots_.MappedTaskEnd(task);
+    if (!end || slots_[task].state == *end) return OkStatus();
+    if (*end == TaskState::kSuccess) WEIR_TRY(RecordProduces(task));
+    return SetState(task, *end);
+  }
+
+  // Datasets the task updated, in the batch that records its success, so a
+  // crash cannot keep one without the other (pipelines scheduled on these
+  // datasets read them). A mapped task updates them once, as a whole.
+  Status RecordProduces(int i) {
+    const TaskDef& task = Def(i);
+    for (const auto& dataset : task.produces) {
+      WEIR_TRY(store_.RecordDatasetEvent(DatasetEvent{0, dataset.value, run_->pipeline, run_->id, task.id,
+                                                      run_->interval_start, run_->interval_end, clock_.Now()}));
+    }
+    return OkStatus();
   }
 
   Readiness ReadinessOf(int i) const {
     // --task: upstream tasks that were not named are taken as they are;
-    // named ones still run in dependency order.
+    // named ones still run in dependency order. A mapped upstream counts
+    // each of its instances (Airflow's rules over mapped tasks).
     std::vector<TaskState> upstream;
-    for (int u : graph_.node(i).upstream) {
-      if (slots_[u].selected || !options_.only_tasks) upstream.push_back(slots_[u].state);
+    for (int u : graph_.node(slots_[i].node).upstream) {
+      if (!slots_[u].selected && options_.only_tasks) continue;
+      if (slots_[u].expanded && !slots_[u].instances.empty()) {
+        for (int k : slots_[u].instances) upstream.push_back(slots_[k].state);
+      } else {
+        upstream.push_back(slots_[u].state);
+      }
     }
-    return engine_internal::Evaluate(graph_.node(i).def->trigger_rule, upstream);
+    return engine_internal::Evaluate(Def(i).trigger_rule, upstream);
   }
 
   bool HasWork() const {
@@ -347,22 +439,27 @@ class RunExecutor::Impl {
   }
 
   Status SetState(int i, TaskState state) {
-    WEIR_TRY(store_.SetTaskState(run_->id, graph_.id(i), state));
+    WEIR_TRY(store_.SetTaskState(run_->id, slots_[i].id, state));
     slots_[i].state = state;
-    if (IsFinished(state)) Settled(i);
-    Notify(graph_.id(i), state, slots_[i].attempts, OkStatus(), std::nullopt);
-    return OkStatus();
+    Notify(slots_[i].id, state, slots_[i].attempts, OkStatus(), std::nullopt);
+    return IsFinished(state) ? Settled(i) : OkStatus();
   }
 
   Status Dispatch(int i) {
     TaskSlot& slot = slots_[i];
-    const TaskDef& task = *graph_.node(i).def;
-    if (!slot.runner) {
+    const TaskDef& task = Def(i);
+    // A mapped task runs once, to read its items; its instances run the task.
+    bool expansion = IsMappedTask(i);
+    if (expansion && !slot.items) {
+      Result<std::shared_ptr<MapItemsSource>> items = runners_.MapItemsFor(task);
+      if (!items.ok()) return FailWithoutAttempt(i, items.status());
+      slot.items = *items;
+    } else if (!expansion && !slot.runner) {
       Result<std::shared_ptr<TaskRunner>> runner = runners_.RunnerFor(task);
       if (!runner.ok()) return FailWithoutAttempt(i, runner.status());
       slot.runner = *runner;
     }
-    WEIR_TRY(store_.SetTaskState(run_->id, task.id, TaskState::kQueued));
+    WEIR_TRY(store_.SetTaskState(run_->id, slot.id, TaskState::kQueued));
     ++slot.attempts_here;
     slot.state = TaskState::kQueued;
     slot.retry_at.reset();
@@ -372,8 +469,10 @@ class RunExecutor::Impl {
     running_tasks_.insert(i);
     std::optional<AttemptRecord> poke_again = std::exchange(slot.waiting, std::nullopt);
     std::string log_path =
-        poke_again ? poke_again->log_path : AttemptLogPath(options_, *run_, task.id, slot.attempts + 1);
-    unpublished_jobs_.push_back(Job{i, std::move(log_path), slot.control, slot.runner, std::move(poke_again)});
+        poke_again ? poke_again->log_path : AttemptLogPath(options_, *run_, slot.id, slot.attempts + 1);
+    unpublished_jobs_.push_back(Job{i, slot.node, slot.id, std::move(log_path), slot.control,
+                                    expansion ? nullptr : slot.runner, expansion ? slot.items : nullptr,
+                                    slot.map_index, slot.item_json, std::move(poke_again)});
     return OkStatus();
   }
 
@@ -383,13 +482,11 @@ class RunExecutor::Impl {
       slot.state = TaskState::kRunning;
       slot.attempt_id = report.attempt.id;
       slot.attempts = report.attempt.number;
-      Notify(graph_.id(report.task), TaskState::kRunning, slot.attempts, OkStatus(), std::nullopt);
+      Notify(slot.id, TaskState::kRunning, slot.attempts, OkStatus(), std::nullopt);
       return OkStatus();
     }
     if (report.started) return Finish(report);
-    --running_;
-    running_tasks_.erase(report.task);
-    ReleasePool(report.task);
+    EndAttempt(report.task);
     --slot.attempts_here;
     if (report.result.status().kind() != ErrorKind::kCancelled) return report.result.status();
     if (report.attempt.id.value != 0) return EndWait(report.task, report.attempt.id);  // a sensor between pokes
@@ -399,47 +496,39 @@ class RunExecutor::Impl {
   // A task that cannot even start (its kind is unavailable): one failed
   // attempt recorded with the reason, so `weir logs` and status show it.
   Status FailWithoutAttempt(int i, const Status& why) {
+    EndAttempt(i);  // gives back the pool slots Advance took for it
     TimePoint now = clock_.Now();
-    std::string log_path = AttemptLogPath(options_, *run_, graph_.id(i), slots_[i].attempts + 1);
-    WEIR_ASSIGN_OR_RETURN(AttemptRecord attempt, store_.StartAttempt(run_->id, graph_.id(i), now, log_path));
+    std::string log_path = AttemptLogPath(options_, *run_, slots_[i].id, slots_[i].attempts + 1);
+    WEIR_ASSIGN_OR_RETURN(AttemptRecord attempt, store_.StartAttempt(run_->id, slots_[i].id, now, log_path));
     slots_[i].attempts = attempt.number;
     WEIR_TRY(store_.FinishAttempt(attempt.id, AttemptEnd{AttemptState::kFailed, now, why.code(), why.message(), "",
                                                          TaskState::kFailed}));
     slots_[i].state = TaskState::kFailed;
-    Settled(i);
-    Notify(graph_.id(i), TaskState::kFailed, attempt.number, why, std::nullopt);
-    return OkStatus();
+    Notify(slots_[i].id, TaskState::kFailed, attempt.number, why, std::nullopt);
+    return Settled(i);
   }
 
   Status Finish(WorkerReport& c) {
-    --running_;
-    running_tasks_.erase(c.task);
-    ReleasePool(c.task);
+    EndAttempt(c.task);
     TaskSlot& slot = slots_[c.task];
-    const TaskDef& task = *graph_.node(c.task).def;
+    const TaskDef& task = Def(c.task);
     TimePoint now = clock_.Now();
+    if (c.result.ok() && c.expansion) return Expand(c.task, c.attempt, std::move(c.items), now);
     if (c.result.ok()) {
       TaskState done = c.cached ? TaskState::kCached : TaskState::kSuccess;
       WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kSuccess, now, "", "", *c.result, done}));
-      // In the same batch as the success, so that a crash cannot keep one
-      // without the other (pipelines scheduled on these datasets read them).
-      for (const auto& dataset : task.produces) {
-        WEIR_TRY(store_.RecordDatasetEvent(DatasetEvent{0, dataset.value, run_->pipeline, run_->id, task.id,
-                                                        run_->interval_start, run_->interval_end, now}));
-      }
+      if (slot.parent < 0) WEIR_TRY(RecordProduces(c.task));
       slot.state = done;
-      Settled(c.task);
-      Notify(task.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
-      return OkStatus();
+      Notify(slot.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
+      return Settled(c.task);
     }
     Status error = c.result.status();
     if (error.kind() == ErrorKind::kSkip && !slot.timed_out) {
       WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kSuccess, now, error.code(),
                                                              error.message(), "", TaskState::kSkipped}));
       slot.state = TaskState::kSkipped;
-      Settled(c.task);
-      Notify(task.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
-      return OkStatus();
+      Notify(slot.id, slot.state, slot.attempts, OkStatus(), std::nullopt);
+      return Settled(c.task);
     }
     if (error.kind() == ErrorKind::kNotYet && !slot.timed_out) return Reschedule(c, task, now);
     if (slot.timed_out) {
@@ -449,7 +538,7 @@ class RunExecutor::Impl {
       WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{AttemptState::kInterrupted, now, error.code(),
                                                                 error.message(), "", TaskState::kInterrupted}));
       slot.state = TaskState::kInterrupted;
-      Notify(task.id, slot.state, slot.attempts, error, std::nullopt);
+      Notify(slot.id, slot.state, slot.attempts, error, std::nullopt);
       return OkStatus();
     }
     bool may_retry = error.kind() != ErrorKind::kInternal &&
@@ -465,11 +554,25 @@ class RunExecutor::Impl {
       std::chrono::milliseconds delay = RetryDelay(task.retry, slot.attempts_here, unit(random_));
       slot.retry_at = now + std::max(delay, error.retry_after().value_or(std::chrono::milliseconds(0)));
       retries_.emplace(*slot.retry_at, c.task);
-    } else {
-      Settled(c.task);
     }
-    Notify(task.id, slot.state, slot.attempts, error, slot.retry_at);
-    return OkStatus();
+    Notify(slot.id, slot.state, slot.attempts, error, slot.retry_at);
+    return may_retry ? OkStatus() : Settled(c.task);
+  }
+
+  // A mapped task's items are known: an instance each, recorded in this
+  // round's transaction with the attempt that read them. No items: the
+  // task is skipped, as Airflow's empty expand().
+  Status Expand(int task, const AttemptRecord& attempt, std::vector<std::string> items, TimePoint now) {
+    TaskState state = items.empty() ? TaskState::kSkipped : TaskState::kRunning;
+    WEIR_TRY(store_.FinishAttempt(attempt.id, AttemptEnd{AttemptState::kSuccess, now, "", "", "", state}));
+    WEIR_TRY(store_.ExpandTask(run_->id, slots_[task].id, items));
+    slots_[task].expanded = true;
+    slots_[task].state = state;
+    for (size_t k = 0; k < items.size(); ++k) slots_.AddInstance(task, static_cast<int>(k), std::move(items[k]));
+    candidates_.push_back(task);  // which looks at its instances, index 0 first
+    if (state == TaskState::kRunning) return OkStatus();  // as it was while it read the items
+    Notify(slots_[task].id, state, slots_[task].attempts, OkStatus(), std::nullopt);
+    return Settled(task);
   }
 
   // A sensor's condition is not met yet: it keeps its attempt and is poked
@@ -480,13 +583,13 @@ class RunExecutor::Impl {
     SensorPolicy policy = task.sensor.value_or(SensorPolicy{});
     TimePoint give_up = c.attempt.started_at + policy.timeout;
     if (now >= give_up) return SensorTimedOut(c, policy, now);
-    WEIR_TRY(store_.SetTaskState(run_->id, task.id, TaskState::kUpForReschedule));
+    WEIR_TRY(store_.SetTaskState(run_->id, slot.id, TaskState::kUpForReschedule));
     slot.state = TaskState::kUpForReschedule;
     slot.waiting = c.attempt;
     --slot.attempts_here;  // a poke is not a retry
     slot.retry_at = std::min(now + policy.poke_interval, give_up);  // one last poke at the timeout
     retries_.emplace(*slot.retry_at, c.task);
-    Notify(task.id, slot.state, slot.attempts, c.result.status(), slot.retry_at);
+    Notify(slot.id, slot.state, slot.attempts, c.result.status(), slot.retry_at);
     return OkStatus();
   }
 
@@ -499,9 +602,8 @@ class RunExecutor::Impl {
     AttemptState attempt_end = policy.soft_fail ? AttemptState::kSuccess : AttemptState::kFailed;
     WEIR_TRY(store_.FinishAttempt(c.attempt.id, AttemptEnd{attempt_end, now, error.code(), error.message(), "", end}));
     slot.state = end;
-    Settled(c.task);
-    Notify(graph_.id(c.task), end, slot.attempts, policy.soft_fail ? OkStatus() : error, std::nullopt);
-    return OkStatus();
+    Notify(slot.id, end, slot.attempts, policy.soft_fail ? OkStatus() : error, std::nullopt);
+    return Settled(c.task);
   }
 
   // A sensor stopped between two pokes: its attempt ends interrupted.
@@ -511,7 +613,7 @@ class RunExecutor::Impl {
                                                       why.message(), "", TaskState::kInterrupted}));
     slots_[i].state = TaskState::kInterrupted;
     slots_[i].waiting.reset();
-    Notify(graph_.id(i), TaskState::kInterrupted, slots_[i].attempts, why, std::nullopt);
+    Notify(slots_[i].id, TaskState::kInterrupted, slots_[i].attempts, why, std::nullopt);
     return OkStatus();
   }
 
@@ -550,6 +652,10 @@ class RunExecutor::Impl {
       WEIR_TRY(slots_[i].waiting ? EndWait(i, slots_[i].waiting->id) : SetState(i, TaskState::kInterrupted));
     }
     retries_.clear();
+    // A mapped task whose instances did not all end is interrupted with them.
+    for (int i = 0; i < graph_.size(); ++i) {
+      if (slots_[i].expanded && slots_[i].state == TaskState::kRunning) WEIR_TRY(SetState(i, TaskState::kInterrupted));
+    }
     interrupted_ = true;
     return OkStatus();
   }
@@ -588,7 +694,10 @@ class RunExecutor::Impl {
   }
 
   void StartWorkers() {
-    int n = std::max(1, std::min(options_.threads, graph_.size()));
+    // More workers than tasks would idle, unless a mapped task makes more.
+    bool mapped = false;
+    for (int i = 0; i < graph_.size(); ++i) mapped |= IsMappedTask(i);
+    int n = std::max(1, mapped ? options_.threads : std::min(options_.threads, graph_.size()));
     for (int w = 0; w < n; ++w) workers_.emplace_back([this] { WorkerLoop(); });
   }
 
@@ -628,7 +737,7 @@ class RunExecutor::Impl {
 
   // On a worker: records the attempt's start, runs it, reports both.
   void RunAttempt(const Job& job) {
-    const TaskDef& task = *graph_.node(job.task).def;
+    const TaskDef& task = *graph_.node(job.node).def;
     if (job.control->cancel.cancelled()) {
       Report(WorkerReport{job.task, true, false, job.poke_again.value_or(AttemptRecord{}),
                           Cancelled("stopped before it started")});
@@ -636,7 +745,7 @@ class RunExecutor::Impl {
     }
     TimePoint now = clock_.Now();
     Result<AttemptRecord> attempt = job.poke_again ? PokeAgain(*job.poke_again)
-                                                   : store_.StartAttempt(run_->id, task.id, now, job.log_path);
+                                                   : store_.StartAttempt(run_->id, job.task_id, now, job.log_path);
     if (!attempt.ok()) {
       Report(WorkerReport{job.task, true, false, {}, attempt.status()});
       return;
@@ -648,8 +757,17 @@ class RunExecutor::Impl {
                         job.log_path, deadline, job.control->cancel, &store_};
     bool cache_hit = false;
     context.cache_hit = &cache_hit;
-    Result<std::string> result = RunGuarded(*job.runner, context);
-    WorkerReport done{job.task, true, true, *attempt, std::move(result)};
+    if (job.map_index >= 0) context.map_index = job.map_index;
+    context.map_item_json = job.item_json;
+    WorkerReport done{job.task, true, true, *attempt, std::string()};
+    if (job.items) {
+      done.expansion = true;
+      Result<std::vector<std::string>> items = ReadItemsGuarded(*job.items, context);
+      if (items.ok()) done.items = std::move(*items);
+      else done.result = items.status();
+    } else {
+      done.result = RunGuarded(*job.runner, context);
+    }
     done.cached = cache_hit;
     Report(std::move(done));
   }
@@ -669,6 +787,14 @@ class RunExecutor::Impl {
     }
   }
 
+  static Result<std::vector<std::string>> ReadItemsGuarded(MapItemsSource& items, const TaskContext& context) {
+    try {
+      return items.Items(context);
+    } catch (const std::exception& e) {
+      return InternalError(std::string("reading the items of map_over threw: ") + e.what());
+    }
+  }
+
   const ProjectDef& project_;
   const PipelineGraph& graph_;
   StateStore& store_;
@@ -681,10 +807,10 @@ class RunExecutor::Impl {
   const RunRecord* run_ = nullptr;
   const DataInterval* interval_ = nullptr;
   // Coordinator thread only:
-  std::vector<TaskSlot> slots_;
-  std::vector<int> position_;             // task -> its place in graph_.order()
-  std::vector<int> candidates_;           // tasks whose readiness may have changed
-  std::set<std::pair<int, int>> ready_;   // (-priority, position) of tasks ready to dispatch
+  engine_internal::TaskSlots slots_;
+  std::vector<int> position_;             // graph node -> its place in graph_.order()
+  std::vector<int> candidates_;           // slots whose readiness may have changed
+  std::set<ReadyKey> ready_;              // slots ready to dispatch
   std::set<int> running_tasks_;
   std::set<std::pair<TimePoint, int>> retries_;  // (due, task) up for retry
   std::optional<TimePoint> run_deadline_;  // dagrun_timeout, from the run's start
@@ -706,6 +832,11 @@ class RunExecutor::Impl {
   std::deque<WorkerReport> done_ WEIR_GUARDED_BY(mu_);
   std::vector<std::thread> workers_;
 };
+
+Result<std::shared_ptr<MapItemsSource>> TaskRunnerFactory::MapItemsFor(const TaskDef& task) {
+  return UserError("map-over-not-available", "task '" + task.id + "' has map_over, which this runner factory cannot read",
+                   task.map_over ? task.map_over->where : task.where);
+}
 
 RunExecutor::RunExecutor(const ProjectDef& project, const PipelineGraph& graph, StateStore& store,
                          TaskRunnerFactory& runners, Clock& clock, EventSink& events, ExecutorOptions options)

@@ -3,6 +3,7 @@
 // against both, which is what keeps them alike.
 #include <algorithm>
 #include <map>
+#include <set>
 #include <tuple>
 #include <mutex>
 
@@ -77,6 +78,8 @@ class MemoryStateStore final : public StateStore {
   }
   Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
   Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
+  Status ExpandTask(RunId run, const std::string& task_id, const std::vector<std::string>& items_json) override;
+  Status ResetExpansion(RunId run, const std::string& task_id) override;
   Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
                                      const std::string& log_path) override;
   Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) override;
@@ -202,6 +205,47 @@ Status MemoryStateStore::SetTaskState(RunId run, const std::string& task_id, Tas
   std::lock_guard lock(mu_);
   WEIR_ASSIGN_OR_RETURN(TaskInstanceRecord * task, FindTask(run, task_id));
   task->state = state;
+  return OkStatus();
+}
+
+bool IsInstanceOf(const TaskInstanceRecord& t, const std::string& task_id) {
+  return t.map_index >= 0 && t.task_id.size() > task_id.size() && t.task_id.compare(0, task_id.size(), task_id) == 0 &&
+         t.task_id[task_id.size()] == '[';
+}
+
+Status MemoryStateStore::ExpandTask(RunId run, const std::string& task_id, const std::vector<std::string>& items_json) {
+  std::lock_guard lock(mu_);
+  WEIR_ASSIGN_OR_RETURN(TaskInstanceRecord * task, FindTask(run, task_id));
+  int count = static_cast<int>(items_json.size());
+  task->map_count = count;
+  RunEntry& entry = runs_.at(run.value);
+  std::set<std::string> removed;
+  std::erase_if(entry.tasks, [&](const TaskInstanceRecord& t) {
+    bool past = IsInstanceOf(t, task_id) && t.map_index >= count;
+    if (past) removed.insert(t.task_id);
+    return past;
+  });
+  std::erase_if(attempts_, [&](const auto& a) { return a.second.run_id == run && removed.count(a.second.task_id) > 0; });
+  for (int i = 0; i < count; ++i) {
+    std::string id = MapInstanceId(task_id, i);
+    auto it = std::find_if(entry.tasks.begin(), entry.tasks.end(),
+                           [&](const TaskInstanceRecord& t) { return t.task_id == id; });
+    if (it == entry.tasks.end()) it = entry.tasks.insert(entry.tasks.end(), TaskInstanceRecord{run, id});
+    it->state = TaskState::kPending;
+    it->output_json.clear();
+    it->map_index = i;
+    it->map_item_json = items_json[i];
+  }
+  return OkStatus();
+}
+
+Status MemoryStateStore::ResetExpansion(RunId run, const std::string& task_id) {
+  std::lock_guard lock(mu_);
+  WEIR_ASSIGN_OR_RETURN(TaskInstanceRecord * task, FindTask(run, task_id));
+  task->map_count.reset();
+  for (TaskInstanceRecord& t : runs_.at(run.value).tasks) {
+    if (IsInstanceOf(t, task_id)) t.state = TaskState::kPending;
+  }
   return OkStatus();
 }
 

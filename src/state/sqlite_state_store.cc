@@ -46,6 +46,8 @@ class SqliteStateStore final : public StateStore {
                                                        int64_t after_id) override;
   Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
   Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
+  Status ExpandTask(RunId run, const std::string& task_id, const std::vector<std::string>& items_json) override;
+  Status ResetExpansion(RunId run, const std::string& task_id) override;
   Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
                                      const std::string& log_path) override;
   Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) override;
@@ -328,7 +330,8 @@ Result<std::vector<TaskInstanceRecord>> SqliteStateStore::TaskInstances(RunId ru
   std::vector<TaskInstanceRecord> tasks;
   {
     WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
-                          db_->Prepare("SELECT task_id, state, attempts, output_json FROM task_instances "
+                          db_->Prepare("SELECT task_id, state, attempts, output_json, COALESCE(map_index, -1), "
+                                       "map_item_json, COALESCE(map_count, -1) FROM task_instances "
                                        "WHERE run_id = ?1 ORDER BY rowid"));
     query.Bind(1, run.value);
     for (;;) {
@@ -337,7 +340,11 @@ Result<std::vector<TaskInstanceRecord>> SqliteStateStore::TaskInstances(RunId ru
       std::string state = query.Text(1);
       std::optional<TaskState> parsed = ParseTaskState(state);
       if (!parsed) return CorruptState("task state", state, db_->path());
-      tasks.push_back({run, query.Text(0), *parsed, static_cast<int>(query.Int(2)), query.Text(3)});
+      TaskInstanceRecord record{run, query.Text(0), *parsed, static_cast<int>(query.Int(2)), query.Text(3)};
+      record.map_index = static_cast<int>(query.Int(4));
+      record.map_item_json = query.Text(5);
+      if (query.Int(6) >= 0) record.map_count = static_cast<int>(query.Int(6));
+      tasks.push_back(std::move(record));
     }
   }
   WEIR_TRY(txn.Commit());
@@ -353,6 +360,56 @@ Status SqliteStateStore::SetTaskState(RunId run, const std::string& task_id, Tas
   WEIR_TRY(update.Bind(1, run.value).Bind(2, task_id).Bind(3, TaskStateName(state)).Run());
   // Looked up only when nothing changed: the engine calls this per task.
   if (db_->Changes() == 0) return MissingTask(run, task_id);
+  return txn.Commit();
+}
+
+// Instances of `task_id` are the rows whose id is "task_id[" + index + "]".
+constexpr const char* kInstancesOf = "run_id = ?1 AND map_index IS NOT NULL AND substr(task_id, 1, length(?2) + 1) = ?2 || '['";
+
+Status SqliteStateStore::ExpandTask(RunId run, const std::string& task_id, const std::vector<std::string>& items_json) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  int64_t count = static_cast<int64_t>(items_json.size());
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                          db_->Prepare("UPDATE task_instances SET map_count = ?3 WHERE run_id = ?1 AND task_id = ?2"));
+    WEIR_TRY(update.Bind(1, run.value).Bind(2, task_id).Bind(3, count).Run());
+    if (db_->Changes() == 0) return MissingTask(run, task_id);
+  }
+  // Instances past the new count go, attempts first (they reference them).
+  for (const char* table : {"attempts", "task_instances"}) {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement remove,
+                          db_->Prepare(std::string("DELETE FROM ") + table + " WHERE run_id = ?1 AND task_id IN "
+                                       "(SELECT task_id FROM task_instances WHERE " + kInstancesOf +
+                                       " AND map_index >= ?3)"));
+    WEIR_TRY(remove.Bind(1, run.value).Bind(2, task_id).Bind(3, count).Run());
+  }
+  WEIR_ASSIGN_OR_RETURN(
+      SqliteStatement upsert,
+      db_->Prepare("INSERT INTO task_instances (run_id, task_id, state, map_index, map_item_json) "
+                   "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (run_id, task_id) DO UPDATE SET state = excluded.state, "
+                   "map_index = excluded.map_index, map_item_json = excluded.map_item_json, output_json = ''"));
+  for (int64_t i = 0; i < count; ++i) {
+    WEIR_TRY(upsert.Bind(1, run.value).Bind(2, MapInstanceId(task_id, static_cast<int>(i)))
+                 .Bind(3, TaskStateName(TaskState::kPending)).Bind(4, i).Bind(5, items_json[i]).Run());
+  }
+  return txn.Commit();
+}
+
+Status SqliteStateStore::ResetExpansion(RunId run, const std::string& task_id) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                          db_->Prepare("UPDATE task_instances SET map_count = NULL WHERE run_id = ?1 AND task_id = ?2"));
+    WEIR_TRY(update.Bind(1, run.value).Bind(2, task_id).Run());
+    if (db_->Changes() == 0) return MissingTask(run, task_id);
+  }
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement pending,
+                        db_->Prepare(std::string("UPDATE task_instances SET state = ?3 WHERE ") + kInstancesOf));
+  WEIR_TRY(pending.Bind(1, run.value).Bind(2, task_id).Bind(3, TaskStateName(TaskState::kPending)).Run());
   return txn.Commit();
 }
 

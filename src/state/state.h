@@ -12,6 +12,8 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
+#include <utility>
 #include <vector>
 
 #include "common/clock.h"
@@ -77,7 +79,20 @@ struct TaskInstanceRecord {
   TaskState state = TaskState::kPending;
   int attempts = 0;          // attempts started so far
   std::string output_json;   // the last successful attempt's output ("" if none)
+  // Dynamic task mapping (a task's `map_over:`): an instance of a mapped
+  // task has the id "task[3]" (MapInstanceId), its index and its item as
+  // JSON; -1 and "" for every other task instance.
+  int map_index = -1;
+  std::string map_item_json;
+  // A mapped task once expanded: how many instances it has (0 for an empty
+  // list); none before its expansion, and for tasks that are not mapped.
+  std::optional<int> map_count;
 };
+
+// "load[3]": the id of instance `map_index` of the mapped task `task_id`.
+std::string MapInstanceId(std::string_view task_id, int map_index);
+// {"load", 3} for "load[3]"; nullopt for an id that names no instance.
+std::optional<std::pair<std::string, int>> ParseMapInstanceId(std::string_view id);
 
 struct AttemptRecord {
   AttemptId id;
@@ -183,6 +198,17 @@ class StateStore {
   // Sets a task instance's state without an attempt (upstream_failed,
   // skipped, pending again when resumed, interrupted).
   virtual Status SetTaskState(RunId run, const std::string& task_id, TaskState state) = 0;
+
+  // Records a mapped task's expansion, in one transaction: item i of
+  // `items_json` (JSON text) becomes the task instance "task[i]", pending,
+  // and the task's map_count is set. An instance an earlier expansion left
+  // (the task was cleared) is reused: its output is forgotten, its attempts
+  // are kept and numbering goes on; instances past the new count are
+  // deleted with their attempts.
+  virtual Status ExpandTask(RunId run, const std::string& task_id, const std::vector<std::string>& items_json) = 0;
+  // Forgets a mapped task's expansion (`weir clear`): its map_count is
+  // unset and its instances are pending until the next expansion.
+  virtual Status ResetExpansion(RunId run, const std::string& task_id) = 0;
 
   // Records a new attempt (number = previous attempts + 1) and marks the
   // task instance running, in one transaction.

@@ -1,6 +1,7 @@
 // Stable names for the states: they are stored in the state database and
 // shown by the CLI and API, so renaming one needs a migration.
 #include <array>
+#include <string>
 #include <utility>
 
 #include "state/state.h"
@@ -83,5 +84,22 @@ bool IsFinished(TaskState s) {
 }
 
 bool Succeeded(TaskState s) { return s == TaskState::kSuccess || s == TaskState::kCached; }
+
+std::string MapInstanceId(std::string_view task_id, int map_index) {
+  return std::string(task_id) + "[" + std::to_string(map_index) + "]";
+}
+
+std::optional<std::pair<std::string, int>> ParseMapInstanceId(std::string_view id) {
+  size_t open = id.rfind('[');
+  if (open == std::string_view::npos || open == 0 || id.size() < open + 3 || id.back() != ']') return std::nullopt;
+  std::string_view digits = id.substr(open + 1, id.size() - open - 2);
+  if (digits.size() > 9 || (digits.size() > 1 && digits[0] == '0')) return std::nullopt;
+  int index = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    index = index * 10 + (c - '0');
+  }
+  return std::pair<std::string, int>(std::string(id.substr(0, open)), index);
+}
 
 }  // namespace weir

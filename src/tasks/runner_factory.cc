@@ -71,6 +71,9 @@ class CachingRunner final : public TaskRunner {
     if (HasTemplateSyntax(key)) {
       WEIR_ASSIGN_OR_RETURN(key, RenderTemplate(key, cache.key.where(), names));
     }
+    // Instances of a mapped task share the task's key: each is told apart
+    // by its item, so a result is reused for the same item at any index.
+    if (context.map_index) key += "\n[weir] map_over item " + context.map_item_json;
     // Stored as a digest: a key may be rendered from a secret.
     key = KeyDigest(key);
     const std::string& pipeline = context.pipeline.name;
@@ -103,7 +106,10 @@ class KindFactory final : public TaskRunnerFactory {
                  {"check", NewCheckTask(services)},
                  {"http", NewHttpTask(services)},
                  {"sensor", NewSensorTask(services)},
-                 {"noop", NewNoopTask()}} {}
+                 {"noop", NewNoopTask()}},
+        map_items_(NewMapItemsSource(services)) {}
+
+  Result<std::shared_ptr<MapItemsSource>> MapItemsFor(const TaskDef&) override { return map_items_; }
 
   Result<std::shared_ptr<TaskRunner>> RunnerFor(const TaskDef& task) override {
     auto it = runners_.find(task.kind.value);
@@ -118,6 +124,7 @@ class KindFactory final : public TaskRunnerFactory {
  private:
   const TaskServices& services_;
   std::map<std::string, std::shared_ptr<TaskRunner>> runners_;
+  std::shared_ptr<MapItemsSource> map_items_;
 };
 
 }  // namespace

@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "config/config_node.h"
+#include "tasks/internal/task_outputs.h"
 #include "tasks/tasks.h"
 
 namespace weir {
@@ -60,15 +61,14 @@ TemplateValue ParseJsonValue(const std::string& text) {
   return FromJson(parsed);
 }
 
-// outputs['task'].field: the recorded outputs of this run's finished tasks.
+// outputs['task'].field: the recorded outputs of this run's finished tasks
+// (a mapped task's: the list of its instances' outputs).
 TemplateValue Outputs(const TaskContext& context) {
   TemplateMap outputs;
   if (context.store == nullptr) return TemplateValue::FromMap(std::move(outputs));
-  Result<std::vector<TaskInstanceRecord>> tasks = context.store->TaskInstances(context.run.id);
-  if (!tasks.ok()) return TemplateValue::FromMap(std::move(outputs));
-  for (const TaskInstanceRecord& t : *tasks) {
-    if (!t.output_json.empty()) outputs.Set(t.task_id, ParseJsonValue(t.output_json));
-  }
+  Result<std::map<std::string, std::string>> recorded = tasks_internal::RunOutputs(*context.store, context.run.id);
+  if (!recorded.ok()) return TemplateValue::FromMap(std::move(outputs));
+  for (const auto& [task_id, json] : *recorded) outputs.Set(task_id, ParseJsonValue(json));
   return TemplateValue::FromMap(std::move(outputs));
 }
 
@@ -120,6 +120,10 @@ TemplateContext MakeTemplateContext(const TaskContext& context, const TaskServic
   // tasks that mention `outputs` pay it (a thousand-task DAG otherwise
   // spends its time here).
   if (MentionsOutputs(context.task)) ctx.Set("outputs", Outputs(context));
+  if (context.map_index) {  // an instance of a mapped task
+    ctx.Set("map_index", TemplateValue::Int(*context.map_index));
+    ctx.Set("item", ParseJsonValue(context.map_item_json));
+  }
   const ProjectDef& project = context.project;
   ctx.AddFunction("var", [&project](const TemplateCallArgs& args) -> Result<TemplateValue> {
     WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "var"));

@@ -92,6 +92,14 @@ constexpr const char* kMigrations[] = {
     CREATE INDEX dataset_events_by_dataset ON dataset_events (dataset, id);
     ALTER TABLE pipelines ADD COLUMN dataset_cursor INTEGER NOT NULL DEFAULT 0;
     )sql",
+    // 6: dynamic task mapping. An instance of a mapped task is a task
+    // instance "task[i]" with its index and item; the mapped task records
+    // how many instances its expansion made (NULL: not expanded).
+    R"sql(
+    ALTER TABLE task_instances ADD COLUMN map_index INTEGER;
+    ALTER TABLE task_instances ADD COLUMN map_item_json TEXT NOT NULL DEFAULT '';
+    ALTER TABLE task_instances ADD COLUMN map_count INTEGER;
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

@@ -95,7 +95,7 @@ TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerWeir) {
   EXPECT_EQ(s.code(), "state-schema-newer");
   EXPECT_NE(s.message().find(path_), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("schema version 99"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("this binary knows version 5"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("this binary knows version 6"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("upgrade weir"), std::string::npos) << s.message();
 }
 

@@ -27,6 +27,16 @@ TEST(StateNamesTest, NamesRoundTripAndUnknownNamesDoNot) {
   EXPECT_EQ(ParseAttemptState("pending"), std::nullopt);
 }
 
+TEST(StateNamesTest, MapInstanceIdsRoundTrip) {
+  EXPECT_EQ(MapInstanceId("load.region", 3), "load.region[3]");
+  EXPECT_EQ(ParseMapInstanceId("load.region[3]"), (std::pair<std::string, int>("load.region", 3)));
+  EXPECT_EQ(ParseMapInstanceId("t[12]"), (std::pair<std::string, int>("t", 12)));
+  for (const char* not_an_instance : {"load", "load[]", "[3]", "load[x]", "load[3", "load[-1]", "load[03]",
+                                      "load[3]x", "load[12345678901]"}) {
+    EXPECT_EQ(ParseMapInstanceId(not_an_instance), std::nullopt) << not_an_instance;
+  }
+}
+
 TEST(StateNamesTest, FinishedStatesAreTheOnesThatWillNotRunAgain) {
   EXPECT_TRUE(IsFinished(TaskState::kSuccess));
   EXPECT_TRUE(IsFinished(TaskState::kFailed));

@@ -1,6 +1,7 @@
 // The StateStore contract, run against every implementation with the same
 // assertions: this is what keeps the memory fake honest.
 #include <chrono>
+#include <map>
 #include <thread>
 
 #include "state/state.h"
@@ -403,6 +404,72 @@ INSTANTIATE_TEST_SUITE_P(Stores, StateStoreTest, ::testing::Values(StoreKind::kM
 
 namespace weir {
 namespace {
+
+// Dynamic task mapping: instances of a mapped task are task instances of
+// their own ("regions[1]"), made and reused by ExpandTask.
+std::map<std::string, TaskInstanceRecord> ById(const std::vector<TaskInstanceRecord>& tasks) {
+  std::map<std::string, TaskInstanceRecord> by_id;
+  for (const TaskInstanceRecord& t : tasks) by_id[t.task_id] = t;
+  return by_id;
+}
+
+TEST_P(StateStoreTest, ExpandTaskRecordsOneInstancePerItem) {
+  ASSERT_OK_AND_ASSIGN(RunRecord run, store_->CreateRun(DailyRun("2024-03-01", 1000, {"regions", "report"})));
+  ASSERT_OK(store_->ExpandTask(run.id, "regions", {R"("eu")", R"("us")", R"({"name":"apac"})"}));
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskInstanceRecord> tasks, store_->TaskInstances(run.id));
+  ASSERT_EQ(tasks.size(), 5u);
+  std::map<std::string, TaskInstanceRecord> by_id = ById(tasks);
+  EXPECT_EQ(by_id["regions"].map_count, 3);
+  EXPECT_EQ(by_id["regions"].map_index, -1);
+  EXPECT_EQ(by_id["report"].map_count, std::nullopt);
+  EXPECT_EQ(by_id["regions[0]"].map_index, 0);
+  EXPECT_EQ(by_id["regions[0]"].map_item_json, R"("eu")");
+  EXPECT_EQ(by_id["regions[2]"].map_item_json, R"({"name":"apac"})");
+  EXPECT_EQ(by_id["regions[2]"].state, TaskState::kPending);
+  // Each instance has attempts of its own.
+  ASSERT_OK_AND_ASSIGN(AttemptRecord attempt, store_->StartAttempt(run.id, "regions[1]", At(2000), ""));
+  EXPECT_EQ(attempt.number, 1);
+  ASSERT_OK(store_->FinishAttempt(attempt.id, Ended(AttemptState::kSuccess, TaskState::kSuccess, 2500, "{}")));
+  ASSERT_OK_AND_ASSIGN(tasks, store_->TaskInstances(run.id));
+  EXPECT_EQ(ById(tasks)["regions[1]"].state, TaskState::kSuccess);
+  EXPECT_EQ(ById(tasks)["regions[0]"].attempts, 0);
+  EXPECT_EQ(store_->ExpandTask(run.id, "nope", {}).code(), "unknown-task");
+}
+
+TEST_P(StateStoreTest, ExpandingAgainReusesInstancesAndDropsTheOnesPastTheNewCount) {
+  ASSERT_OK_AND_ASSIGN(RunRecord run, store_->CreateRun(DailyRun("2024-03-01", 1000, {"regions"})));
+  ASSERT_OK(store_->ExpandTask(run.id, "regions", {"1", "2", "3"}));
+  for (const char* id : {"regions[0]", "regions[2]"}) {
+    ASSERT_OK_AND_ASSIGN(AttemptRecord a, store_->StartAttempt(run.id, id, At(2000), ""));
+    ASSERT_OK(store_->FinishAttempt(a.id, Ended(AttemptState::kSuccess, TaskState::kSuccess, 2500, "{\"n\":1}")));
+  }
+  ASSERT_OK(store_->ResetExpansion(run.id, "regions"));
+  ASSERT_OK_AND_ASSIGN(std::vector<TaskInstanceRecord> tasks, store_->TaskInstances(run.id));
+  std::map<std::string, TaskInstanceRecord> by_id = ById(tasks);
+  EXPECT_EQ(by_id["regions"].map_count, std::nullopt);
+  EXPECT_EQ(by_id["regions[0]"].state, TaskState::kPending);
+
+  ASSERT_OK(store_->ExpandTask(run.id, "regions", {"10", "20"}));
+  ASSERT_OK_AND_ASSIGN(tasks, store_->TaskInstances(run.id));
+  by_id = ById(tasks);
+  EXPECT_EQ(tasks.size(), 3u);  // regions[2] is gone
+  EXPECT_EQ(by_id.count("regions[2]"), 0u);
+  EXPECT_EQ(by_id["regions"].map_count, 2);
+  EXPECT_EQ(by_id["regions[0]"].map_item_json, "10");
+  EXPECT_EQ(by_id["regions[0]"].output_json, "");  // the old item's output is not the new one's
+  EXPECT_EQ(by_id["regions[0]"].attempts, 1);
+  ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> attempts, store_->Attempts(run.id, "regions[0]"));
+  EXPECT_EQ(attempts.size(), 1u);
+  ASSERT_OK_AND_ASSIGN(AttemptRecord next, store_->StartAttempt(run.id, "regions[0]", At(3000), ""));
+  EXPECT_EQ(next.number, 2);  // numbering goes on
+  EXPECT_EQ(store_->Attempts(run.id, "regions[2]").status().code(), "unknown-task");
+
+  // An empty list: no instances, and the count says it was expanded.
+  ASSERT_OK(store_->ExpandTask(run.id, "regions", {}));
+  ASSERT_OK_AND_ASSIGN(tasks, store_->TaskInstances(run.id));
+  ASSERT_EQ(tasks.size(), 1u);
+  EXPECT_EQ(tasks[0].map_count, 0);
+}
 
 TEST_P(StateStoreTest, CacheEntriesAreStoredReplacedAndCleared) {
   ASSERT_OK_AND_ASSIGN(auto none, store_->LookupCache("daily", "extract", "k1"));
