@@ -183,6 +183,11 @@ class Builder {
     models_internal::CompileInputs inputs{.project = &project_, .graph = &graph_, .env = &env_,
                                           .full_refresh = options_.full_refresh};
     inputs.is_table = [this](const RelationName& relation) { return relations_.TypeOf(relation) == "BASE TABLE"; };
+    DuckDbConnection* connection = db.get();
+    inputs.query = [connection](const std::string& sql) -> Result<QueryRows> {
+      if (connection == nullptr) return UserError("no-warehouse", "run_query needs the warehouse (not with compile)");
+      return connection->Query(sql);
+    };
     if (node.kind == ModelNodeKind::kSeed) {
       WEIR_ASSIGN_OR_RETURN(auto done,
                             models_internal::LoadSeed(*db, relations_, node, JoinPath(project_.root, node.original_file_path)));

@@ -66,7 +66,8 @@ Result<std::string> Render(const CompileInputs& in, int self, const std::string&
                            Rendering& rendering) {
   const ModelNode& node = in.graph->nodes[self];
   DbtContextInputs inputs{.project = in.project, .env = in.env, .node = &node, .execute = true,
-                          .resolver = ExecuteResolver(in, self, rendering)};
+                          .resolver = ExecuteResolver(in, self, rendering), .macros = &in.graph->macros,
+                          .docs = &in.graph->docs, .query = in.query};
   TemplateContext context = MakeDbtContext(inputs);
   return RenderTemplate(text, where, context);
 }
@@ -147,9 +148,43 @@ std::string TestedRelation(const ModelNode& test, const ModelNode& attached) {
   return "(select * from " + relation + " where " + where->ToString() + ") dbt_subquery";
 }
 
+// A {% test name(model, column_name, ...) %} block of the project: called
+// with the tested relation and the test's arguments (those written as
+// ref(...) or source(...) become relations).
+Result<std::string> CustomTestSql(const CompileInputs& in, int self, const TemplateValue& macro) {
+  const ModelNode& test = in.graph->nodes[self];
+  const GenericTest& generic = *test.generic_test;
+  const ModelNode& attached = in.graph->nodes[generic.attached_node];
+  Rendering rendering;
+  DbtContextInputs inputs{.project = in.project, .env = in.env, .node = &test, .execute = true,
+                          .resolver = ExecuteResolver(in, self, rendering), .macros = &in.graph->macros,
+                          .docs = &in.graph->docs, .query = in.query};
+  TemplateContext context = MakeDbtContext(inputs);
+  TemplateCallArgs args;
+  std::string model = TestedRelation(test, attached);
+  args.keyword.emplace_back("model", model == attached.relation.Quoted() ? RelationValue(attached.relation)
+                                                                         : TemplateValue::String(model));
+  for (const auto& [key, value] : generic.kwargs) {
+    const std::string text = value.kind() == TemplateValue::Kind::kString ? value.AsString() : "";
+    bool relation = text.rfind("ref(", 0) == 0 || text.rfind("source(", 0) == 0;
+    if (!relation) {
+      args.keyword.emplace_back(key, value);
+      continue;
+    }
+    WEIR_ASSIGN_OR_RETURN(std::string rendered, Render(in, self, "{{ " + text + " }}",
+                                                       SourceLocation{test.original_file_path}, rendering));
+    args.keyword.emplace_back(key, TemplateValue::String(rendered));
+  }
+  WEIR_ASSIGN_OR_RETURN(TemplateValue sql, CallTemplateValue(macro, args, context));
+  return sql.ToString();
+}
+
 Result<std::string> GenericTestSql(const CompileInputs& in, int self) {
   const ModelNode& test = in.graph->nodes[self];
   const GenericTest& generic = *test.generic_test;
+  if (const TemplateValue* macro = in.graph->macros.Find("test_" + generic.test_name)) {
+    return CustomTestSql(in, self, *macro);
+  }
   const ModelNode& attached = in.graph->nodes[generic.attached_node];
   std::string model = TestedRelation(test, attached);
   std::string column = StringKwarg(generic.kwargs, "column_name");
@@ -190,8 +225,8 @@ Result<std::string> GenericTestSql(const CompileInputs& in, int self) {
            "where parent.to_field is null";
   }
   return UserError("unknown-test", "generic test '" + name +
-                                       "' is not built in (unique, not_null, accepted_values, relationships); "
-                                       "custom generic tests ({% test %} blocks) are not supported yet",
+                                       "' is neither built in (unique, not_null, accepted_values, relationships) "
+                                       "nor a {% test " + name + "(model, column_name) %} block of the project",
                    SourceLocation{test.original_file_path});
 }
 

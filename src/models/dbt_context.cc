@@ -1,5 +1,7 @@
 #include "models/internal/dbt_context.h"
 
+#include <nlohmann/json.hpp>
+
 #include "models/internal/load_context.h"
 #include "models/internal/node_config.h"
 
@@ -64,12 +66,15 @@ TemplateValue TargetValue(const DbtTarget& target) {
   return TemplateValue::FromMap(std::move(fields));
 }
 
-TemplateValue AdapterValue() {
+TemplateFunction DispatchFunction(const DbtContextInputs& in);
+
+TemplateValue AdapterValue(const DbtContextInputs& in) {
   TemplateMap adapter;
   adapter.Set("quote", TemplateValue::Function("adapter.quote", [](const TemplateCallArgs& args) -> Result<TemplateValue> {
     if (args.positional.size() != 1) return UserError("template-argument", "adapter.quote() takes one name");
     return TemplateValue::String(QuoteIdentifier(args.positional[0].ToString()));
   }));
+  adapter.Set("dispatch", TemplateValue::Function("adapter.dispatch", DispatchFunction(in)));
   return TemplateValue::FromMap(std::move(adapter));
 }
 
@@ -90,13 +95,177 @@ TemplateValue ExceptionsValue() {
 
 TemplateValue Nothing(const TemplateCallArgs&) { return TemplateValue::String(""); }
 
+// zip(a, b, ...): tuples of the items at each position, as Python's.
+Result<TemplateValue> Zip(const TemplateCallArgs& args) {
+  size_t shortest = SIZE_MAX;
+  for (const TemplateValue& list : args.positional) {
+    if (!list.is_sequence()) return UserError("template-argument", "zip() takes lists");
+    shortest = std::min(shortest, list.AsList().size());
+  }
+  TemplateValue::List out;
+  for (size_t i = 0; !args.positional.empty() && i < shortest; ++i) {
+    TemplateValue::List tuple;
+    for (const TemplateValue& list : args.positional) tuple.push_back(list.AsList()[i]);
+    out.push_back(TemplateValue::FromTuple(std::move(tuple)));
+  }
+  return TemplateValue::FromList(std::move(out));
+}
+
+TemplateValue FromJson(const nlohmann::json& j) {
+  switch (j.type()) {
+    case nlohmann::json::value_t::boolean: return TemplateValue::Bool(j.get<bool>());
+    case nlohmann::json::value_t::number_integer:
+    case nlohmann::json::value_t::number_unsigned: return TemplateValue::Int(j.get<int64_t>());
+    case nlohmann::json::value_t::number_float: return TemplateValue::Float(j.get<double>());
+    case nlohmann::json::value_t::string: return TemplateValue::String(j.get<std::string>());
+    case nlohmann::json::value_t::array: {
+      TemplateValue::List items;
+      for (const auto& item : j) items.push_back(FromJson(item));
+      return TemplateValue::FromList(std::move(items));
+    }
+    case nlohmann::json::value_t::object: {
+      TemplateMap map;
+      for (const auto& [key, item] : j.items()) map.Set(key, FromJson(item));
+      return TemplateValue::FromMap(std::move(map));
+    }
+    default: return TemplateValue::None();
+  }
+}
+
+Result<TemplateValue> FromJsonFunction(const TemplateCallArgs& args) {
+  if (args.positional.empty() || args.positional[0].kind() != TemplateValue::Kind::kString) {
+    return UserError("template-argument", "fromjson() takes a JSON string");
+  }
+  nlohmann::json parsed = nlohmann::json::parse(args.positional[0].AsString(), nullptr, false);
+  if (parsed.is_discarded()) {
+    return args.positional.size() > 1 ? args.positional[1] : TemplateValue::None();
+  }
+  return FromJson(parsed);
+}
+
+// adapter.dispatch('name', macro_namespace): duckdb__name, else default__name
+// (Weir has no packages yet: the project's macros and the built-ins are one
+// namespace).
+TemplateFunction DispatchFunction(const DbtContextInputs& in) {
+  return [&in](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    if (args.positional.empty() || args.positional[0].kind() != TemplateValue::Kind::kString) {
+      return UserError("template-argument", "adapter.dispatch() takes a macro name");
+    }
+    const std::string& name = args.positional[0].AsString();
+    if (in.macros != nullptr) {
+      for (const std::string& candidate : {"duckdb__" + name, "default__" + name}) {
+        if (const TemplateValue* macro = in.macros->Find(candidate)) return *macro;
+      }
+    }
+    return UserError("macro-not-found", "adapter.dispatch found no macro 'duckdb__" + name + "' or 'default__" + name +
+                                            "'");
+  };
+}
+
+// run_query(sql): the rows as an agate-like table; none when parsing.
+TemplateFunction RunQueryFunction(const DbtContextInputs& in) {
+  return [&in](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    if (args.positional.empty()) return UserError("template-argument", "run_query() takes the SQL to run");
+    if (!in.execute || !in.query) return TemplateValue::None();
+    WEIR_ASSIGN_OR_RETURN(QueryRows rows, in.query(args.positional[0].ToString()));
+    return TableValue(rows);
+  };
+}
+
+// {% call statement('name', fetch_result=True) %}SQL{% endcall %} runs the
+// body (execute mode) and keeps the result for load_result('name').
+using StatementResults = std::shared_ptr<std::map<std::string, TemplateValue>>;
+
+TemplateFunction StatementFunction(const DbtContextInputs& in, StatementResults results) {
+  return [&in, results](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    std::string name = args.positional.empty() ? "statement" : args.positional[0].ToString();
+    bool fetch = false;
+    const TemplateValue* caller = nullptr;
+    for (const auto& [key, value] : args.keyword) {
+      if (key == "fetch_result") fetch = value.Truthy();
+      if (key == "caller") caller = &value;
+    }
+    if (caller == nullptr) return UserError("template-argument", "statement() is used as {% call statement(...) %}");
+    WEIR_ASSIGN_OR_RETURN(TemplateValue body, caller->AsCallable().function(TemplateCallArgs{}));
+    if (!in.execute || !in.query) return TemplateValue::String("");
+    WEIR_ASSIGN_OR_RETURN(QueryRows rows, in.query(body.ToString()));
+    TemplateMap result;
+    TemplateValue table = TableValue(rows);
+    result.Set("table", fetch ? table : TemplateValue::None());
+    TemplateValue::List data;
+    for (const TemplateValue& row : table.ObjectAttributes().Find("rows")->AsList()) data.push_back(row);
+    result.Set("data", fetch ? TemplateValue::FromList(std::move(data)) : TemplateValue::None());
+    result.Set("response", TemplateValue::String("OK"));
+    (*results)[name] = TemplateValue::FromMap(std::move(result));
+    return TemplateValue::String("");
+  };
+}
+
 }  // namespace
 
-TemplateValue RelationValue(const RelationName& relation) { return TemplateValue::String(relation.Quoted()); }
+TemplateValue RelationValue(const RelationName& relation) {
+  TemplateMap attributes;
+  attributes.Set("database", TemplateValue::String(relation.database));
+  attributes.Set("schema", TemplateValue::String(relation.schema));
+  attributes.Set("identifier", TemplateValue::String(relation.identifier));
+  attributes.Set("name", TemplateValue::String(relation.identifier));
+  attributes.Set("table", TemplateValue::String(relation.identifier));
+  return TemplateValue::Object(std::move(attributes), relation.Quoted());
+}
+
+TemplateValue TableValue(const QueryRows& rows) {
+  auto cell = [](const std::optional<std::string>& text) {
+    return text ? TemplateValue::String(*text) : TemplateValue::None();
+  };
+  TemplateValue::List row_values, columns, names;
+  for (const auto& row : rows.rows) {
+    TemplateValue::List cells;
+    for (const auto& text : row) cells.push_back(cell(text));
+    row_values.push_back(TemplateValue::FromTuple(std::move(cells)));
+  }
+  for (size_t c = 0; c < rows.columns.size(); ++c) {
+    TemplateValue::List values;
+    for (const auto& row : rows.rows) values.push_back(cell(row[c]));
+    TemplateValue list = TemplateValue::FromTuple(std::move(values));
+    TemplateMap column;
+    column.Set("name", TemplateValue::String(rows.columns[c]));
+    column.Set("values", TemplateValue::Function("values", [list](const TemplateCallArgs&) -> Result<TemplateValue> {
+      return list;
+    }));
+    columns.push_back(TemplateValue::Object(std::move(column), rows.columns[c]));
+    names.push_back(TemplateValue::String(rows.columns[c]));
+  }
+  TemplateMap table;
+  table.Set("rows", TemplateValue::FromList(std::move(row_values)));
+  table.Set("columns", TemplateValue::FromList(std::move(columns)));
+  table.Set("column_names", TemplateValue::FromTuple(std::move(names)));
+  return TemplateValue::Object(std::move(table), "<agate.Table>");
+}
 
 TemplateContext MakeDbtContext(const DbtContextInputs& in) {
-  TemplateContext context;
+  TemplateContext context(TemplateContextOptions{.macro_return = true});
   const DbtProject& project = *in.project;
+  if (in.macros != nullptr) {
+    for (const auto& [name, macro] : *in.macros) context.Set(name, macro);
+  }
+  auto statements = std::make_shared<std::map<std::string, TemplateValue>>();
+  context.AddFunction("statement", StatementFunction(in, statements));
+  context.AddFunction("load_result", [statements](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    if (args.positional.empty()) return UserError("template-argument", "load_result() takes a statement name");
+    auto it = statements->find(args.positional[0].ToString());
+    return it == statements->end() ? TemplateValue::None() : it->second;
+  });
+  context.AddFunction("run_query", RunQueryFunction(in));
+  context.AddFunction("zip", Zip);
+  context.AddFunction("fromjson", FromJsonFunction);
+  context.AddFunction("doc", [&in](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    std::string name = args.positional.empty() ? "" : args.positional.back().ToString();
+    if (in.docs != nullptr) {
+      auto it = in.docs->find(name);
+      if (it != in.docs->end()) return TemplateValue::String(it->second);
+    }
+    return UserError("doc-not-found", "no {% docs " + name + " %} block in the project");
+  });
   context.AddFunction("ref", RefFunction(in));
   context.AddFunction("source", SourceFunction(in));
   context.AddFunction("config", ConfigFunction(in));
@@ -109,7 +278,7 @@ TemplateContext MakeDbtContext(const DbtContextInputs& in) {
   context.Set("execute", TemplateValue::Bool(in.execute));
   context.Set("target", TargetValue(project.target));
   context.Set("project_name", TemplateValue::String(project.name));
-  context.Set("adapter", AdapterValue());
+  context.Set("adapter", AdapterValue(in));
   context.Set("exceptions", ExceptionsValue());
   if (in.node != nullptr) context.Set("this", RelationValue(in.node->relation));
   return context;

@@ -205,6 +205,8 @@ struct ModelGraph {
   std::unordered_map<std::string, int> index;  // unique_id -> node
   std::vector<std::vector<int>> children;  // reverse of depends_on
   std::vector<int> order;                  // dependency order (empty when there is a cycle)
+  TemplateMap macros;                      // built-in then project macros, by name
+  std::map<std::string, std::string> docs; // {% docs name %} blocks
   int Find(std::string_view unique_id) const;  // -1 when absent
 };
 

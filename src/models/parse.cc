@@ -84,6 +84,12 @@ class Parser {
       : project_(project), env_(env), errors_(errors) {}
 
   ModelGraph Run() {
+    models_internal::LoadMacros(project_, macros_, docs_, errors_);
+    for (const DbtFile& file : project_.macros) {
+      for (const char* name : {"generate_schema_name", "generate_alias_name", "generate_database_name"}) {
+        if (file.text.find(name) != std::string::npos) custom_naming_ = true;
+      }
+    }
     for (const DbtFile& file : project_.models) AddFileNode(ModelNodeKind::kModel, file, project_.model_config);
     for (const DbtFile& file : project_.seeds) AddFileNode(ModelNodeKind::kSeed, file, project_.seed_config);
     for (const DbtFile& file : project_.singular_tests) AddFileNode(ModelNodeKind::kTest, file, project_.test_config);
@@ -196,8 +202,7 @@ class Parser {
     node.relation = models_internal::RelationFor(node, project_.target);
     if (node.raw_code.empty()) return;
     NodeCalls calls;
-    models_internal::DbtContextInputs inputs{.project = &project_, .env = &env_, .node = &node, .calls = &calls,
-                                             .resolver = ParseResolver(index)};
+    models_internal::DbtContextInputs inputs = Inputs(node, &calls, ParseResolver(index));
     TemplateContext context = models_internal::MakeDbtContext(inputs);
     Result<std::string> rendered = RenderTemplate(node.raw_code, SourceLocation{node.original_file_path, 1, 1}, context);
     if (!rendered.ok()) {
@@ -207,7 +212,44 @@ class Parser {
     }
     models_internal::MergeConfig(node.config, calls.config);
     node.relation = models_internal::RelationFor(node, project_.target);
+    if (custom_naming_ && node.kind != ModelNodeKind::kTest) ApplyNamingMacros(node, context);
     calls_[index] = std::move(calls);
+  }
+
+  models_internal::DbtContextInputs Inputs(const ModelNode& node, NodeCalls* calls, models_internal::Resolver resolver) {
+    return models_internal::DbtContextInputs{.project = &project_, .env = &env_, .node = &node, .calls = calls,
+                                             .resolver = std::move(resolver), .macros = &macros_, .docs = &docs_};
+  }
+
+  // A project's own generate_schema_name (or _alias_, _database_) decides
+  // where the node is built, called as dbt calls it.
+  void ApplyNamingMacros(ModelNode& node, const TemplateContext& context) {
+    TemplateMap node_value;
+    node_value.Set("name", TemplateValue::String(node.name));
+    node_value.Set("resource_type", TemplateValue::String(std::string(ModelNodeKindName(node.kind))));
+    node_value.Set("package_name", TemplateValue::String(node.package));
+    node_value.Set("original_file_path", TemplateValue::String(node.original_file_path));
+    node_value.Set("config", TemplateValue::FromMap(node.config));
+    TemplateValue::List fqn;
+    for (const std::string& part : node.fqn) fqn.push_back(TemplateValue::String(part));
+    node_value.Set("fqn", TemplateValue::FromList(std::move(fqn)));
+    TemplateValue node_arg = TemplateValue::FromMap(std::move(node_value));
+    auto call = [&](const char* macro, const char* key, std::string& out) {
+      const TemplateValue* callee = macros_.Find(macro);
+      const TemplateValue* custom = node.config.Find(key);
+      TemplateCallArgs args{{custom != nullptr ? *custom : TemplateValue::None(), node_arg}, {}};
+      Result<TemplateValue> name = CallTemplateValue(*callee, args, context);
+      if (!name.ok()) {
+        errors_.push_back(name.status().At(SourceLocation{node.original_file_path}));
+        return;
+      }
+      std::string text = name->ToString();
+      size_t start = text.find_first_not_of(" \t\n"), end = text.find_last_not_of(" \t\n");
+      out = start == std::string::npos ? "" : text.substr(start, end - start + 1);
+    };
+    call("generate_database_name", "database", node.relation.database);
+    call("generate_schema_name", "schema", node.relation.schema);
+    call("generate_alias_name", "alias", node.relation.identifier);
   }
 
   void AddGenericTests();
@@ -223,6 +265,9 @@ class Parser {
   std::unordered_map<int, NodeCalls> calls_;
   std::unordered_map<int, int> attached_;  // generic test -> the node it tests
   std::set<int> failed_;
+  TemplateMap macros_;
+  std::map<std::string, std::string> docs_;
+  bool custom_naming_ = false;  // the project defines generate_schema_name or its kin
 };
 
 // Arguments written `to: ref('customers')` are expressions (dbt renders
@@ -262,8 +307,7 @@ void Parser::AddGenericTests() {
     NodeCalls calls;
     for (const auto& [key, value] : kwargs) {
       if (!IsRelationExpression(value)) continue;
-      models_internal::DbtContextInputs inputs{.project = &project_, .env = &env_, .node = &node, .calls = &calls,
-                                               .resolver = ParseResolver(attached)};
+      models_internal::DbtContextInputs inputs = Inputs(node, &calls, ParseResolver(attached));
       TemplateContext context = models_internal::MakeDbtContext(inputs);
       Result<std::string> rendered = RenderTemplate("{{ " + value.AsString() + " }}", use.where, context);
       if (!rendered.ok()) errors_.push_back(rendered.status().At(use.where));
@@ -328,6 +372,8 @@ ModelGraph Parser::Finish() {
     }
   }
   for (size_t i = 0; i < graph.nodes.size(); ++i) graph.index.emplace(graph.nodes[i].unique_id, static_cast<int>(i));
+  graph.macros = std::move(macros_);
+  graph.docs = std::move(docs_);
   models_internal::OrderGraph(graph, errors_);
   return graph;
 }

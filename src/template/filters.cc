@@ -1,12 +1,20 @@
+// String and number filters, the filter registry and argument binding; the
+// sequence filters are in filters_seq.cc.
 #include "template/internal/filters.h"
 
 #include <algorithm>
 #include <cctype>
 #include <charconv>
 #include <cmath>
+#include <cstdio>
+#include <cstdlib>
 #include <map>
 
+#include "template/internal/budget.h"
+#include "template/internal/format.h"
 #include "template/internal/operators.h"
+#include "template/internal/python_format.h"
+#include "template/internal/text_ops.h"
 #include "template/internal/unicode.h"
 
 namespace weir::template_internal {
@@ -37,95 +45,80 @@ Result<int64_t> IntArgument(std::string_view what, const std::optional<TemplateV
   return value->AsInt();
 }
 
-std::string AsciiCase(std::string text, bool upper) {
-  for (char& c : text) {
-    if (upper && c >= 'a' && c <= 'z') c = static_cast<char>(c - 'a' + 'A');
-    if (!upper && c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+constexpr char kUpper[] = "upper", kLower[] = "lower", kCapitalize[] = "capitalize", kTitle[] = "title";
+
+template <std::string (*Transform)(std::string_view), const char* kName>
+Result<TemplateValue> TextFilter(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_TRY(BindArguments(kName, args, {}));
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  return TemplateValue::String(Transform(text));
+}
+
+// Jinja's title filter: words start after '-', whitespace or an opening
+// bracket (unlike str.title, "they're" stays "They're").
+std::string JinjaTitle(std::string_view text) {
+  std::string out(text);
+  bool word_start = true;
+  for (char& c : out) {
+    bool boundary = c == '-' || c == '(' || c == '{' || c == '[' || c == '<' || IsPythonSpace(static_cast<unsigned char>(c));
+    if (boundary) {
+      word_start = true;
+      continue;
+    }
+    if (word_start) {
+      c = static_cast<char>(c >= 'a' && c <= 'z' ? c - 'a' + 'A' : c);
+    } else {
+      c = static_cast<char>(c >= 'A' && c <= 'Z' ? c - 'A' + 'a' : c);
+    }
+    if ((static_cast<unsigned char>(c) & 0xC0) != 0x80) word_start = false;
   }
-  return text;
+  return out;
 }
 
-Result<TemplateValue> Upper(const TemplateValue& input, const TemplateCallArgs& args) {
-  WEIR_TRY(BindArguments("upper", args, {}));
-  return TemplateValue::String(AsciiCase(input.ToString(), true));
-}
-
-Result<TemplateValue> Lower(const TemplateValue& input, const TemplateCallArgs& args) {
-  WEIR_TRY(BindArguments("lower", args, {}));
-  return TemplateValue::String(AsciiCase(input.ToString(), false));
+std::string HtmlEscape(std::string_view text) {
+  std::string out;
+  for (char c : text) {
+    switch (c) {
+      case '&': out += "&amp;"; break;
+      case '<': out += "&lt;"; break;
+      case '>': out += "&gt;"; break;
+      case '"': out += "&#34;"; break;
+      case '\'': out += "&#39;"; break;
+      default: out += c;
+    }
+  }
+  return out;
 }
 
 // Python's str.strip: whitespace by default, else any of the given characters.
 Result<TemplateValue> Trim(const TemplateValue& input, const TemplateCallArgs& args) {
   WEIR_ASSIGN_OR_RETURN(Bound bound, BindArguments("trim", args, {"chars"}));
-  std::vector<std::string> strip_set = {" ", "\t", "\n", "\r", "\v", "\f", "\x1c", "\x1d", "\x1e", "\x1f"};
+  std::optional<std::string> chars;
   if (bound[0] && !bound[0]->is_none()) {
-    WEIR_ASSIGN_OR_RETURN(std::string chars, StringArgument("trim", bound[0], "chars", ""));
-    strip_set = SplitCodePoints(chars);
+    WEIR_ASSIGN_OR_RETURN(chars, StringArgument("trim", bound[0], "chars", ""));
   }
-  std::vector<std::string> text = SplitCodePoints(input.ToString());
-  auto strip = [&](const std::string& c) { return std::find(strip_set.begin(), strip_set.end(), c) != strip_set.end(); };
-  size_t begin = 0, end = text.size();
-  while (begin < end && strip(text[begin])) ++begin;
-  while (end > begin && strip(text[end - 1])) --end;
-  std::string out;
-  for (size_t i = begin; i < end; ++i) out += text[i];
-  return TemplateValue::String(std::move(out));
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  return TemplateValue::String(Strip(text, chars, true, true));
 }
 
 // Python's str.replace, including its treatment of an empty `old`.
-Result<TemplateValue> Replace(const TemplateValue& input, const TemplateCallArgs& args) {
+Result<TemplateValue> ReplaceFilter(const TemplateValue& input, const TemplateCallArgs& args) {
   WEIR_ASSIGN_OR_RETURN(Bound bound, BindArguments("replace", args, {"old", "new", "count"}));
   if (!bound[0] || !bound[1]) return ArgumentError("replace: needs 'old' and 'new', as in replace('a', 'b')");
-  std::string old_text = bound[0]->ToString(), new_text = bound[1]->ToString();
+  WEIR_ASSIGN_OR_RETURN(std::string old_text, ValueText(*bound[0]));
+  WEIR_ASSIGN_OR_RETURN(std::string new_text, ValueText(*bound[1]));
   WEIR_ASSIGN_OR_RETURN(int64_t count, IntArgument("replace", bound[2], "count", -1));
-  std::string text = input.ToString(), out;
-  if (old_text.empty()) {
-    std::vector<std::string> chars = SplitCodePoints(text);
-    for (size_t i = 0; i <= chars.size(); ++i) {
-      if (count < 0 || static_cast<int64_t>(i) < count) out += new_text;
-      if (i < chars.size()) out += chars[i];
-      if (out.size() > kMaxValueBytes) return UserError("template-limit", "replace: result too large");
-    }
-    return TemplateValue::String(std::move(out));
-  }
-  size_t from = 0;
-  for (int64_t done = 0; count < 0 || done < count; ++done) {
-    size_t at = text.find(old_text, from);
-    if (at == std::string::npos) break;
-    out += text.substr(from, at - from) + new_text;
-    from = at + old_text.size();
-    if (out.size() > kMaxValueBytes) return UserError("template-limit", "replace: result too large");
-  }
-  return TemplateValue::String(out + text.substr(from));
-}
-
-Result<TemplateValue> Length(const TemplateValue& input, const TemplateCallArgs& args) {
-  WEIR_TRY(BindArguments("length", args, {}));
-  switch (input.kind()) {
-    case Kind::kString: return TemplateValue::Int(CountCodePoints(input.AsString()));
-    case Kind::kList: return TemplateValue::Int(static_cast<int64_t>(input.AsList().size()));
-    case Kind::kMap: return TemplateValue::Int(static_cast<int64_t>(input.AsMap().size()));
-    default: return UserError("template-type", "length: " + std::string(input.TypeName()) + " has no length");
-  }
-}
-
-Result<TemplateValue> Join(const TemplateValue& input, const TemplateCallArgs& args) {
-  WEIR_ASSIGN_OR_RETURN(Bound bound, BindArguments("join", args, {"d", "attribute"}));
-  WEIR_ASSIGN_OR_RETURN(TemplateValue::List items, IterationItems(input));
-  std::string separator = bound[0] ? bound[0]->ToString() : "";
-  std::string out;
-  for (size_t i = 0; i < items.size(); ++i) {
-    TemplateValue item = items[i];
-    if (bound[1] && !bound[1]->is_none()) {
-      std::optional<TemplateValue> field = LookupItem(item, *bound[1]);
-      if (!field) return UserError("undefined-attribute", "join: an item has no attribute " + bound[1]->Repr());
-      item = *field;
-    }
-    out += (i > 0 ? separator : "") + item.ToString();
-    if (out.size() > kMaxValueBytes) return UserError("template-limit", "join: result too large");
-  }
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  WEIR_ASSIGN_OR_RETURN(std::string out, Replace(text, old_text, new_text, count, kMaxValueBytes));
+  WEIR_TRY(RenderBudget::Charge(CostOfBytes(out.size())));
   return TemplateValue::String(std::move(out));
+}
+
+Result<TemplateValue> LengthFilter(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_TRY(BindArguments("length", args, {}));
+  Result<int64_t> length = Length(input);
+  if (!length.ok()) return length.status().WithContext("length");
+  return TemplateValue::Int(*length);
 }
 
 std::string StripWhitespace(std::string_view s) {
@@ -134,28 +127,39 @@ std::string StripWhitespace(std::string_view s) {
   return std::string(s);
 }
 
-// Python's int(str): optional sign, digits with single '_' between them.
-std::optional<int64_t> ParsePythonInt(std::string_view text) {
-  std::string digits;
-  size_t i = 0;
-  if (!text.empty() && (text[0] == '+' || text[0] == '-')) digits += text[i++];
-  for (; i < text.size(); ++i) {
-    bool separator_ok = text[i] == '_' && i + 1 < text.size() && digits.size() > 0 && std::isdigit(static_cast<unsigned char>(digits.back())) &&
-                        std::isdigit(static_cast<unsigned char>(text[i + 1]));
-    if (separator_ok) continue;
-    if (!std::isdigit(static_cast<unsigned char>(text[i]))) return std::nullopt;
+// Python's int(str, base): optional sign, a 0x/0o/0b prefix that matches the
+// base (any, for base 0), digits with single '_' between them.
+std::optional<int64_t> ParsePythonInt(std::string_view text, int base) {
+  bool negative = false;
+  if (!text.empty() && (text[0] == '+' || text[0] == '-')) {
+    negative = text[0] == '-';
+    text.remove_prefix(1);
+  }
+  if (text.size() > 2 && text[0] == '0') {
+    char p = static_cast<char>(text[1] | 0x20);
+    int prefixed = p == 'x' ? 16 : p == 'o' ? 8 : p == 'b' ? 2 : 0;
+    if (prefixed != 0 && (base == 0 || base == prefixed)) {
+      base = prefixed;
+      text.remove_prefix(2);
+      if (!text.empty() && text[0] == '_') text.remove_prefix(1);
+    }
+  }
+  if (base == 0) base = 10;
+  std::string digits = negative ? "-" : "";
+  for (size_t i = 0; i < text.size(); ++i) {
+    if (text[i] == '_' && i > 0 && i + 1 < text.size() && text[i - 1] != '_' && text[i + 1] != '_') continue;
     digits += text[i];
   }
-  if (!digits.empty() && digits[0] == '+') digits.erase(0, 1);
+  if (digits.empty() || digits == "-") return std::nullopt;
   int64_t value = 0;
-  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value);
+  auto [ptr, ec] = std::from_chars(digits.data(), digits.data() + digits.size(), value, base);
   if (ec != std::errc() || ptr != digits.data() + digits.size()) return std::nullopt;
   return value;
 }
 
 // Python's float(str), which also takes inf and nan.
 std::optional<double> ParsePythonFloat(std::string_view text) {
-  std::string lower = AsciiCase(std::string(text), false);
+  std::string lower = AsciiLower(text);
   std::string_view body = lower;
   bool negative = !body.empty() && body[0] == '-';
   if (!body.empty() && (body[0] == '-' || body[0] == '+')) body.remove_prefix(1);
@@ -173,7 +177,8 @@ std::optional<double> ParsePythonFloat(std::string_view text) {
 Result<TemplateValue> Int(const TemplateValue& input, const TemplateCallArgs& args) {
   WEIR_ASSIGN_OR_RETURN(Bound bound, BindArguments("int", args, {"default", "base"}));
   TemplateValue fallback = bound[0] ? *bound[0] : TemplateValue::Int(0);
-  if (bound[1]) return ArgumentError("int: 'base' is not supported yet");
+  WEIR_ASSIGN_OR_RETURN(int64_t base, IntArgument("int", bound[1], "base", 10));
+  if (base != 0 && (base < 2 || base > 36)) return ArgumentError("int: 'base' must be 0 or 2 to 36");
   if (input.kind() == Kind::kInt || input.kind() == Kind::kBool) return TemplateValue::Int(input.AsInt());
   if (input.kind() == Kind::kFloat) {
     double v = std::trunc(input.AsFloat());
@@ -182,8 +187,12 @@ Result<TemplateValue> Int(const TemplateValue& input, const TemplateCallArgs& ar
   }
   if (input.kind() != Kind::kString) return fallback;
   std::string text = StripWhitespace(input.AsString());
-  if (std::optional<int64_t> v = ParsePythonInt(text)) return TemplateValue::Int(*v);
-  if (std::optional<double> f = ParsePythonFloat(text)) return Int(TemplateValue::Float(*f), args);
+  if (std::optional<int64_t> v = ParsePythonInt(text, static_cast<int>(base))) return TemplateValue::Int(*v);
+  if (std::optional<double> f = ParsePythonFloat(text)) {
+    double v = std::trunc(*f);
+    if (!(v >= -9.2e18 && v <= 9.2e18)) return fallback;
+    return TemplateValue::Int(static_cast<int64_t>(v));
+  }
   return fallback;
 }
 
@@ -198,7 +207,8 @@ Result<TemplateValue> Float(const TemplateValue& input, const TemplateCallArgs& 
 
 Result<TemplateValue> String(const TemplateValue& input, const TemplateCallArgs& args) {
   WEIR_TRY(BindArguments("string", args, {}));
-  return TemplateValue::String(input.ToString());
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  return TemplateValue::String(std::move(text));
 }
 
 Result<TemplateValue> ToJsonFilter(const TemplateValue& input, const TemplateCallArgs& args) {
@@ -208,27 +218,6 @@ Result<TemplateValue> ToJsonFilter(const TemplateValue& input, const TemplateCal
   return TemplateValue::String(std::move(json));
 }
 
-Result<TemplateValue> FirstOrLast(std::string_view what, const TemplateValue& input, const TemplateCallArgs& args,
-                                  bool first) {
-  WEIR_TRY(BindArguments(what, args, {}));
-  WEIR_ASSIGN_OR_RETURN(TemplateValue::List items, IterationItems(input));
-  if (items.empty()) return UserError("template-value", std::string(what) + ": the " + std::string(input.TypeName()) + " is empty");
-  return first ? items.front() : items.back();
-}
-
-Result<TemplateValue> First(const TemplateValue& input, const TemplateCallArgs& args) {
-  return FirstOrLast("first", input, args, true);
-}
-Result<TemplateValue> Last(const TemplateValue& input, const TemplateCallArgs& args) {
-  return FirstOrLast("last", input, args, false);
-}
-
-Result<TemplateValue> ListFilter(const TemplateValue& input, const TemplateCallArgs& args) {
-  WEIR_TRY(BindArguments("list", args, {}));
-  WEIR_ASSIGN_OR_RETURN(TemplateValue::List items, IterationItems(input));
-  return TemplateValue::FromList(std::move(items));
-}
-
 Result<TemplateValue> Abs(const TemplateValue& input, const TemplateCallArgs& args) {
   WEIR_TRY(BindArguments("abs", args, {}));
   if (input.kind() == Kind::kFloat) return TemplateValue::Float(std::fabs(input.AsFloat()));
@@ -236,12 +225,155 @@ Result<TemplateValue> Abs(const TemplateValue& input, const TemplateCallArgs& ar
   return input.AsInt() < 0 ? ApplyUnary(UnaryOp::kNegate, input) : TemplateValue::Int(input.AsInt());
 }
 
+// Python's round(x, n) on the exact binary value, ties to even: what
+// printf's %.*f does.
+double RoundHalfEven(double value, int64_t precision) {
+  if (!std::isfinite(value)) return value;
+  if (precision < 0) {
+    double scale = std::pow(10.0, static_cast<double>(-precision));
+    return std::nearbyint(value / scale) * scale;
+  }
+  char buf[512];
+  std::snprintf(buf, sizeof buf, "%.*f", static_cast<int>(std::min<int64_t>(precision, 300)), value);
+  return std::strtod(buf, nullptr);
+}
+
+Result<TemplateValue> Round(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_ASSIGN_OR_RETURN(Bound bound, BindArguments("round", args, {"precision", "method"}));
+  WEIR_ASSIGN_OR_RETURN(int64_t precision, IntArgument("round", bound[0], "precision", 0));
+  WEIR_ASSIGN_OR_RETURN(std::string method, StringArgument("round", bound[1], "method", "common"));
+  if (method != "common" && method != "ceil" && method != "floor") {
+    return ArgumentError("round: method must be 'common', 'ceil' or 'floor', not '" + method + "'");
+  }
+  if (!input.is_number()) return UserError("template-type", "round: expected a number, not " + std::string(input.TypeName()));
+  if (method == "common") {
+    if (input.kind() != Kind::kFloat) return TemplateValue::Int(input.AsInt());  // round(int, n) is the int
+    return TemplateValue::Float(RoundHalfEven(input.AsFloat(), precision));
+  }
+  double scale = std::pow(10.0, static_cast<double>(std::clamp<int64_t>(precision, -308, 308)));
+  double scaled = input.AsFloat() * scale;
+  return TemplateValue::Float((method == "ceil" ? std::ceil(scaled) : std::floor(scaled)) / scale);
+}
+
+Result<TemplateValue> Center(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_ASSIGN_OR_RETURN(Bound bound, BindArguments("center", args, {"width"}));
+  WEIR_ASSIGN_OR_RETURN(int64_t width, IntArgument("center", bound[0], "width", 80));
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  WEIR_ASSIGN_OR_RETURN(std::string out, Justify(text, width, " ", '^', kMaxValueBytes));
+  return TemplateValue::String(std::move(out));
+}
+
+// len(re.findall(r"\w+", s)); non-ASCII counts as a word character.
+Result<TemplateValue> WordCount(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_TRY(BindArguments("wordcount", args, {}));
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  int64_t words = 0;
+  bool in_word = false;
+  for (char c : text) {
+    bool word_char = std::isalnum(static_cast<unsigned char>(c)) || c == '_' || static_cast<unsigned char>(c) >= 0x80;
+    if (word_char && !in_word) ++words;
+    in_word = word_char;
+  }
+  return TemplateValue::Int(words);
+}
+
+Result<TemplateValue> Truncate(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_ASSIGN_OR_RETURN(Bound bound, BindArguments("truncate", args, {"length", "killwords", "end", "leeway"}));
+  WEIR_ASSIGN_OR_RETURN(int64_t length, IntArgument("truncate", bound[0], "length", 255));
+  bool kill_words = bound[1] && bound[1]->Truthy();
+  WEIR_ASSIGN_OR_RETURN(std::string end, StringArgument("truncate", bound[2], "end", "..."));
+  WEIR_ASSIGN_OR_RETURN(int64_t leeway, IntArgument("truncate", bound[3], "leeway", 5));
+  int64_t end_length = CountCodePoints(end);
+  if (length < end_length) return ArgumentError("truncate: 'length' must be at least the length of 'end'");
+  if (leeway < 0) return ArgumentError("truncate: 'leeway' must not be negative");
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  if (CountCodePoints(text) <= length + leeway) return TemplateValue::String(std::move(text));
+  std::vector<std::string> chars = SplitCodePoints(text);
+  std::string kept;
+  for (int64_t i = 0; i < length - end_length; ++i) kept += chars[static_cast<size_t>(i)];
+  if (!kill_words) {
+    size_t space = kept.rfind(' ');
+    if (space != std::string::npos) kept.resize(space);
+  }
+  return TemplateValue::String(kept + end);
+}
+
+Result<TemplateValue> Indent(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_ASSIGN_OR_RETURN(Bound bound, BindArguments("indent", args, {"width", "first", "blank"}));
+  std::string indention = "    ";
+  if (bound[0] && bound[0]->kind() == Kind::kString) {
+    indention = bound[0]->AsString();
+  } else {
+    WEIR_ASSIGN_OR_RETURN(int64_t width, IntArgument("indent", bound[0], "width", 4));
+    if (width > 1024) return ArgumentError("indent: width over 1024");
+    indention = std::string(static_cast<size_t>(std::max<int64_t>(width, 0)), ' ');
+  }
+  bool first = bound[1] && bound[1]->Truthy(), blank = bound[2] && bound[2]->Truthy();
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  std::vector<std::string> lines = SplitLines(text + "\n", false);
+  std::string out;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (i > 0) {
+      out += "\n";
+      if (blank || !lines[i].empty()) out += indention;
+    }
+    out += lines[i];
+    if (out.size() > kMaxValueBytes) return UserError("template-limit", "indent: result too large");
+  }
+  if (first) out = indention + out;
+  return TemplateValue::String(std::move(out));
+}
+
+// `'%s-%s' | format(a, b)`: printf-style, as Jinja's filter does.
+Result<TemplateValue> FormatFilter(const TemplateValue& input, const TemplateCallArgs& args) {
+  if (!args.positional.empty() && !args.keyword.empty()) {
+    return ArgumentError("format: give positional or keyword arguments, not both");
+  }
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  if (!args.keyword.empty()) {
+    TemplateMap values;
+    for (const auto& [key, value] : args.keyword) values.Set(key, value);
+    return PercentFormat(text, TemplateValue::FromMap(std::move(values)));
+  }
+  return PercentFormat(text, TemplateValue::FromTuple(args.positional));
+}
+
+Result<TemplateValue> Escape(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_TRY(BindArguments("escape", args, {}));
+  WEIR_ASSIGN_OR_RETURN(std::string text, ValueText(input));
+  return TemplateValue::String(HtmlEscape(text));
+}
+
 const std::map<std::string_view, FilterFunction>& Filters() {
-  static const auto* filters = new std::map<std::string_view, FilterFunction>{
-      {"abs", Abs},         {"count", Length}, {"first", First}, {"float", Float},   {"int", Int},
-      {"join", Join},       {"last", Last},    {"length", Length}, {"list", ListFilter}, {"lower", Lower},
-      {"replace", Replace}, {"string", String}, {"tojson", ToJsonFilter}, {"trim", Trim}, {"upper", Upper},
-  };
+  static const auto* filters = [] {
+    auto* map = new std::map<std::string_view, FilterFunction>{
+        {"abs", Abs},
+        {"capitalize", TextFilter<Capitalize, kCapitalize>},
+        {"center", Center},
+        {"count", LengthFilter},
+        {"e", Escape},
+        {"escape", Escape},
+        {"float", Float},
+        {"forceescape", Escape},
+        {"format", FormatFilter},
+        {"indent", Indent},
+        {"int", Int},
+        {"length", LengthFilter},
+        {"lower", TextFilter<AsciiLower, kLower>},
+        {"replace", ReplaceFilter},
+        {"round", Round},
+        {"safe", String},
+        {"string", String},
+        {"title", TextFilter<JinjaTitle, kTitle>},
+        {"tojson", ToJsonFilter},
+        {"trim", Trim},
+        {"truncate", Truncate},
+        {"upper", TextFilter<AsciiUpper, kUpper>},
+        {"wordcount", WordCount},
+    };
+    AddSequenceFilters(*map);
+    return map;
+  }();
   return *filters;
 }
 
@@ -265,6 +397,16 @@ Result<TemplateValue> DefaultFilter(const std::optional<TemplateValue>& input, c
   bool use_default = !input || (bound[1] && bound[1]->Truthy() && !input->Truthy());
   if (!use_default) return *input;
   return bound[0] ? *bound[0] : TemplateValue::String("");
+}
+
+Result<TemplateValue> ApplyNamedFilter(std::string_view name, const TemplateValue& input, const TemplateCallArgs& args) {
+  if (IsDefaultFilter(name)) return DefaultFilter(input, args);
+  FilterFunction filter = FindFilter(name);
+  if (filter == nullptr) {
+    return UserError("unknown-filter", "unknown filter '" + std::string(name) + "'" + DidYouMean(name, FilterNames()));
+  }
+  WEIR_TRY(RenderBudget::Charge(kCostPerStep));
+  return filter(input, args);
 }
 
 Result<std::vector<std::optional<TemplateValue>>> BindArguments(std::string_view what, const TemplateCallArgs& args,

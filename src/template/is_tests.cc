@@ -1,7 +1,12 @@
-// Tests (`x is odd`) and builtin functions (range, dict).
+// Tests (`x is odd`) and builtin functions (range, dict, namespace, joiner).
+#include <algorithm>
 #include <cmath>
 #include <map>
+#include <memory>
 
+#include "common/text.h"
+
+#include "template/internal/budget.h"
 #include "template/internal/filters.h"
 #include "template/internal/operators.h"
 
@@ -27,9 +32,32 @@ bool IsInteger(const TemplateValue& v) { return v.kind() == Kind::kInt; }
 bool IsFloat(const TemplateValue& v) { return v.kind() == Kind::kFloat; }
 bool IsMapping(const TemplateValue& v) { return v.kind() == Kind::kMap; }
 bool IsIterable(const TemplateValue& v) {
-  return v.kind() == Kind::kString || v.kind() == Kind::kList || v.kind() == Kind::kMap;
+  return v.kind() == Kind::kString || v.is_sequence() || v.kind() == Kind::kMap;
 }
 bool IsCallable(const TemplateValue& v) { return v.kind() == Kind::kCallable; }
+bool IsEscaped(const TemplateValue&) { return false; }  // no Markup values here
+bool IsLower(const TemplateValue& v) {
+  std::string text = v.ToString();
+  return std::any_of(text.begin(), text.end(), [](char c) { return c >= 'a' && c <= 'z'; }) &&
+         std::none_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; });
+}
+bool IsUpper(const TemplateValue& v) {
+  std::string text = v.ToString();
+  return std::any_of(text.begin(), text.end(), [](char c) { return c >= 'A' && c <= 'Z'; }) &&
+         std::none_of(text.begin(), text.end(), [](char c) { return c >= 'a' && c <= 'z'; });
+}
+bool IsFilterName(const TemplateValue& v) {
+  return v.kind() == Kind::kString && (IsDefaultFilter(v.AsString()) || FindFilter(v.AsString()) != nullptr);
+}
+bool IsTestName(const TemplateValue& v) {
+  return v.kind() == Kind::kString && (v.AsString() == "defined" || v.AsString() == "undefined" || FindTest(v.AsString()) != nullptr);
+}
+
+Result<bool> SameAs(const TemplateValue& input, const TemplateCallArgs& args) {
+  WEIR_ASSIGN_OR_RETURN(auto bound, BindArguments("sameas", args, {"other"}));
+  if (!bound[0]) return UserError("template-argument", "sameas: needs a value to compare with");
+  return input.IsSameObject(*bound[0]);
+}
 
 Result<bool> Parity(const TemplateValue& input, const TemplateCallArgs& args, int64_t remainder) {
   WEIR_TRY(BindArguments(remainder == 0 ? "even" : "odd", args, {}));
@@ -71,6 +99,10 @@ const std::map<std::string_view, TestFunction>& Tests() {
       {"eq", Compare<CompareOp::kEq>}, {"equalto", Compare<CompareOp::kEq>}, {"==", Compare<CompareOp::kEq>},
       {"ne", Compare<CompareOp::kNe>}, {"!=", Compare<CompareOp::kNe>}, {"lt", Compare<CompareOp::kLt>},
       {"le", Compare<CompareOp::kLe>}, {"gt", Compare<CompareOp::kGt>}, {"ge", Compare<CompareOp::kGe>},
+      {"<", Compare<CompareOp::kLt>}, {"<=", Compare<CompareOp::kLe>}, {">", Compare<CompareOp::kGt>},
+      {">=", Compare<CompareOp::kGe>}, {"lessthan", Compare<CompareOp::kLt>}, {"greaterthan", Compare<CompareOp::kGt>},
+      {"sameas", SameAs}, {"escaped", Simple<IsEscaped>}, {"lower", Simple<IsLower>}, {"upper", Simple<IsUpper>},
+      {"filter", Simple<IsFilterName>}, {"test", Simple<IsTestName>},
   };
   return *tests;
 }
@@ -92,22 +124,72 @@ Result<TemplateValue> Range(const TemplateCallArgs& args) {
   // Long double avoids overflow in (stop - start) for extreme 64-bit bounds.
   long double count = std::ceil((static_cast<long double>(stop) - start) / step);
   if (count > kMaxRange) return UserError("template-limit", "range: more than " + std::to_string(kMaxRange) + " items");
+  WEIR_TRY(RenderBudget::Charge(static_cast<int64_t>(std::max<long double>(count, 0)) * kCostPerItem));
   TemplateValue::List items;
   for (int64_t i = 0; i < static_cast<int64_t>(count); ++i) items.push_back(TemplateValue::Int(start + i * step));
   return TemplateValue::FromList(std::move(items));
 }
 
-Result<TemplateValue> Dict(const TemplateCallArgs& args) {
-  if (!args.positional.empty()) return UserError("template-argument", "dict: takes keyword arguments only, as in dict(a=1)");
+// Python's dict(mapping_or_pairs, **keywords), also what namespace() takes.
+Result<TemplateMap> DictArguments(std::string_view what, const TemplateCallArgs& args) {
+  if (args.positional.size() > 1) return UserError("template-argument", std::string(what) + ": takes at most one positional argument");
   TemplateMap map;
+  if (!args.positional.empty()) {
+    const TemplateValue& from = args.positional[0];
+    if (from.kind() == Kind::kMap) {
+      map = from.AsMap();
+    } else if (from.is_sequence()) {
+      for (const TemplateValue& pair : from.AsList()) {
+        if (!pair.is_sequence() || pair.AsList().size() != 2 || pair.AsList()[0].kind() != Kind::kString) {
+          return UserError("template-type", std::string(what) + ": each item must be a (string key, value) pair");
+        }
+        map.Set(pair.AsList()[0].AsString(), pair.AsList()[1]);
+      }
+    } else if (from.is_namespace()) {
+      map = from.ObjectAttributes();
+    } else {
+      return UserError("template-type", std::string(what) + ": expected a map or (key, value) pairs, not " + std::string(from.TypeName()));
+    }
+  }
   for (const auto& [name, value] : args.keyword) map.Set(name, value);
+  return map;
+}
+
+Result<TemplateValue> Dict(const TemplateCallArgs& args) {
+  WEIR_ASSIGN_OR_RETURN(TemplateMap map, DictArguments("dict", args));
   return TemplateValue::FromMap(std::move(map));
+}
+
+Result<TemplateValue> NamespaceBuiltin(const TemplateCallArgs& args) {
+  WEIR_ASSIGN_OR_RETURN(TemplateMap map, DictArguments("namespace", args));
+  return TemplateValue::Namespace(std::move(map));
+}
+
+// joiner(sep=', '): a function that returns '' the first time, then sep.
+Result<TemplateValue> Joiner(const TemplateCallArgs& args) {
+  WEIR_ASSIGN_OR_RETURN(auto bound, BindArguments("joiner", args, {"sep"}));
+  TemplateValue separator = bound[0] ? *bound[0] : TemplateValue::String(", ");
+  auto used = std::make_shared<bool>(false);
+  return TemplateValue::Function("joiner", [separator, used](const TemplateCallArgs& call) -> Result<TemplateValue> {
+    WEIR_TRY(BindArguments("joiner", call, {}));
+    if (!*used) {
+      *used = true;
+      return TemplateValue::String("");
+    }
+    return separator;
+  });
+}
+
+Result<TemplateValue> ReturnOutsideEvaluator(const TemplateCallArgs&) {
+  return UserError("template-value", "return() can only be called inside a macro");
 }
 
 const std::map<std::string_view, TemplateValue>& Builtins() {
   static const auto* builtins = new std::map<std::string_view, TemplateValue>{
       {"range", TemplateValue::Function("range", Range)},
       {"dict", TemplateValue::Function("dict", Dict)},
+      {"namespace", TemplateValue::Function("namespace", NamespaceBuiltin)},
+      {"joiner", TemplateValue::Function("joiner", Joiner)},
   };
   return *builtins;
 }
@@ -128,6 +210,20 @@ std::vector<std::string> TestNames() {
 const TemplateValue* FindBuiltin(std::string_view name) {
   auto it = Builtins().find(name);
   return it == Builtins().end() ? nullptr : &it->second;
+}
+
+const TemplateValue& ReturnBuiltin() {
+  static const auto* value = new TemplateValue(TemplateValue::Function("return", ReturnOutsideEvaluator));
+  return *value;
+}
+
+Result<bool> ApplyNamedTest(std::string_view name, const TemplateValue& input, const TemplateCallArgs& args) {
+  if (name == "defined" || name == "undefined") return name == "defined";
+  TestFunction test = FindTest(name);
+  if (test == nullptr) {
+    return UserError("unknown-test", "unknown test '" + std::string(name) + "'" + DidYouMean(name, TestNames()));
+  }
+  return test(input, args);
 }
 
 std::vector<std::string> BuiltinNames() {

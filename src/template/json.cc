@@ -3,8 +3,10 @@
 #include <algorithm>
 #include <cmath>
 
+#include "template/internal/budget.h"
 #include "template/internal/filters.h"
 #include "template/internal/format.h"
+#include "template/internal/operators.h"
 #include "template/internal/unicode.h"
 
 namespace weir::template_internal {
@@ -47,15 +49,23 @@ class JsonWriter {
   explicit JsonWriter(int indent) : indent_(indent) {}
 
   Status Write(const TemplateValue& value, int level) {
+    if (level > kMaxValueNesting) {
+      return UserError("template-limit", "tojson: values nested more than " + std::to_string(kMaxValueNesting) +
+                                             " levels deep (or a list that contains itself)");
+    }
+    WEIR_TRY(RenderBudget::Charge(kCostPerItem));
+    if (out_.size() > kMaxValueBytes) return UserError("template-limit", "tojson: result larger than 16 MiB");
     switch (value.kind()) {
       case Kind::kNone: out_ += "null"; return OkStatus();
       case Kind::kBool: out_ += value.AsBool() ? "true" : "false"; return OkStatus();
       case Kind::kInt: out_ += std::to_string(value.AsInt()); return OkStatus();
       case Kind::kFloat: WriteFloat(value.AsFloat()); return OkStatus();
       case Kind::kString: AppendJsonString(out_, value.AsString()); return OkStatus();
-      case Kind::kList: return WriteList(value.AsList(), level);
+      case Kind::kList:
+      case Kind::kTuple: return WriteList(value.AsList(), level);
       case Kind::kMap: return WriteMap(value.AsMap(), level);
-      case Kind::kCallable: break;
+      case Kind::kCallable:
+      case Kind::kObject: break;
     }
     return UserError("template-type", "tojson: a " + std::string(value.TypeName()) + " cannot be written as JSON");
   }

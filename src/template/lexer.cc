@@ -36,7 +36,8 @@ constexpr std::string_view kOneCharOperators = "+-*/%~<>()[]{}.,:|=";
 
 class Lexer {
  public:
-  Lexer(std::string_view source, const SourceLocation& origin) : src_(source), origin_(origin) {}
+  Lexer(std::string_view source, const SourceLocation& origin, bool raw_docs)
+      : src_(source), origin_(origin), raw_docs_(raw_docs) {}
 
   Result<std::vector<Token>> Run() {
     while (i_ < src_.size()) {
@@ -82,6 +83,7 @@ class Lexer {
     t.kind = kind;
     t.text = std::move(text);
     t.pos = At(offset);
+    t.offset = offset;
     return t;
   }
 
@@ -132,6 +134,26 @@ class Lexer {
     return false;  // unclosed: the parser reports 'raw' as unsupported
   }
 
+  // After `{% docs name %}`: the body up to `{% enddocs %}` is text, and the
+  // closing tag is lexed as usual (the parser reports it when missing).
+  void LexDocsBody() {
+    size_t begin = tokens_.size() - 1;  // the '%}' just pushed
+    while (begin > 0 && tokens_[begin].kind != TokenKind::kBlockBegin) --begin;
+    if (begin + 1 >= tokens_.size() || tokens_[begin + 1].kind != TokenKind::kName || tokens_[begin + 1].text != "docs") {
+      return;
+    }
+    for (size_t k = src_.find("{%", i_); k != std::string_view::npos; k = src_.find("{%", k + 2)) {
+      if (!MatchRawTag(k, "enddocs")) continue;
+      std::string_view body = src_.substr(i_, k - i_);
+      if (lstrip_next_) body = StripLeft(body);
+      lstrip_next_ = false;
+      if (src_[k + 2] == '-') body = StripRight(body);
+      if (!body.empty()) Push(TokenKind::kText, std::string(body), i_);
+      i_ = k;
+      return;
+    }
+  }
+
   // Matches `{%[-] word [-]%}` at `at`; returns the offset after it.
   std::optional<size_t> MatchRawTag(size_t at, std::string_view word) const {
     size_t k = at + 2;
@@ -167,6 +189,7 @@ class Lexer {
           Push(is_variable ? TokenKind::kVariableEnd : TokenKind::kBlockEnd, std::string(close), i_);
           i_ += (dash ? 1 : 0) + 2;
           lstrip_next_ = dash;
+          if (!is_variable && raw_docs_) LexDocsBody();
           return OkStatus();
         }
         if (rest == wrong_close) {
@@ -204,7 +227,8 @@ class Lexer {
     }
     WEIR_TRY(TrackBrackets(op[0], start));
     i_ += op.size();
-    Push(TokenKind::kOperator, std::move(op), start);
+    uint16_t code = OperatorCode(op);
+    Push(TokenKind::kOperator, std::move(op), start).op = code;
     return OkStatus();
   }
 
@@ -342,6 +366,7 @@ class Lexer {
 
   std::string_view src_;
   const SourceLocation& origin_;
+  bool raw_docs_;
   size_t i_ = 0;
   bool lstrip_next_ = false;
   std::vector<char> brackets_;  // closers expected, innermost last
@@ -364,8 +389,8 @@ Position PositionAt(std::string_view source, size_t offset) {
   return pos;
 }
 
-Result<std::vector<Token>> Lex(std::string_view source, const SourceLocation& origin) {
-  return Lexer(source, origin).Run();
+Result<std::vector<Token>> Lex(std::string_view source, const SourceLocation& origin, bool raw_docs) {
+  return Lexer(source, origin, raw_docs).Run();
 }
 
 }  // namespace weir::template_internal

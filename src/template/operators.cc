@@ -3,7 +3,11 @@
 #include <cmath>
 #include <limits>
 
+#include "template/internal/budget.h"
+#include "template/internal/format.h"
+#include "template/internal/python_format.h"
 #include "template/internal/unicode.h"
+#include "template/internal/value_access.h"
 
 namespace weir::template_internal {
 namespace {
@@ -25,6 +29,10 @@ Status ZeroDivision() { return UserError("template-value", "division by zero"); 
 
 Status TooLarge() {
   return UserError("template-limit", "result larger than " + std::to_string(kMaxValueBytes >> 20) + " MiB");
+}
+
+Status TooDeep() {
+  return UserError("template-limit", "values nested more than " + std::to_string(kMaxValueNesting) + " levels deep");
 }
 
 // Python's float divmod (Objects/floatobject.c): floor quotient and a
@@ -60,18 +68,25 @@ Result<TemplateValue> IntPow(int64_t base, int64_t exponent) {
   return TemplateValue::Int(result);
 }
 
+TemplateValue SameSequenceKind(const TemplateValue& like, TemplateValue::List items) {
+  return like.kind() == Kind::kTuple ? TemplateValue::FromTuple(std::move(items)) : TemplateValue::FromList(std::move(items));
+}
+
 Result<TemplateValue> Repeat(const TemplateValue& seq, int64_t count) {
-  if (count <= 0) return seq.kind() == Kind::kString ? TemplateValue::String("") : TemplateValue::FromList({});
-  size_t unit = seq.kind() == Kind::kString ? seq.AsString().size() : seq.AsList().size() * sizeof(TemplateValue);
+  bool is_string = seq.kind() == Kind::kString;
+  if (count <= 0) return is_string ? TemplateValue::String("") : SameSequenceKind(seq, {});
+  size_t unit = is_string ? seq.AsString().size() : seq.AsList().size() * sizeof(TemplateValue);
   if (unit != 0 && static_cast<uint64_t>(count) > kMaxValueBytes / unit) return TooLarge();
-  if (seq.kind() == Kind::kString) {
+  WEIR_TRY(RenderBudget::Charge(CostOfBytes(unit * static_cast<size_t>(count))));
+  if (is_string) {
     std::string out;
+    out.reserve(unit * static_cast<size_t>(count));
     for (int64_t i = 0; i < count; ++i) out += seq.AsString();
     return TemplateValue::String(std::move(out));
   }
   TemplateValue::List out;
   for (int64_t i = 0; i < count; ++i) out.insert(out.end(), seq.AsList().begin(), seq.AsList().end());
-  return TemplateValue::FromList(std::move(out));
+  return SameSequenceKind(seq, std::move(out));
 }
 
 Result<TemplateValue> Arithmetic(BinaryOp op, const TemplateValue& a, const TemplateValue& b) {
@@ -96,7 +111,10 @@ Result<TemplateValue> Arithmetic(BinaryOp op, const TemplateValue& a, const Temp
         return TemplateValue::Int(op == BinaryOp::kMod ? m : q);
       }
       case BinaryOp::kPow:
-        if (y < 0) return TemplateValue::Float(std::pow(static_cast<double>(x), static_cast<double>(y)));
+        if (y < 0) {
+          if (x == 0) return ZeroDivision();
+          return TemplateValue::Float(std::pow(static_cast<double>(x), static_cast<double>(y)));
+        }
         return IntPow(x, y);
       default: break;
     }
@@ -124,9 +142,51 @@ Result<TemplateValue> Arithmetic(BinaryOp op, const TemplateValue& a, const Temp
   return InternalError("not an arithmetic operator");
 }
 
-// Python's ordering: numbers with numbers, strings with strings (by code
-// point, which is byte order in UTF-8), lists element by element.
-Result<int> Order(const TemplateValue& a, const TemplateValue& b, std::string_view symbol) {
+Result<bool> Equal(const TemplateValue& a, const TemplateValue& b, int depth);
+
+Result<bool> EqualItems(const TemplateValue::List& x, const TemplateValue::List& y, int depth) {
+  if (x.size() != y.size()) return false;
+  for (size_t i = 0; i < x.size(); ++i) {
+    WEIR_ASSIGN_OR_RETURN(bool same, Equal(x[i], y[i], depth + 1));
+    if (!same) return false;
+  }
+  return true;
+}
+
+Result<bool> EqualEntries(const TemplateMap& x, const TemplateMap& y, int depth) {
+  if (x.size() != y.size()) return false;
+  for (const auto& [key, item] : x) {
+    const TemplateValue* other = y.Find(key);
+    if (other == nullptr) return false;
+    WEIR_ASSIGN_OR_RETURN(bool same, Equal(item, *other, depth + 1));
+    if (!same) return false;
+  }
+  return true;
+}
+
+Result<bool> Equal(const TemplateValue& a, const TemplateValue& b, int depth) {
+  if (depth > kMaxValueNesting) return TooDeep();
+  WEIR_TRY(RenderBudget::Charge(kCostPerItem));
+  if (a.is_number() && b.is_number()) {
+    if (a.kind() != Kind::kFloat && b.kind() != Kind::kFloat) return a.AsInt() == b.AsInt();
+    return a.AsFloat() == b.AsFloat();
+  }
+  if (a.kind() != b.kind()) return false;
+  const void* identity = ValueAccess::Identity(a);
+  if (identity != nullptr && identity == ValueAccess::Identity(b)) return true;  // Python's `x is y or x == y`
+  switch (a.kind()) {
+    case Kind::kNone: return true;
+    case Kind::kString: return a.AsString() == b.AsString();
+    case Kind::kList:
+    case Kind::kTuple: return EqualItems(a.AsList(), b.AsList(), depth);
+    case Kind::kMap: return EqualEntries(a.AsMap(), b.AsMap(), depth);
+    default: return false;  // callables and objects: only the same one
+  }
+}
+
+Result<int> Order(const TemplateValue& a, const TemplateValue& b, std::string_view symbol, int depth) {
+  if (depth > kMaxValueNesting) return TooDeep();
+  WEIR_TRY(RenderBudget::Charge(kCostPerItem));
   if (a.is_number() && b.is_number()) {
     if (IsIntLike(a) && IsIntLike(b)) return a.AsInt() < b.AsInt() ? -1 : a.AsInt() > b.AsInt() ? 1 : 0;
     double x = a.AsFloat(), y = b.AsFloat();
@@ -137,12 +197,12 @@ Result<int> Order(const TemplateValue& a, const TemplateValue& b, std::string_vi
     int c = a.AsString().compare(b.AsString());
     return c < 0 ? -1 : c > 0 ? 1 : 0;
   }
-  if (a.kind() == Kind::kList && b.kind() == Kind::kList) {
+  if (a.is_sequence() && a.kind() == b.kind()) {
     const auto& x = a.AsList();
     const auto& y = b.AsList();
     for (size_t i = 0; i < x.size() && i < y.size(); ++i) {
-      if (x[i] == y[i]) continue;
-      return Order(x[i], y[i], symbol);
+      WEIR_ASSIGN_OR_RETURN(bool same, Equal(x[i], y[i], depth + 1));
+      if (!same) return Order(x[i], y[i], symbol, depth + 1);
     }
     return x.size() < y.size() ? -1 : x.size() > y.size() ? 1 : 0;
   }
@@ -150,23 +210,45 @@ Result<int> Order(const TemplateValue& a, const TemplateValue& b, std::string_vi
                                         std::string(a.TypeName()) + " and " + std::string(b.TypeName()));
 }
 
-Result<bool> Contains(const TemplateValue& container, const TemplateValue& item) {
-  switch (container.kind()) {
-    case Kind::kString:
-      if (item.kind() != Kind::kString) {
-        return UserError("template-type", "'in <string>' needs a string on the left, not " + std::string(item.TypeName()));
-      }
-      return container.AsString().find(item.AsString()) != std::string::npos;
-    case Kind::kList:
-      for (const TemplateValue& candidate : container.AsList()) {
-        if (candidate == item) return true;
-      }
-      return false;
-    case Kind::kMap:
-      return item.kind() == Kind::kString && container.AsMap().Find(item.AsString()) != nullptr;
-    default:
-      return UserError("template-type", "'in' needs a string, list or map on the right, not " +
-                                            std::string(container.TypeName()));
+// Byte offset of code point `index` (0 <= index <= count) in `s`.
+size_t CodePointOffset(std::string_view s, int64_t index) {
+  size_t offset = 0;
+  for (int64_t i = 0; i < index && offset < s.size(); ++i) offset += CodePointAt(s, offset).size();
+  return offset;
+}
+
+// Python's PySlice_AdjustIndices: the first index, the bound and the step.
+struct SliceBounds {
+  int64_t start, stop, step;
+};
+
+Result<SliceBounds> AdjustSlice(int64_t length, const TemplateValue& start, const TemplateValue& stop,
+                                const TemplateValue& step) {
+  for (const TemplateValue* bound : {&start, &stop, &step}) {
+    if (!bound->is_none() && !IsIntLike(*bound)) {
+      return UserError("template-type", "slice indices must be integers or none, not " + std::string(bound->TypeName()));
+    }
+  }
+  SliceBounds s{0, 0, step.is_none() ? 1 : step.AsInt()};
+  if (s.step == 0) return UserError("template-value", "slice step cannot be zero");
+  if (s.step == std::numeric_limits<int64_t>::min()) s.step = -std::numeric_limits<int64_t>::max();
+  int64_t lower = s.step > 0 ? 0 : -1, upper = s.step > 0 ? length : length - 1;
+  auto adjust = [&](const TemplateValue& bound, int64_t fallback) {
+    if (bound.is_none()) return fallback;
+    int64_t i = bound.AsInt();
+    if (i < 0) i = i < -length ? lower : std::max(i + length, lower);
+    return std::min(std::max(i, lower), upper);
+  };
+  s.start = adjust(start, s.step > 0 ? lower : upper);
+  s.stop = adjust(stop, s.step > 0 ? upper : lower);
+  return s;
+}
+
+template <typename F>
+void ForEachSliceIndex(const SliceBounds& s, F visit) {
+  for (int64_t i = s.start; s.step > 0 ? i < s.stop : i > s.stop;) {
+    visit(static_cast<size_t>(i));
+    if (__builtin_add_overflow(i, s.step, &i)) break;
   }
 }
 
@@ -188,33 +270,50 @@ const char* BinaryOpSymbol(BinaryOp op) {
   return "?";
 }
 
+Result<TemplateValue> Concatenate(const TemplateValue& a, const TemplateValue& b) {
+  std::string out;
+  if (a.kind() == Kind::kString) {
+    out = a.AsString();
+  } else {
+    WEIR_TRY(AppendValueText(a, false, kMaxValueBytes, out));
+  }
+  if (b.kind() == Kind::kString) {
+    if (out.size() + b.AsString().size() > kMaxValueBytes) return TooLarge();
+    out += b.AsString();
+  } else {
+    WEIR_TRY(AppendValueText(b, false, kMaxValueBytes, out));
+  }
+  WEIR_TRY(RenderBudget::Charge(CostOfBytes(out.size())));
+  return TemplateValue::String(std::move(out));
+}
+
 Result<TemplateValue> ApplyBinary(BinaryOp op, const TemplateValue& a, const TemplateValue& b) {
   const char* symbol = BinaryOpSymbol(op);
-  if (op == BinaryOp::kConcat) {
-    std::string out = a.ToString();
-    if (out.size() + b.ToString().size() > kMaxValueBytes) return TooLarge();
-    return TemplateValue::String(out + b.ToString());
-  }
+  if (op == BinaryOp::kConcat) return Concatenate(a, b);
   if (a.is_number() && b.is_number()) return Arithmetic(op, a, b);
   Kind ka = a.kind(), kb = b.kind();
-  if (op == BinaryOp::kAdd && ka == kb && (ka == Kind::kString || ka == Kind::kList)) {
-    if (ka == Kind::kString) {
-      if (a.AsString().size() + b.AsString().size() > kMaxValueBytes) return TooLarge();
-      return TemplateValue::String(a.AsString() + b.AsString());
-    }
-    TemplateValue::List items = a.AsList();
+  if (op == BinaryOp::kAdd && ka == kb && ka == Kind::kString) {
+    if (a.AsString().size() + b.AsString().size() > kMaxValueBytes) return TooLarge();
+    WEIR_TRY(RenderBudget::Charge(CostOfBytes(a.AsString().size() + b.AsString().size())));
+    return TemplateValue::String(a.AsString() + b.AsString());
+  }
+  if (op == BinaryOp::kAdd && ka == kb && a.is_sequence()) {
+    size_t count = a.AsList().size() + b.AsList().size();
+    if (count > kMaxValueBytes / sizeof(TemplateValue)) return TooLarge();
+    WEIR_TRY(RenderBudget::Charge(static_cast<int64_t>(count) * kCostPerItem));
+    TemplateValue::List items;
+    items.reserve(count);
+    items.insert(items.end(), a.AsList().begin(), a.AsList().end());
     items.insert(items.end(), b.AsList().begin(), b.AsList().end());
-    return TemplateValue::FromList(std::move(items));
+    return SameSequenceKind(a, std::move(items));
   }
   if (op == BinaryOp::kMul) {
-    bool a_seq = ka == Kind::kString || ka == Kind::kList;
-    bool b_seq = kb == Kind::kString || kb == Kind::kList;
+    bool a_seq = ka == Kind::kString || a.is_sequence();
+    bool b_seq = kb == Kind::kString || b.is_sequence();
     if (a_seq && IsIntLike(b)) return Repeat(a, b.AsInt());
     if (b_seq && IsIntLike(a)) return Repeat(b, a.AsInt());
   }
-  if (op == BinaryOp::kMod && ka == Kind::kString) {
-    return UserError("template-type", "string formatting with '%' is not supported yet; use '~' or the format filter later");
-  }
+  if (op == BinaryOp::kMod && ka == Kind::kString) return PercentFormat(a.AsString(), b);
   return TypeError(symbol, a, b);
 }
 
@@ -231,19 +330,51 @@ Result<TemplateValue> ApplyUnary(UnaryOp op, const TemplateValue& value) {
   return TemplateValue::Int(-x);
 }
 
+Result<bool> ValuesEqual(const TemplateValue& a, const TemplateValue& b) { return Equal(a, b, 0); }
+
+Result<int> ValuesOrder(const TemplateValue& a, const TemplateValue& b, std::string_view symbol) {
+  return Order(a, b, symbol, 0);
+}
+
+Result<bool> Contains(const TemplateValue& container, const TemplateValue& item) {
+  switch (container.kind()) {
+    case Kind::kString:
+      if (item.kind() != Kind::kString) {
+        return UserError("template-type", "'in <string>' needs a string on the left, not " + std::string(item.TypeName()));
+      }
+      WEIR_TRY(RenderBudget::Charge(CostOfBytes(container.AsString().size())));
+      return container.AsString().find(item.AsString()) != std::string::npos;
+    case Kind::kList:
+    case Kind::kTuple:
+      for (const TemplateValue& candidate : container.AsList()) {
+        WEIR_ASSIGN_OR_RETURN(bool same, ValuesEqual(candidate, item));
+        if (same) return true;
+      }
+      return false;
+    case Kind::kMap:
+      return item.kind() == Kind::kString && container.AsMap().Find(item.AsString()) != nullptr;
+    default:
+      return UserError("template-type", "'in' needs a string, list or map on the right, not " +
+                                            std::string(container.TypeName()));
+  }
+}
+
 Result<bool> ApplyCompare(CompareOp op, const TemplateValue& a, const TemplateValue& b) {
   switch (op) {
-    case CompareOp::kEq: return a == b;
-    case CompareOp::kNe: return !(a == b);
+    case CompareOp::kEq: return ValuesEqual(a, b);
+    case CompareOp::kNe: {
+      WEIR_ASSIGN_OR_RETURN(bool equal, ValuesEqual(a, b));
+      return !equal;
+    }
     case CompareOp::kIn: return Contains(b, a);
     case CompareOp::kNotIn: {
       WEIR_ASSIGN_OR_RETURN(bool in, Contains(b, a));
       return !in;
     }
-    case CompareOp::kLt: { WEIR_ASSIGN_OR_RETURN(int c, Order(a, b, "<")); return c == -1; }
-    case CompareOp::kLe: { WEIR_ASSIGN_OR_RETURN(int c, Order(a, b, "<=")); return c == -1 || c == 0; }
-    case CompareOp::kGt: { WEIR_ASSIGN_OR_RETURN(int c, Order(a, b, ">")); return c == 1; }
-    case CompareOp::kGe: { WEIR_ASSIGN_OR_RETURN(int c, Order(a, b, ">=")); return c == 1 || c == 0; }
+    case CompareOp::kLt: { WEIR_ASSIGN_OR_RETURN(int c, ValuesOrder(a, b, "<")); return c == -1; }
+    case CompareOp::kLe: { WEIR_ASSIGN_OR_RETURN(int c, ValuesOrder(a, b, "<=")); return c == -1 || c == 0; }
+    case CompareOp::kGt: { WEIR_ASSIGN_OR_RETURN(int c, ValuesOrder(a, b, ">")); return c == 1; }
+    case CompareOp::kGe: { WEIR_ASSIGN_OR_RETURN(int c, ValuesOrder(a, b, ">=")); return c == 1 || c == 0; }
   }
   return false;
 }
@@ -255,7 +386,9 @@ std::optional<TemplateValue> LookupItem(const TemplateValue& object, const Templ
       const TemplateValue* found = object.AsMap().Find(key.AsString());
       return found ? std::optional<TemplateValue>(*found) : std::nullopt;
     }
-    case Kind::kList: {
+    case Kind::kObject: return LookupAttribute(object, key.kind() == Kind::kString ? key.AsString() : "");
+    case Kind::kList:
+    case Kind::kTuple: {
       if (!IsIntLike(key)) return std::nullopt;
       int64_t size = static_cast<int64_t>(object.AsList().size());
       int64_t i = key.AsInt() < 0 ? key.AsInt() + size : key.AsInt();
@@ -264,28 +397,72 @@ std::optional<TemplateValue> LookupItem(const TemplateValue& object, const Templ
     }
     case Kind::kString: {
       if (!IsIntLike(key)) return std::nullopt;
-      std::vector<std::string> chars = SplitCodePoints(object.AsString());
-      int64_t size = static_cast<int64_t>(chars.size());
+      std::string_view text = object.AsString();
+      int64_t size = CountCodePoints(text);
       int64_t i = key.AsInt() < 0 ? key.AsInt() + size : key.AsInt();
       if (i < 0 || i >= size) return std::nullopt;
-      return TemplateValue::String(chars[static_cast<size_t>(i)]);
+      return TemplateValue::String(std::string(CodePointAt(text, CodePointOffset(text, i))));
     }
     default: return std::nullopt;
   }
 }
 
+std::optional<TemplateValue> LookupAttribute(const TemplateValue& object, std::string_view name) {
+  if (object.kind() != Kind::kMap && object.kind() != Kind::kObject) return std::nullopt;
+  const TemplateMap& map = object.kind() == Kind::kMap ? object.AsMap() : object.ObjectAttributes();
+  const TemplateValue* found = map.Find(name);
+  if (found == nullptr || ValueAccess::IsMissing(*found)) return std::nullopt;  // loop.previtem at the start
+  return *found;
+}
+
+Result<TemplateValue> Slice(const TemplateValue& object, const TemplateValue& start, const TemplateValue& stop,
+                            const TemplateValue& step) {
+  if (object.kind() == Kind::kString) {
+    std::vector<std::string> chars = SplitCodePoints(object.AsString());
+    WEIR_ASSIGN_OR_RETURN(SliceBounds s, AdjustSlice(static_cast<int64_t>(chars.size()), start, stop, step));
+    std::string out;
+    ForEachSliceIndex(s, [&](size_t i) { out += chars[i]; });
+    WEIR_TRY(RenderBudget::Charge(CostOfBytes(object.AsString().size())));
+    return TemplateValue::String(std::move(out));
+  }
+  if (!object.is_sequence()) {
+    return UserError("template-type", "cannot slice " + std::string(object.TypeName()) + "; expected a string, list or tuple");
+  }
+  const TemplateValue::List& items = object.AsList();
+  WEIR_ASSIGN_OR_RETURN(SliceBounds s, AdjustSlice(static_cast<int64_t>(items.size()), start, stop, step));
+  TemplateValue::List out;
+  ForEachSliceIndex(s, [&](size_t i) { out.push_back(items[i]); });
+  WEIR_TRY(RenderBudget::Charge(static_cast<int64_t>(out.size()) * kCostPerItem));
+  return SameSequenceKind(object, std::move(out));
+}
+
 Result<TemplateValue::List> IterationItems(const TemplateValue& value) {
   TemplateValue::List items;
   switch (value.kind()) {
-    case Kind::kList: return value.AsList();
+    case Kind::kList:
+    case Kind::kTuple:
+      WEIR_TRY(RenderBudget::Charge(static_cast<int64_t>(value.AsList().size()) * kCostPerItem));
+      return value.AsList();
     case Kind::kMap:
+      WEIR_TRY(RenderBudget::Charge(static_cast<int64_t>(value.AsMap().size()) * kCostPerItem));
       for (const auto& entry : value.AsMap()) items.push_back(TemplateValue::String(entry.first));
       return items;
     case Kind::kString:
+      WEIR_TRY(RenderBudget::Charge(CostOfBytes(value.AsString().size()) * kCostPerItem));
       for (std::string& c : SplitCodePoints(value.AsString())) items.push_back(TemplateValue::String(std::move(c)));
       return items;
     default:
       return UserError("template-type", "cannot loop over " + std::string(value.TypeName()) + "; expected a list, map or string");
+  }
+}
+
+Result<int64_t> Length(const TemplateValue& value) {
+  switch (value.kind()) {
+    case Kind::kString: return CountCodePoints(value.AsString());
+    case Kind::kList:
+    case Kind::kTuple: return static_cast<int64_t>(value.AsList().size());
+    case Kind::kMap: return static_cast<int64_t>(value.AsMap().size());
+    default: return UserError("template-type", std::string(value.TypeName()) + " has no length");
   }
 }
 

@@ -41,6 +41,30 @@ Result<ExprPtr> Parser::ParseExpression(bool with_condition) {
   return node;
 }
 
+Result<ExprPtr> Parser::ParseTuple(bool with_condition) {
+  Position pos = Peek().pos;
+  auto tuple = std::make_unique<TupleExpr>(pos);
+  bool is_tuple = false;
+  while (true) {
+    if (!tuple->items.empty()) WEIR_TRY(Expect(",", "between tuple items"));
+    const Token& next = Peek();
+    if (next.kind == TokenKind::kVariableEnd || next.kind == TokenKind::kBlockEnd || AtOperator(")") ||
+        (AtName("recursive") && !tuple->items.empty())) {
+      break;
+    }
+    WEIR_ASSIGN_OR_RETURN(ExprPtr item, ParseExpression(with_condition));
+    WEIR_TRY(SetDepth(*tuple, {item.get()}));
+    tuple->items.push_back(std::move(item));
+    if (!AtOperator(",")) break;
+    is_tuple = true;
+  }
+  if (!is_tuple) {
+    if (tuple->items.empty()) return Error("expected an expression, found " + Describe(Peek()), Peek().pos);
+    return std::move(tuple->items.front());
+  }
+  return ExprPtr(std::move(tuple));
+}
+
 Result<ExprPtr> Parser::ParseOr() {
   WEIR_ASSIGN_OR_RETURN(ExprPtr node, ParseAnd());
   while (AtName("or")) {
@@ -188,8 +212,11 @@ Result<ExprPtr> Parser::ParsePrimary() {
   }
   if (AtOperator("(")) {
     Next();
-    WEIR_ASSIGN_OR_RETURN(ExprPtr inner, ParseExpression());
-    if (AtOperator(",")) return Error("tuples are not supported yet; use a list [a, b]", Peek().pos);
+    if (AtOperator(")")) {
+      Next();
+      return ExprPtr(std::make_unique<TupleExpr>(pos));
+    }
+    WEIR_ASSIGN_OR_RETURN(ExprPtr inner, ParseTuple());
     WEIR_TRY(Expect(")", "to close the parenthesis"));
     return inner;
   }
@@ -242,13 +269,7 @@ Result<ExprPtr> Parser::ParsePostfix(ExprPtr node) {
         return Error("expected an attribute name after '.', found " + Describe(attr), attr.pos);
       }
     } else if (AtOperator("[")) {
-      Position pos = Next().pos;
-      WEIR_ASSIGN_OR_RETURN(ExprPtr index, ParseExpression());
-      if (AtOperator(":")) return Error("slices are not supported yet", Peek().pos);
-      WEIR_TRY(Expect("]", "to close the subscript"));
-      auto sub = std::make_unique<SubscriptExpr>(pos, std::move(node), std::move(index));
-      WEIR_TRY(SetDepth(*sub, {sub->object.get(), sub->index.get()}));
-      node = std::move(sub);
+      WEIR_ASSIGN_OR_RETURN(node, ParseSubscript(std::move(node)));
     } else if (AtOperator("(")) {
       auto call = std::make_unique<CallExpr>(Next().pos, std::move(node));
       WEIR_TRY(ParseArguments(call->args));
@@ -259,6 +280,61 @@ Result<ExprPtr> Parser::ParsePostfix(ExprPtr node) {
       return node;
     }
   }
+}
+
+// `[index]`, `[a, b]` (a tuple key) or `[start:stop:step]` (Jinja's
+// parse_subscript and parse_subscribed).
+Result<ExprPtr> Parser::ParseSubscript(ExprPtr node) {
+  Position pos = Next().pos;  // [
+  std::vector<ExprPtr> items;
+  std::unique_ptr<SliceExpr> slice;
+  auto at_part_end = [&] { return AtOperator("]") || AtOperator(","); };
+  while (!AtOperator("]")) {
+    if (!items.empty() || slice) WEIR_TRY(Expect(",", "between subscripts"));
+    if (slice) return Error("a slice cannot be part of a tuple subscript", Peek().pos);
+    ExprPtr start;
+    if (!AtOperator(":")) {
+      WEIR_ASSIGN_OR_RETURN(start, ParseExpression());
+      if (!AtOperator(":")) {
+        items.push_back(std::move(start));
+        continue;
+      }
+    }
+    if (!items.empty()) return Error("a slice cannot be part of a tuple subscript", Peek().pos);
+    Next();  // :
+    slice = std::make_unique<SliceExpr>(pos, nullptr);
+    slice->start = std::move(start);
+    if (!AtOperator(":") && !at_part_end()) {
+      WEIR_ASSIGN_OR_RETURN(slice->stop, ParseExpression());
+    }
+    if (AtOperator(":")) {
+      Next();
+      if (!at_part_end()) {
+        WEIR_ASSIGN_OR_RETURN(slice->step, ParseExpression());
+      }
+    }
+  }
+  Next();  // ]
+  if (slice) {
+    slice->object = std::move(node);
+    WEIR_TRY(SetDepth(*slice, {slice->object.get(), slice->start.get(), slice->stop.get(), slice->step.get()}));
+    return ExprPtr(std::move(slice));
+  }
+  if (items.empty()) return Error("expected an index inside '[]'", pos);
+  ExprPtr index;
+  if (items.size() == 1) {
+    index = std::move(items.front());
+  } else {
+    auto tuple = std::make_unique<TupleExpr>(items.front()->pos);
+    for (ExprPtr& item : items) {
+      WEIR_TRY(SetDepth(*tuple, {item.get()}));
+      tuple->items.push_back(std::move(item));
+    }
+    index = std::move(tuple);
+  }
+  auto sub = std::make_unique<SubscriptExpr>(pos, std::move(node), std::move(index));
+  WEIR_TRY(SetDepth(*sub, {sub->object.get(), sub->index.get()}));
+  return ExprPtr(std::move(sub));
 }
 
 Result<ExprPtr> Parser::ParseFilterExpr(ExprPtr node) {
@@ -333,21 +409,33 @@ Result<ExprPtr> Parser::ParseTest(ExprPtr node) {
   return ExprPtr(std::move(test));
 }
 
+// Jinja's parse_call: positional, then keyword arguments; `*xs` after the
+// positional ones, `**m` last.
 Status Parser::ParseArguments(Arguments& args) {
+  bool first = true;
   while (!AtOperator(")")) {
-    if (!args.positional.empty() || !args.keyword.empty()) WEIR_TRY(Expect(",", "between arguments"));
+    if (!first) WEIR_TRY(Expect(",", "between arguments"));
+    first = false;
     if (AtOperator(")")) break;
-    if (AtOperator("*") || AtOperator("**")) return Error("*args and **kwargs are not supported yet", Peek().pos);
+    Position pos = Peek().pos;
+    if (AtOperator("*") || AtOperator("**")) {
+      bool keywords = Next().text == "**";
+      if (args.star_kwargs || (!keywords && args.star_args)) return Error("unexpected '*' argument here", pos);
+      WEIR_ASSIGN_OR_RETURN((keywords ? args.star_kwargs : args.star_args), ParseExpression());
+      continue;
+    }
     if (Peek().kind == TokenKind::kName && AtOperator("=", 1)) {
+      if (args.star_kwargs) return Error("keyword argument follows **kwargs", pos);
       std::string name = Next().text;
       Next();
       WEIR_ASSIGN_OR_RETURN(ExprPtr value, ParseExpression());
       args.keyword.emplace_back(std::move(name), std::move(value));
       continue;
     }
-    Position pos = Peek().pos;
+    if (!args.keyword.empty() || args.star_args || args.star_kwargs) {
+      return Error("positional argument follows keyword or * arguments", pos);
+    }
     WEIR_ASSIGN_OR_RETURN(ExprPtr value, ParseExpression());
-    if (!args.keyword.empty()) return Error("positional argument follows keyword argument", pos);
     args.positional.push_back(std::move(value));
   }
   Next();

@@ -6,6 +6,7 @@
 #include <functional>
 #include <string>
 
+#include "connectors/connectors.h"
 #include "models/models.h"
 
 namespace weir::models_internal {
@@ -17,6 +18,8 @@ struct CompileInputs {
   bool full_refresh = false;
   // Whether the relation exists as a table now (for is_incremental()).
   std::function<bool(const RelationName&)> is_table;
+  // Runs SQL on the target, for run_query() and statement blocks.
+  std::function<Result<QueryRows>(const std::string& sql)> query;
 };
 
 // The SQL of a model, singular test or generic test, as dbt compiles it

@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "connectors/connectors.h"
 #include "models/models.h"
 #include "template/template.h"
 
@@ -41,12 +42,27 @@ struct DbtContextInputs {
   bool execute = false;
   NodeCalls* calls = nullptr;  // parse mode records here; may be null in compile mode
   Resolver resolver;
+  const TemplateMap* macros = nullptr;  // built-in and project macros, by name
+  const std::map<std::string, std::string>* docs = nullptr;  // {% docs %} blocks
+  // Runs SQL on the target for run_query and statement (execute mode only).
+  std::function<Result<QueryRows>(const std::string& sql)> query;
 };
 
 // A context for rendering one node. The inputs must outlive every render.
 TemplateContext MakeDbtContext(const DbtContextInputs& inputs);
 
-// The template value of a relation: prints as its quoted name.
+// The template value of a relation: prints as its quoted name; database,
+// schema, identifier (and name, table) as attributes.
 TemplateValue RelationValue(const RelationName& relation);
+
+// The macros every node sees: Weir's built-in ones (generate_schema_name,
+// ...), then the project's macro files (which override them), and the
+// project's {% docs %} blocks. Errors go to `errors`.
+void LoadMacros(const DbtProject& project, TemplateMap& macros, std::map<std::string, std::string>& docs,
+                std::vector<Status>& errors);
+
+// A query's rows as dbt's agate table: rows (lists), columns (name, values()),
+// column_names.
+TemplateValue TableValue(const QueryRows& rows);
 
 }  // namespace weir::models_internal

@@ -13,17 +13,39 @@ namespace weir::template_internal {
 // Strings and lists built by an operator or filter may not exceed this.
 inline constexpr size_t kMaxValueBytes = 16u << 20;
 
-// Arithmetic and `~` (not `and`/`or`, which the evaluator short-circuits).
+// Arithmetic, `~` and `%` formatting (not `and`/`or`, which the evaluator
+// short-circuits).
 Result<TemplateValue> ApplyBinary(BinaryOp op, const TemplateValue& a, const TemplateValue& b);
 Result<TemplateValue> ApplyUnary(UnaryOp op, const TemplateValue& value);
 Result<bool> ApplyCompare(CompareOp op, const TemplateValue& a, const TemplateValue& b);
 
+// Python's ==, and the order of < (-1, 0, 1; 2 when unordered, as NaN is).
+// template-limit for values nested deeper than kMaxValueNesting.
+Result<bool> ValuesEqual(const TemplateValue& a, const TemplateValue& b);
+Result<int> ValuesOrder(const TemplateValue& a, const TemplateValue& b, std::string_view symbol = "<");
+// Python's `item in container`.
+Result<bool> Contains(const TemplateValue& container, const TemplateValue& item);
+
 // `object[key]` and `object.key`: nullopt when the key or index is missing
 // or the object has no items (Jinja's undefined in both cases).
 std::optional<TemplateValue> LookupItem(const TemplateValue& object, const TemplateValue& key);
+// `object.name`: an object's attribute, else LookupItem.
+std::optional<TemplateValue> LookupAttribute(const TemplateValue& object, std::string_view name);
 
-// The items a for loop visits: list items, map keys, string characters.
+// `object[start:stop:step]` on a string, list or tuple; absent bounds are
+// none.
+Result<TemplateValue> Slice(const TemplateValue& object, const TemplateValue& start, const TemplateValue& stop,
+                            const TemplateValue& step);
+
+// The items a for loop visits: list and tuple items, map keys, string
+// characters.
 Result<TemplateValue::List> IterationItems(const TemplateValue& value);
+
+// The length of a string (in code points), list, tuple or map.
+Result<int64_t> Length(const TemplateValue& value);
+
+// `~`: str(a) + str(b).
+Result<TemplateValue> Concatenate(const TemplateValue& a, const TemplateValue& b);
 
 const char* BinaryOpSymbol(BinaryOp op);
 

@@ -50,7 +50,7 @@ TEST(TemplateErrorTest, UndefinedNameSuggestsTheClosestName) {
   ExpectError("{{ zzzzzz }}", {"undefined-name", 14, 14, "undefined name 'zzzzzz'"});
   ExpectError("{{ secrt('x') }}", {"undefined-name", 14, 14, "undefined name 'secrt'; did you mean 'secret'?"});
   ExpectError("{% for x in xs %}{{ loop.idx }}{{ y }}{% endfor %}",
-              {"undefined-attribute", 14, 36, "no key 'idx' in map 'loop'"});
+              {"undefined-attribute", 14, 36, "no attribute 'idx' in object 'loop'"});
   ExpectError("{% for x in xs %}{{ xx }}{% endfor %}", {"undefined-name", 14, 31, "undefined name 'xx'; did you mean 'x'?"});
 }
 
@@ -75,14 +75,16 @@ TEST(TemplateErrorTest, Syntax) {
                                     "expected '{% endfor %}' to close the 'for' block opened here, found the end of the template"});
   ExpectError("x{% endfor %}", {"template-syntax", 14, 15, "unexpected '{% endfor %}' here"});
   ExpectError("{% iff n %}", {"template-syntax", 14, 14, "unknown tag 'iff'; did you mean 'if'?"});
-  ExpectError("{% macro m() %}", {"template-syntax", 14, 14, "the 'macro' tag is not supported yet"});
+  ExpectError("{% extends 'base' %}", {"template-syntax", 14, 14, "the 'extends' tag is not supported yet"});
+  ExpectError("{% macro m() %}", {"template-syntax", 14, 11,
+                                  "expected '{% endmacro %}' to close the 'macro' block opened here, found the end of the template"});
   ExpectError("{% for x xs %}", {"template-syntax", 14, 20, "expected 'in' after the loop variable, found name 'xs'"});
   ExpectError("{% if n > %}", {"template-syntax", 14, 21, "expected an expression, found '%}'"});
-  ExpectError("{% set = 1 %}", {"template-syntax", 14, 18, "expected a variable name after 'set', found '='"});
-  ExpectError("{{ f(a=1, 2) }}", {"template-syntax", 14, 21, "positional argument follows keyword argument"});
+  ExpectError("{% set = 1 %}", {"template-syntax", 14, 18, "expected a variable name, found '='"});
+  ExpectError("{{ f(a=1, 2) }}", {"template-syntax", 14, 21, "positional argument follows keyword or * arguments"});
   ExpectError("{{ [1, 2 }}", {"template-syntax", 14, 20, "unexpected '}', expected ']'"});
-  ExpectError("{{ (1, 2) }}", {"template-syntax", 14, 16, "tuples are not supported yet; use a list [a, b]"});
-  ExpectError("{{ xs[1:2] }}", {"template-syntax", 14, 18, "slices are not supported yet"});
+  ExpectError("{{ xs[1:2:3:4] }}", {"template-syntax", 14, 22, "expected ',' between subscripts, found ':'"});
+  ExpectError("{% break %}", {"template-syntax", 14, 14, "'break' outside a for loop"});
 }
 
 TEST(TemplateErrorTest, UnknownFilterAndTestAreFoundWhenParsing) {

@@ -4,9 +4,11 @@
 Usage: jinja_oracle.py CORPUS.json
 
 Renders every case of the corpus with Jinja2 (StrictUndefined, trailing
-newline kept, as Weir does) and the corpus context, and prints one JSON
-object: {case name: {"ok": true, "output": "..."} | {"ok": false, "error": "..."}}.
-The functions secret() and var() mirror those the C++ test registers.
+newline kept, the do and loopcontrols extensions, as Weir has them) and the
+corpus context, and prints one JSON object:
+{case name: {"ok": true, "output": "..."} | {"ok": false, "error": "..."}}.
+The functions secret() and var() mirror those the C++ test registers, and
+the corpus's "templates" are what import and include find (a DictLoader).
 """
 import json
 import sys
@@ -38,7 +40,12 @@ def make_context(corpus):
 def main():
     with open(sys.argv[1], encoding="utf-8") as f:
         corpus = json.load(f)
-    env = jinja2.Environment(undefined=jinja2.StrictUndefined, keep_trailing_newline=True)
+    env = jinja2.Environment(
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        extensions=["jinja2.ext.do", "jinja2.ext.loopcontrols"],
+        loader=jinja2.DictLoader(corpus.get("templates", {})),
+    )
     context = make_context(corpus)
     results = {}
     for case in corpus["cases"]:

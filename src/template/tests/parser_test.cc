@@ -71,13 +71,27 @@ std::string Dump(const Expr& e) {
       const auto& t = static_cast<const TestExpr&>(e);
       return std::string("(test ") + (t.negated ? "not " : "") + t.name + " " + Dump(*t.operand) + DumpArgs(t.args) + ")";
     }
+    case ExprKind::kTuple: {
+      std::string out = "(tuple";
+      for (const ExprPtr& i : static_cast<const TupleExpr&>(e).items) out += " " + Dump(*i);
+      return out + ")";
+    }
+    case ExprKind::kSlice: {
+      const auto& s = static_cast<const SliceExpr&>(e);
+      auto part = [](const ExprPtr& p) { return p ? Dump(*p) : std::string("_"); };
+      return "(slice " + Dump(*s.object) + " " + part(s.start) + " " + part(s.stop) + " " + part(s.step) + ")";
+    }
   }
   return "?";
 }
 
+Result<std::shared_ptr<const Program>> ParseText(std::string_view text, TemplateParseOptions options = {}) {
+  return Parse(text, SourceLocation{"t", 1, 1}, options);
+}
+
 std::string ParseExpr(std::string_view expression) {
   std::string text = "{{ " + std::string(expression) + " }}";
-  Result<std::shared_ptr<const Program>> program = Parse(text, SourceLocation{"t", 1, 1});
+  Result<std::shared_ptr<const Program>> program = Parse(text, SourceLocation{"t", 1, 1}, {});
   if (!program.ok()) return "error: " + program.status().ToString();
   const Body& body = (*program)->body;
   if (body.size() != 1 || body[0]->kind != StmtKind::kOutput) return "not one output";
@@ -127,6 +141,53 @@ TEST(TemplateParserTest, Postfix) {
   EXPECT_EQ(ParseExpr("f()"), "(call f)");
 }
 
+TEST(TemplateParserTest, TuplesSlicesAndStarArguments) {
+  EXPECT_EQ(ParseExpr("1, 2"), "(tuple 1 2)");
+  EXPECT_EQ(ParseExpr("(1,)"), "(tuple 1)");
+  EXPECT_EQ(ParseExpr("()"), "(tuple)");
+  EXPECT_EQ(ParseExpr("(1)"), "1");
+  EXPECT_EQ(ParseExpr("x[1:2]"), "(slice x 1 2 _)");
+  EXPECT_EQ(ParseExpr("x[::-1]"), "(slice x _ _ (neg 1))");
+  EXPECT_EQ(ParseExpr("x[:n + 1]"), "(slice x _ (+ n 1) _)");
+  EXPECT_EQ(ParseExpr("d[1, 2]"), "(sub d (tuple 1 2))");
+  EXPECT_EQ(ParseExpr("'a' if x else 'b', 3"), "(tuple (if x 'a' 'b') 3)");
+  auto program = ParseText("{{ f(1, *xs, k=2, **m) }}");
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  const auto& call = static_cast<const CallExpr&>(*static_cast<const OutputStmt&>(*(*program)->body[0]).expr);
+  EXPECT_EQ(call.args.positional.size(), 1u);
+  EXPECT_EQ(call.args.keyword.size(), 1u);
+  ASSERT_NE(call.args.star_args, nullptr);
+  ASSERT_NE(call.args.star_kwargs, nullptr);
+  EXPECT_EQ(Dump(*call.args.star_args), "xs");
+  EXPECT_FALSE(ParseText("{{ f(**m, 1) }}").ok());
+  EXPECT_FALSE(ParseText("{{ x[1:2, 3] }}").ok());
+}
+
+TEST(TemplateParserTest, MacrosRecordWhatTheirBodiesRead) {
+  auto program = ParseText("{% macro m(a, b=1) %}{{ varargs }}{% for x in [1] %}{{ caller() }}{% endfor %}{% endmacro %}"
+                           "{% macro n() %}{{ kwargs }}{% endmacro %}");
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  const MacroDef& m = static_cast<const MacroStmt&>(*(*program)->body[0]).def;
+  EXPECT_EQ(m.params, (std::vector<std::string>{"a", "b"}));
+  EXPECT_EQ(m.defaults[0], nullptr);
+  EXPECT_NE(m.defaults[1], nullptr);
+  EXPECT_TRUE(m.uses_varargs);
+  EXPECT_TRUE(m.uses_caller);
+  EXPECT_FALSE(m.uses_kwargs);
+  const MacroDef& n = static_cast<const MacroStmt&>(*(*program)->body[1]).def;
+  EXPECT_TRUE(n.uses_kwargs);
+  EXPECT_FALSE(n.uses_caller);
+}
+
+TEST(TemplateParserTest, LoopsKnowWhetherTheyReadLoop) {
+  auto program = ParseText("{% for x in xs %}{{ x }}{% endfor %}{% for x in xs %}{{ loop.index }}{% endfor %}"
+                           "{% for x in xs %}{% include 'row' %}{% endfor %}");
+  ASSERT_TRUE(program.ok()) << program.status().ToString();
+  EXPECT_FALSE(static_cast<const ForStmt&>(*(*program)->body[0]).uses_loop);
+  EXPECT_TRUE(static_cast<const ForStmt&>(*(*program)->body[1]).uses_loop);
+  EXPECT_TRUE(static_cast<const ForStmt&>(*(*program)->body[2]).uses_loop);
+}
+
 TEST(TemplateParserTest, FiltersBindTighterThanOperators) {
   EXPECT_EQ(ParseExpr("x | upper"), "(filter upper x)");
   EXPECT_EQ(ParseExpr("x | default('y') | replace('a', 'b')"), "(filter replace (filter default x 'y') 'a' 'b')");
@@ -144,9 +205,6 @@ TEST(TemplateParserTest, Tests) {
   EXPECT_EQ(ParseExpr("1 if x is defined else 2"), "(if (test defined x) 1 2)");
 }
 
-Result<std::shared_ptr<const Program>> ParseText(std::string_view text) {
-  return Parse(text, SourceLocation{"t", 1, 1});
-}
 
 TEST(TemplateParserTest, Statements) {
   auto program = ParseText("a{% if x %}b{% elif y %}c{% else %}d{% endif %}{% for k, v in m if v %}{% else %}{% endfor %}"
@@ -159,10 +217,13 @@ TEST(TemplateParserTest, Statements) {
   EXPECT_EQ(if_stmt.branches.size(), 2u);
   EXPECT_EQ(if_stmt.otherwise.size(), 1u);
   const auto& for_stmt = static_cast<const ForStmt&>(*body[2]);
-  EXPECT_EQ(for_stmt.targets, (std::vector<std::string>{"k", "v"}));
+  ASSERT_EQ(for_stmt.target.kind, Target::Kind::kTuple);
+  ASSERT_EQ(for_stmt.target.items.size(), 2u);
+  EXPECT_EQ(for_stmt.target.items[0].name, "k");
+  EXPECT_EQ(for_stmt.target.items[1].name, "v");
   EXPECT_NE(for_stmt.condition, nullptr);
   const auto& set_stmt = static_cast<const SetStmt&>(*body[3]);
-  EXPECT_EQ(set_stmt.name, "z");
+  EXPECT_EQ(set_stmt.target.name, "z");
   const auto& block_set = static_cast<const SetStmt&>(*body[4]);
   EXPECT_EQ(block_set.value, nullptr);
   EXPECT_EQ(block_set.body.size(), 1u);
