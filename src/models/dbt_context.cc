@@ -1,7 +1,5 @@
 #include "models/internal/dbt_context.h"
 
-#include <nlohmann/json.hpp>
-
 #include "models/internal/load_context.h"
 #include "models/internal/node_config.h"
 
@@ -111,36 +109,13 @@ Result<TemplateValue> Zip(const TemplateCallArgs& args) {
   return TemplateValue::FromList(std::move(out));
 }
 
-TemplateValue FromJson(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::boolean: return TemplateValue::Bool(j.get<bool>());
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return TemplateValue::Int(j.get<int64_t>());
-    case nlohmann::json::value_t::number_float: return TemplateValue::Float(j.get<double>());
-    case nlohmann::json::value_t::string: return TemplateValue::String(j.get<std::string>());
-    case nlohmann::json::value_t::array: {
-      TemplateValue::List items;
-      for (const auto& item : j) items.push_back(FromJson(item));
-      return TemplateValue::FromList(std::move(items));
-    }
-    case nlohmann::json::value_t::object: {
-      TemplateMap map;
-      for (const auto& [key, item] : j.items()) map.Set(key, FromJson(item));
-      return TemplateValue::FromMap(std::move(map));
-    }
-    default: return TemplateValue::None();
-  }
-}
-
 Result<TemplateValue> FromJsonFunction(const TemplateCallArgs& args) {
   if (args.positional.empty() || args.positional[0].kind() != TemplateValue::Kind::kString) {
     return UserError("template-argument", "fromjson() takes a JSON string");
   }
-  nlohmann::json parsed = nlohmann::json::parse(args.positional[0].AsString(), nullptr, false);
-  if (parsed.is_discarded()) {
-    return args.positional.size() > 1 ? args.positional[1] : TemplateValue::None();
-  }
-  return FromJson(parsed);
+  std::optional<TemplateValue> parsed = TemplateValueFromJson(args.positional[0].AsString());
+  if (!parsed) return args.positional.size() > 1 ? args.positional[1] : TemplateValue::None();
+  return *parsed;
 }
 
 // adapter.dispatch('name', macro_namespace): duckdb__name, else default__name

@@ -1,6 +1,5 @@
 #include <algorithm>
 #include <filesystem>
-#include <nlohmann/json.hpp>
 
 #include "config/config_node.h"
 #include "tasks/internal/task_outputs.h"
@@ -33,32 +32,9 @@ TemplateValue FromConfig(const ConfigNode& node) {
   return TemplateValue::None();
 }
 
-TemplateValue FromJson(const nlohmann::json& j) {
-  switch (j.type()) {
-    case nlohmann::json::value_t::boolean: return TemplateValue::Bool(j.get<bool>());
-    case nlohmann::json::value_t::number_integer:
-    case nlohmann::json::value_t::number_unsigned: return TemplateValue::Int(j.get<int64_t>());
-    case nlohmann::json::value_t::number_float: return TemplateValue::Float(j.get<double>());
-    case nlohmann::json::value_t::string: return TemplateValue::String(j.get<std::string>());
-    case nlohmann::json::value_t::array: {
-      TemplateValue::List items;
-      for (const auto& item : j) items.push_back(FromJson(item));
-      return TemplateValue::FromList(std::move(items));
-    }
-    case nlohmann::json::value_t::object: {
-      TemplateMap map;
-      for (const auto& [k, v] : j.items()) map.Set(k, FromJson(v));
-      return TemplateValue::FromMap(std::move(map));
-    }
-    default: return TemplateValue::None();
-  }
-}
-
 // JSON text as a template value; text that does not parse is kept as a string.
 TemplateValue ParseJsonValue(const std::string& text) {
-  nlohmann::json parsed = nlohmann::json::parse(text, nullptr, /*allow_exceptions=*/false);
-  if (parsed.is_discarded()) return TemplateValue::String(text);
-  return FromJson(parsed);
+  return TemplateValueFromJson(text).value_or(TemplateValue::String(text));
 }
 
 // outputs['task'].field: the recorded outputs of this run's finished tasks

@@ -24,6 +24,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -178,5 +179,9 @@ class TemplateMap {
   std::vector<Entry> entries_;
   std::unordered_map<std::string, size_t, TemplateKeyHash, std::equal_to<>> index_;  // empty while small
 };
+
+// JSON text as a value (objects as maps in their order, arrays as lists);
+// nullopt when the text is not JSON.
+std::optional<TemplateValue> TemplateValueFromJson(std::string_view text);
 
 }  // namespace weir
