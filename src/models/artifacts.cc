@@ -38,7 +38,7 @@ std::string IsoTime(double epoch_seconds) {
   std::time_t whole = static_cast<std::time_t>(epoch_seconds);
   std::tm utc{};
   gmtime_r(&whole, &utc);
-  char out[40];
+  char out[96];  // room for any int gcc's -Wformat-truncation imagines
   int micros = static_cast<int>((epoch_seconds - static_cast<double>(whole)) * 1e6);
   std::snprintf(out, sizeof(out), "%04d-%02d-%02dT%02d:%02d:%02d.%06dZ", utc.tm_year + 1900, utc.tm_mon + 1,
                 utc.tm_mday, utc.tm_hour, utc.tm_min, utc.tm_sec, micros);
