@@ -5,8 +5,8 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
-#include <sstream>
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 namespace weir {
@@ -18,17 +18,54 @@ bool HasSuffix(std::string_view name, const std::vector<std::string>& suffixes) 
     return name.size() >= s.size() && name.substr(name.size() - s.size()) == s;
   });
 }
+Status WriteError(const std::string& path) {
+  return Fault("write-failed", "cannot write file: " + std::string(std::strerror(errno)), SourceLocation{path});
+}
+
+// Creates or truncates `path` and writes all of `content` to it.
+Status WriteWhole(const std::string& path, std::string_view content) {
+  int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+  if (fd < 0) return WriteError(path);
+  for (size_t done = 0; done < content.size();) {
+    ssize_t wrote = ::write(fd, content.data() + done, content.size() - done);
+    if (wrote < 0 && errno == EINTR) continue;
+    if (wrote < 0) {
+      Status error = WriteError(path);
+      ::close(fd);
+      return error;
+    }
+    done += static_cast<size_t>(wrote);
+  }
+  if (::close(fd) != 0) return WriteError(path);
+  return OkStatus();
+}
+
 }  // namespace
 
 Result<std::string> LocalFilesystem::ReadFile(const std::string& path) const {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) {
+  // POSIX calls: a project of 10,000 models reads 10,000 files, and
+  // iostreams cost more than the reading.
+  int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (fd < 0) {
     return UserError("file-not-found", "cannot read file: " + std::string(std::strerror(errno)),
                      SourceLocation{path});
   }
-  std::ostringstream out;
-  out << in.rdbuf();
-  return out.str();
+  std::string text;
+  struct stat info {};
+  if (::fstat(fd, &info) == 0 && info.st_size > 0) text.reserve(static_cast<size_t>(info.st_size));
+  char buffer[65536];
+  ssize_t got;
+  while ((got = ::read(fd, buffer, sizeof buffer)) != 0) {
+    if (got < 0 && errno == EINTR) continue;
+    if (got < 0) {
+      std::string reason = std::strerror(errno);
+      ::close(fd);
+      return UserError("file-not-found", "cannot read file: " + reason, SourceLocation{path});
+    }
+    text.append(buffer, static_cast<size_t>(got));
+  }
+  ::close(fd);
+  return text;
 }
 
 Status LocalFilesystem::WriteFile(const std::string& path, std::string_view content) {
@@ -36,15 +73,23 @@ Status LocalFilesystem::WriteFile(const std::string& path, std::string_view cont
   fs::path target(path);
   if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
   std::string tmp = path + ".tmp." + std::to_string(::getpid());
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(content.data(), static_cast<std::streamsize>(content.size()));
-    out.flush();
-    if (!out) return Fault("write-failed", "cannot write file", SourceLocation{tmp});
-  }
+  Status written = WriteWhole(tmp, content);
+  if (!written.ok()) return written;
   fs::rename(tmp, target, ec);
   if (ec) return Fault("write-failed", "cannot rename into place: " + ec.message(), SourceLocation{path});
   return OkStatus();
+}
+
+Status LocalFilesystem::WriteFileInPlace(const std::string& path, std::string_view content) {
+  std::error_code ec;
+  fs::path target(path);
+  if (target.has_parent_path()) fs::create_directories(target.parent_path(), ec);
+  Result<std::string> existing = ReadFile(path);
+  if (existing.ok()) {
+    if (*existing == content) return OkStatus();
+    fs::remove(target, ec);
+  }
+  return WriteWhole(path, content);
 }
 
 bool LocalFilesystem::Exists(const std::string& path) const {
@@ -106,6 +151,10 @@ Status FakeFilesystem::WriteFile(const std::string& path, std::string_view conte
   std::lock_guard<std::mutex> guard(mu_);
   files_[path] = std::string(content);
   return OkStatus();
+}
+
+Status FakeFilesystem::WriteFileInPlace(const std::string& path, std::string_view content) {
+  return WriteFile(path, content);
 }
 
 bool FakeFilesystem::Exists(const std::string& path) const {

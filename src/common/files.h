@@ -19,6 +19,11 @@ class Filesystem {
   virtual Result<std::string> ReadFile(const std::string& path) const = 0;
   // Writes through a temporary file and rename, so readers never see half.
   virtual Status WriteFile(const std::string& path, std::string_view content) = 0;
+  // For generated outputs nobody reads while they are written (compiled
+  // SQL): leaves a file with the same content alone, else removes it and
+  // writes a new one. Replacing or truncating a file makes ext4 flush it to
+  // disk (auto_da_alloc), which costs milliseconds a file.
+  virtual Status WriteFileInPlace(const std::string& path, std::string_view content) = 0;
   virtual bool Exists(const std::string& path) const = 0;
   virtual bool IsDirectory(const std::string& path) const = 0;
   // Regular files directly in `dir` whose names end with one of `suffixes`,
@@ -41,6 +46,7 @@ class LocalFilesystem final : public Filesystem {
  public:
   Result<std::string> ReadFile(const std::string& path) const override;
   Status WriteFile(const std::string& path, std::string_view content) override;
+  Status WriteFileInPlace(const std::string& path, std::string_view content) override;
   bool Exists(const std::string& path) const override;
   bool IsDirectory(const std::string& path) const override;
   std::vector<std::string> ListFiles(const std::string& dir,
@@ -60,6 +66,7 @@ class FakeFilesystem final : public Filesystem {
  public:
   Result<std::string> ReadFile(const std::string& path) const override;
   Status WriteFile(const std::string& path, std::string_view content) override;
+  Status WriteFileInPlace(const std::string& path, std::string_view content) override;
   bool Exists(const std::string& path) const override;
   bool IsDirectory(const std::string& path) const override;
   std::vector<std::string> ListFiles(const std::string& dir,

@@ -2,8 +2,10 @@
 #include <chrono>
 #include <cstdio>
 #include <ctime>
+#include <utility>
 #include <nlohmann/json.hpp>
 
+#include "common/text.h"
 #include "models/internal/loader.h"
 #include "models/models.h"
 
@@ -143,52 +145,112 @@ Json SourceJson(const ModelNode& node) {
               {"relation_name", node.relation.Quoted()}};
 }
 
-Status WriteJson(const DbtProject& project, const std::string& name, const Json& json, Filesystem& fs) {
-  return fs.WriteFile(JoinPath(JoinPath(project.root, project.target_path), name), json.dump(2) + "\n");
+// Compact, as dbt writes its artifacts; invalid UTF-8 in a model's SQL is
+// replaced rather than thrown on.
+std::string Dump(const Json& value) { return value.dump(-1, ' ', false, Json::error_handler_t::replace); }
+
+// A JSON object or array written as text one member at a time, so that the
+// manifest of 10,000 nodes is never one tree in memory.
+class JsonText {
+ public:
+  JsonText(std::string& out, char open) : out_(out), close_(open == '{' ? '}' : ']') { out_ += open; }
+  void Add(const std::string& key, const Json& value) {
+    Key(key);
+    out_ += Dump(value);
+  }
+  void Add(const Json& value) {
+    Separate();
+    out_ += Dump(value);
+  }
+  JsonText Object(const std::string& key) {
+    Key(key);
+    return JsonText(out_, '{');
+  }
+  JsonText Array(const std::string& key) {
+    Key(key);
+    return JsonText(out_, '[');
+  }
+  void Close() { out_ += close_; }
+
+ private:
+  void Separate() {
+    if (!first_) out_ += ',';
+    first_ = false;
+  }
+  void Key(const std::string& key) {
+    Separate();
+    out_ += JsonQuote(key);
+    out_ += ':';
+  }
+  std::string& out_;
+  char close_;
+  bool first_ = true;
+};
+
+Status WriteJson(const DbtProject& project, const std::string& name, std::string text, Filesystem& fs) {
+  text += '\n';
+  return fs.WriteFile(JoinPath(JoinPath(project.root, project.target_path), name), text);
+}
+
+// parent_map or child_map: each node's unique_id to its neighbours'.
+void AddNodeMap(JsonText& manifest, const std::string& key, const ModelGraph& graph,
+                const std::vector<std::vector<int>>& neighbours) {
+  JsonText map = manifest.Object(key);
+  for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    Json ids = Json::array();
+    if (i < neighbours.size()) {
+      for (int n : neighbours[i]) ids.push_back(graph.nodes[n].unique_id);
+    }
+    map.Add(graph.nodes[i].unique_id, ids);
+  }
+  map.Close();
+}
+
+std::vector<std::vector<int>> Parents(const ModelGraph& graph) {
+  std::vector<std::vector<int>> parents;
+  parents.reserve(graph.nodes.size());
+  for (const ModelNode& node : graph.nodes) parents.push_back(node.depends_on);
+  return parents;
 }
 
 }  // namespace
 
 Status WriteManifest(const DbtProject& project, const ModelGraph& graph, const std::vector<std::string>& compiled,
                      Filesystem& fs) {
-  Json nodes = Json::object(), sources = Json::object(), parent_map = Json::object(), child_map = Json::object();
+  std::string text;
+  JsonText manifest(text, '{');
+  manifest.Add("metadata", Metadata(project, "manifest/v12"));
+  JsonText nodes = manifest.Object("nodes");
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
     const ModelNode& node = graph.nodes[i];
-    if (node.kind == ModelNodeKind::kSource) {
-      sources[node.unique_id] = SourceJson(node);
-    } else {
-      nodes[node.unique_id] = NodeJson(project, graph, node, i < compiled.size() ? compiled[i] : "");
+    if (node.kind != ModelNodeKind::kSource) {
+      nodes.Add(node.unique_id, NodeJson(project, graph, node, i < compiled.size() ? compiled[i] : ""));
     }
-    Json parents = Json::array(), children = Json::array();
-    for (int p : node.depends_on) parents.push_back(graph.nodes[p].unique_id);
-    if (i < graph.children.size()) {
-      for (int c : graph.children[i]) children.push_back(graph.nodes[c].unique_id);
-    }
-    parent_map[node.unique_id] = parents;
-    child_map[node.unique_id] = children;
   }
-  Json manifest{{"metadata", Metadata(project, "manifest/v12")},
-                {"nodes", nodes},
-                {"sources", sources},
-                {"macros", Json::object()},
-                {"docs", Json::object()},
-                {"exposures", Json::object()},
-                {"metrics", Json::object()},
-                {"groups", Json::object()},
-                {"selectors", Json::object()},
-                {"disabled", Json::object()},
-                {"parent_map", parent_map},
-                {"child_map", child_map},
-                {"group_map", Json::object()},
-                {"saved_queries", Json::object()},
-                {"semantic_models", Json::object()},
-                {"unit_tests", Json::object()}};
-  return WriteJson(project, "manifest.json", manifest, fs);
+  nodes.Close();
+  JsonText sources = manifest.Object("sources");
+  for (const ModelNode& node : graph.nodes) {
+    if (node.kind == ModelNodeKind::kSource) sources.Add(node.unique_id, SourceJson(node));
+  }
+  sources.Close();
+  for (const char* empty : {"macros", "docs", "exposures", "metrics", "groups", "selectors", "disabled"}) {
+    manifest.Add(empty, Json::object());
+  }
+  AddNodeMap(manifest, "parent_map", graph, Parents(graph));
+  AddNodeMap(manifest, "child_map", graph, graph.children);
+  for (const char* empty : {"group_map", "saved_queries", "semantic_models", "unit_tests"}) {
+    manifest.Add(empty, Json::object());
+  }
+  manifest.Close();
+  return WriteJson(project, "manifest.json", std::move(text), fs);
 }
 
 Status WriteRunResults(const DbtProject& project, const ModelGraph& graph, const std::vector<NodeResult>& results,
                        double elapsed_seconds, const std::string& command, Filesystem& fs) {
-  Json list = Json::array();
+  std::string text;
+  JsonText run_results(text, '{');
+  run_results.Add("metadata", Metadata(project, "run-results/v6"));
+  JsonText list = run_results.Array("results");
   for (const NodeResult& r : results) {
     const ModelNode& node = graph.nodes[r.node];
     Json timing = Json::array();
@@ -200,24 +262,25 @@ Status WriteRunResults(const DbtProject& project, const ModelGraph& graph, const
     Json response = Json::object();
     if (!r.message.empty() && r.status != "error") response["_message"] = r.message;
     if (r.rows) response["rows_affected"] = *r.rows;
-    list.push_back(Json{{"status", r.status},
-                        {"timing", timing},
-                        {"thread_id", "Thread-1"},
-                        {"execution_time", r.seconds},
-                        {"adapter_response", response},
-                        {"message", r.message.empty() ? Json(nullptr) : Json(r.message)},
-                        {"failures", r.failures ? Json(*r.failures) : Json(nullptr)},
-                        {"unique_id", node.unique_id},
-                        {"compiled", !r.compiled_sql.empty()},
-                        {"compiled_code", r.compiled_sql},
-                        {"relation_name", node.kind == ModelNodeKind::kTest ? Json(nullptr)
-                                                                            : Json(node.relation.Quoted())}});
+    list.Add(Json{{"status", r.status},
+                  {"timing", std::move(timing)},
+                  {"thread_id", "Thread-1"},
+                  {"execution_time", r.seconds},
+                  {"adapter_response", std::move(response)},
+                  {"message", r.message.empty() ? Json(nullptr) : Json(r.message)},
+                  {"failures", r.failures ? Json(*r.failures) : Json(nullptr)},
+                  {"unique_id", node.unique_id},
+                  {"compiled", !r.compiled_sql.empty()},
+                  {"compiled_code", r.compiled_sql},
+                  {"relation_name", node.kind == ModelNodeKind::kTest
+                                        ? Json(nullptr)
+                                        : Json(node.relation.Quoted())}});
   }
-  Json run_results{{"metadata", Metadata(project, "run-results/v6")},
-                   {"results", list},
-                   {"elapsed_time", elapsed_seconds},
-                   {"args", Json{{"which", command}, {"target", project.target.name}}}};
-  return WriteJson(project, "run_results.json", run_results, fs);
+  list.Close();
+  run_results.Add("elapsed_time", elapsed_seconds);
+  run_results.Add("args", Json{{"which", command}, {"target", project.target.name}});
+  run_results.Close();
+  return WriteJson(project, "run_results.json", std::move(text), fs);
 }
 
 }  // namespace weir

@@ -241,7 +241,7 @@ class Builder {
     if (node.generic_test) relative += "/" + node.name + ".sql";
     std::string path = JoinPath(JoinPath(JoinPath(project_.root, project_.target_path), "compiled"),
                                 JoinPath(node.package, relative));
-    return fs_.WriteFile(path, sql);
+    return fs_.WriteFileInPlace(path, sql);
   }
 
   void Finish(int position, int index, NodeResult result) {

@@ -1,5 +1,9 @@
 // ParseModels: a dbt project's files into nodes and the DAG of their refs.
 #include <algorithm>
+#include <atomic>
+#include <functional>
+#include <optional>
+#include <thread>
 #include <cctype>
 #include <cstdio>
 #include <set>
@@ -13,6 +17,19 @@ namespace weir {
 namespace {
 
 using models_internal::NodeCalls;
+
+// Calls work(i) for every i below n on every core (one thread for small n).
+void RunParallel(size_t n, const std::function<void(size_t)>& work) {
+  size_t threads = std::min<size_t>(std::max(1u, std::thread::hardware_concurrency()), 1 + n / 64);
+  std::atomic<size_t> next{0};
+  auto drain = [&] {
+    for (size_t i = next++; i < n; i = next++) work(i);
+  };
+  std::vector<std::thread> pool;
+  for (size_t t = 1; t < threads; ++t) pool.emplace_back(drain);
+  drain();
+  for (std::thread& thread : pool) thread.join();
+}
 
 std::string StemOf(const std::string& resource_path) {
   std::string name = resource_path.substr(resource_path.find_last_of('/') + 1);
@@ -95,7 +112,7 @@ class Parser {
     for (const DbtFile& file : project_.singular_tests) AddFileNode(ModelNodeKind::kTest, file, project_.test_config);
     AddSources();
     ApplyPatches();
-    for (size_t i = 0; i < nodes_.size(); ++i) RenderNode(static_cast<int>(i));
+    RenderNodes();
     AddGenericTests();
     return Finish();
   }
@@ -180,7 +197,7 @@ class Parser {
         return UserError("ref-not-found", "'" + nodes_[self].name + "' depends on a node named " + what +
                                               " which was not found" + DidYouMean(ref.name, names));
       }
-      return nodes_[it->second].relation;
+      return relations_[it->second];
     };
     resolver.source = [this, self](const std::string& source, const std::string& table) -> Result<RelationName> {
       auto it = sources_.find(source + "." + table);
@@ -191,29 +208,53 @@ class Parser {
                                                  "." + table + "' which was not found" +
                                                  DidYouMean(source + "." + table, names));
       }
-      return nodes_[it->second].relation;
+      return relations_[it->second];
     };
     return resolver;
   }
 
-  void RenderNode(int index) {
+  // Parse renders are independent: each reads the project and the
+  // relations fixed before it starts (a parse render's text is thrown away,
+  // so refs need no final names) and writes only its own node. They run on
+  // every core; errors are reported in node order all the same.
+  void RenderNodes() {
+    for (ModelNode& node : nodes_) {
+      if (node.kind != ModelNodeKind::kSource) node.relation = models_internal::RelationFor(node, project_.target);
+      relations_.push_back(node.relation);
+    }
+    std::vector<NodeRender> renders(nodes_.size());
+    RunParallel(nodes_.size(), [&](size_t i) { renders[i] = RenderNode(static_cast<int>(i)); });
+    for (size_t i = 0; i < renders.size(); ++i) {
+      for (Status& error : renders[i].errors) errors_.push_back(std::move(error));
+      if (renders[i].failed) failed_.insert(static_cast<int>(i));
+      if (renders[i].calls) calls_[static_cast<int>(i)] = std::move(*renders[i].calls);
+    }
+  }
+
+  struct NodeRender {
+    std::vector<Status> errors;
+    bool failed = false;
+    std::optional<NodeCalls> calls;
+  };
+
+  NodeRender RenderNode(int index) {
+    NodeRender out;
     ModelNode& node = nodes_[index];
-    if (node.kind == ModelNodeKind::kSource) return;
-    node.relation = models_internal::RelationFor(node, project_.target);
-    if (node.raw_code.empty()) return;
+    if (node.kind == ModelNodeKind::kSource || node.raw_code.empty()) return out;
     NodeCalls calls;
     models_internal::DbtContextInputs inputs = Inputs(node, &calls, ParseResolver(index));
     TemplateContext context = models_internal::MakeDbtContext(inputs);
     Result<std::string> rendered = RenderTemplate(node.raw_code, SourceLocation{node.original_file_path, 1, 1}, context);
     if (!rendered.ok()) {
-      errors_.push_back(rendered.status());
-      failed_.insert(index);
-      return;
+      out.errors.push_back(rendered.status());
+      out.failed = true;
+      return out;
     }
     models_internal::MergeConfig(node.config, calls.config);
     node.relation = models_internal::RelationFor(node, project_.target);
-    if (custom_naming_ && node.kind != ModelNodeKind::kTest) ApplyNamingMacros(node, context);
-    calls_[index] = std::move(calls);
+    if (custom_naming_ && node.kind != ModelNodeKind::kTest) ApplyNamingMacros(node, context, out.errors);
+    out.calls = std::move(calls);
+    return out;
   }
 
   models_internal::DbtContextInputs Inputs(const ModelNode& node, NodeCalls* calls, models_internal::Resolver resolver) {
@@ -223,7 +264,7 @@ class Parser {
 
   // A project's own generate_schema_name (or _alias_, _database_) decides
   // where the node is built, called as dbt calls it.
-  void ApplyNamingMacros(ModelNode& node, const TemplateContext& context) {
+  void ApplyNamingMacros(ModelNode& node, const TemplateContext& context, std::vector<Status>& errors) {
     TemplateMap node_value;
     node_value.Set("name", TemplateValue::String(node.name));
     node_value.Set("resource_type", TemplateValue::String(std::string(ModelNodeKindName(node.kind))));
@@ -240,7 +281,7 @@ class Parser {
       TemplateCallArgs args{{custom != nullptr ? *custom : TemplateValue::None(), node_arg}, {}};
       Result<TemplateValue> name = CallTemplateValue(*callee, args, context);
       if (!name.ok()) {
-        errors_.push_back(name.status().At(SourceLocation{node.original_file_path}));
+        errors.push_back(name.status().At(SourceLocation{node.original_file_path}));
         return;
       }
       std::string text = name->ToString();
@@ -260,6 +301,7 @@ class Parser {
   std::vector<Status>& errors_;
   std::vector<std::string> warnings_;
   std::vector<ModelNode> nodes_;
+  std::vector<RelationName> relations_;  // each node's relation before its parse render (what refs resolve to)
   std::unordered_map<std::string, int> buildable_;  // model, seed, snapshot name -> node
   std::unordered_map<std::string, int> sources_;    // "source.table" -> node
   std::unordered_map<int, NodeCalls> calls_;
