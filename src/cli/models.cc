@@ -1,13 +1,17 @@
 // weir build | compile | seed | test | ls, and `weir run` without a
 // pipeline: dbt's commands on the dbt project in the current folder (or
-// --project-dir), with dbt's flags, log lines and exit codes (0 success or
+// --project-dir), or on the models of a Weir project (weir.yml and a
+// models/ folder), with dbt's flags, log lines and exit codes (0 success or
 // warnings only, 1 a failure, 2 a project or usage error).
 #include <algorithm>
 #include <chrono>
 #include <cstdio>
+#include <filesystem>
 #include <map>
+#include <set>
 
 #include "cli/arguments.h"
+#include "cli/project_session.h"
 #include "models/models.h"
 
 namespace weir::cli {
@@ -24,7 +28,7 @@ struct ModelsRequest {
 };
 
 void AddProjectFlags(CLI::App& app, ModelsRequest& r) {
-  app.add_option("--project-dir,-C,--project", r.project.project_dir, "the dbt project folder (default: here)");
+  app.add_option("--project-dir,-C,--project", r.project.project_dir, "the dbt or Weir project folder (default: here)");
   app.add_option("--profiles-dir", r.project.profiles_dir, "where profiles.yml is");
   app.add_option("--profile", r.project.profile, "the profile (default: dbt_project.yml's)");
   app.add_option("--target,-t", r.project.target, "the profile's target (default: its `target:`)");
@@ -42,50 +46,16 @@ void AddBuildFlags(CLI::App& app, ModelsRequest& r) {
   app.add_flag("--full-refresh,-f", r.build.full_refresh, "rebuild incremental models and seeds from scratch");
 }
 
-std::string Dots(const std::string& left, const std::string& right) {
-  const size_t width = 80;
-  size_t used = left.size() + right.size() + 2;
-  std::string dots = used < width ? std::string(width - used, '.') : std::string("...");
-  return left + " " + dots + " " + right;
-}
-
-std::string Describe(const ModelNode& node) {
-  std::string where = node.relation.schema + "." + node.relation.identifier;
-  switch (node.kind) {
-    case ModelNodeKind::kSeed: return "seed file " + where;
-    case ModelNodeKind::kTest: return "test " + node.name;
-    default: return "sql " + node.materialized() + " model " + where;
-  }
-}
-
 // dbt's log lines: "1 of 5 START sql view model main.stg_sales .... [RUN]".
 class LogListener final : public ModelBuildListener {
  public:
   void NodeStarted(const ModelNode& node, int index, int total) override {
-    std::string left = std::to_string(index) + " of " + std::to_string(total) + " START " + Describe(node);
-    std::printf("%s\n", Dots(left, "[RUN]").c_str());
+    std::printf("%s\n", NodeStartedLine(node, index, total).c_str());
     std::fflush(stdout);
   }
 
   void NodeFinished(const ModelNode& node, const NodeResult& r, int index, int total) override {
-    char seconds[32];
-    std::snprintf(seconds, sizeof(seconds), "%.2fs", r.seconds);
-    std::string head = std::to_string(index) + " of " + std::to_string(total) + " ";
-    std::string left;
-    std::string right;
-    if (node.kind == ModelNodeKind::kTest) {
-      std::string word = r.status == "pass" ? "PASS" : r.status == "warn" ? "WARN" : r.status == "fail" ? "FAIL" : "ERROR";
-      std::string count = r.failures && r.status != "pass" ? " " + std::to_string(*r.failures) : "";
-      left = head + word + count + " " + node.name;
-      right = "[" + word + count + " in " + seconds + "]";
-    } else if (r.status == "error") {
-      left = head + "ERROR creating " + Describe(node);
-      right = std::string("[ERROR in ") + seconds + "]";
-    } else {
-      left = head + (node.kind == ModelNodeKind::kSeed ? "OK loaded " : "OK created ") + Describe(node);
-      right = "[" + r.message + " in " + seconds + "]";
-    }
-    std::printf("%s\n", Dots(left, right).c_str());
+    std::printf("%s\n", NodeFinishedLine(node, r, index, total).c_str());
     std::fflush(stdout);
   }
 };
@@ -115,11 +85,46 @@ struct Loaded {
   ModelSelection selection;
 };
 
+// A Weir project's models, after the whole project is checked as every
+// command checks it (a pipeline named as a model, models tasks' selectors).
+Result<DbtProject> LoadWeirProject(const ModelsRequest& r, const Filesystem& fs, const Environment& env,
+                                   std::vector<Status>& errors) {
+  if (r.project.profiles_dir || r.project.profile || r.project.target) {
+    return UserError("bad-flag", "--profiles-dir, --profile and --target choose a dbt profile; a Weir project "
+                                 "builds its models in weir.yml's warehouse");
+  }
+  LoadedProject checked = LoadAndCheck(r.project.project_dir, fs);
+  errors.insert(errors.end(), checked.errors.begin(), checked.errors.end());
+  WEIR_ASSIGN_OR_RETURN(TemplateMap vars, ParseVarsOption(r.project.vars_yaml));
+  return LoadWeirModels(checked.project, vars, fs, env, errors);
+}
+
+Result<DbtProject> LoadAnyProject(const ModelsRequest& r, const Filesystem& fs, const Environment& env,
+                                  std::vector<Status>& errors) {
+  const std::string& dir = r.project.project_dir;
+  if (HasWeirModels(fs, dir)) return LoadWeirProject(r, fs, env, errors);
+  if (!IsDbtProject(fs, dir) && fs.Exists((std::filesystem::path(dir) / "weir.yml").string())) {
+    return UserError("no-models", "no models/ folder in the Weir project '" + dir +
+                                      "': models go in models/ beside pipelines/ (docs/models.md)");
+  }
+  return LoadDbtProject(r.project, fs, env, errors);
+}
+
+// Each error once: a Weir project's models are loaded again after the
+// project's own checks, which may have found the same errors.
+void PrintProjectErrors(const std::vector<Status>& errors) {
+  std::set<std::string> printed;
+  for (const Status& e : errors) {
+    if (printed.insert(e.ToString()).second) std::fprintf(stderr, "%s\n", e.ToString().c_str());
+  }
+  std::fprintf(stderr, "weir: %zu error%s in the project\n", printed.size(), printed.size() == 1 ? "" : "s");
+}
+
 std::optional<Loaded> Load(const ModelsRequest& r) {
   LocalFilesystem fs;
   ProcessEnvironment env;
   std::vector<Status> errors;
-  Result<DbtProject> project = LoadDbtProject(r.project, fs, env, errors);
+  Result<DbtProject> project = LoadAnyProject(r, fs, env, errors);
   if (!project.ok()) errors.insert(errors.begin(), project.status());
   Loaded loaded;
   if (project.ok()) {
@@ -127,8 +132,7 @@ std::optional<Loaded> Load(const ModelsRequest& r) {
     loaded.graph = ParseModels(loaded.project, env, errors);
   }
   if (!errors.empty()) {
-    for (const Status& e : errors) std::fprintf(stderr, "%s\n", e.ToString().c_str());
-    std::fprintf(stderr, "weir: %zu error%s in the project\n", errors.size(), errors.size() == 1 ? "" : "s");
+    PrintProjectErrors(errors);
     return std::nullopt;
   }
   Result<ModelSelection> selection = SelectModels(loaded.graph, r.select, r.exclude, r.indirect_selection);
@@ -262,17 +266,37 @@ int LsCommand(const Args& args) {
   return kExitOk;
 }
 
+namespace {
+
+// `weir run`'s options that take a value, so that the value is not taken
+// for a pipeline's name.
+const std::set<std::string> kRunValueOptions = {
+    "--project-dir", "-C", "--project", "--date", "--task", "--param", "--threads", "--vars", "--target", "-t",
+    "--profile", "--profiles-dir", "--indirect-selection"};
+
+bool NamesPipeline(const Args& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    const std::string& a = args[i];
+    if (a.rfind("-", 0) != 0) return true;
+    if (a.find('=') == std::string::npos && kRunValueOptions.count(a) > 0) ++i;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool RunsModels(const Args& args) {
   LocalFilesystem fs;
   std::string dir = ".";
   for (size_t i = 0; i + 1 < args.size(); ++i) {
     if (args[i] == "--project-dir" || args[i] == "-C" || args[i] == "--project") dir = args[i + 1];
   }
-  if (!IsDbtProject(fs, dir)) return false;
-  if (args.empty() || args[0].rfind("-", 0) == 0) return true;
-  return std::find_if(args.begin(), args.end(), [](const std::string& a) {
-           return a == "--select" || a == "-s" || a == "--models" || a == "-m";
-         }) != args.end();
+  if (!IsDbtProject(fs, dir) && !HasWeirModels(fs, dir)) return false;
+  // --select and --exclude take several values: what follows is no pipeline.
+  bool selects = std::find_if(args.begin(), args.end(), [](const std::string& a) {
+                   return a == "--select" || a == "-s" || a == "--models" || a == "-m" || a == "--exclude";
+                 }) != args.end();
+  return selects || !NamesPipeline(args);
 }
 
 }  // namespace weir::cli

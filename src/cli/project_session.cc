@@ -5,6 +5,7 @@
 
 #include "cli/commands.h"
 #include "common/text.h"
+#include "models/models.h"
 
 namespace weir::cli {
 
@@ -24,6 +25,8 @@ LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs) {
   for (const PipelineDef& p : loaded.project.pipelines) {
     loaded.graphs.push_back(std::make_unique<PipelineGraph>(PipelineGraph::Build(p, loaded.errors)));
   }
+  ProcessEnvironment env;
+  CheckWeirModels(loaded.project, fs, env, loaded.errors, loaded.warnings);
   return loaded;
 }
 
@@ -37,6 +40,14 @@ std::unique_ptr<LoadedProject> LoadValidProject(const std::string& dir) {
 
 void PrintErrors(const std::vector<Status>& errors) {
   for (const Status& s : errors) std::fprintf(stderr, "%s\n", s.ToString().c_str());
+}
+
+void PrintWarnings(const std::vector<Status>& warnings) {
+  for (const Status& w : warnings) {
+    std::string where = w.where().ToString();
+    std::fprintf(stderr, "%s%swarning[%s]: %s\n", where.c_str(), where.empty() ? "" : ": ", w.code().c_str(),
+                 w.message().c_str());
+  }
 }
 
 int UsageError(const std::string& command, const std::string& message) {

@@ -13,17 +13,21 @@
 
 namespace weir::cli {
 
-// Loads the project in `dir` and builds every pipeline's graph. Prints each
-// error as "file:line:col: error[code]: message" to stderr.
+// Loads the project in `dir`, builds every pipeline's graph and checks the
+// project's models (models/ and the models tasks: CheckWeirModels). Prints
+// each error as "file:line:col: error[code]: message" to stderr.
 struct LoadedProject {
   ProjectDef project;
   std::vector<std::unique_ptr<PipelineGraph>> graphs;  // one per pipeline, same order
   std::vector<Status> errors;
+  std::vector<Status> warnings;  // worth knowing, not worth refusing to run (weir validate prints them)
 
   const PipelineGraph* GraphOf(const std::string& pipeline) const;
 };
 LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs);
 void PrintErrors(const std::vector<Status>& errors);
+// "file:line:col: warning[code]: message", one a line, to stderr.
+void PrintWarnings(const std::vector<Status>& warnings);
 // LoadAndCheck for commands that need a valid project: prints the errors
 // and returns null when there are any (the command then exits 2).
 std::unique_ptr<LoadedProject> LoadValidProject(const std::string& dir);

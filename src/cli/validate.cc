@@ -13,6 +13,7 @@ int ValidateCommand(const Args& args) {
   if (auto exit = ParseArguments(app, args)) return *exit;
   LocalFilesystem fs;
   LoadedProject loaded = LoadAndCheck(dir, fs);
+  PrintWarnings(loaded.warnings);
   if (!loaded.errors.empty()) {
     PrintErrors(loaded.errors);
     std::fprintf(stderr, "%zu error%s\n", loaded.errors.size(), loaded.errors.size() == 1 ? "" : "s");

@@ -196,6 +196,11 @@ struct ProjectDef {
   std::map<std::string, int> pools;
   std::map<std::string, ConfigNode> vars;
   std::optional<SmtpSettings> smtp;  // none: email callbacks are refused
+  // weir.yml `models:` and `seeds:`: dbt_project.yml's config trees for the
+  // project's models/ and seeds/ folders (`+materialized: table`, folders
+  // by name), as written; null when absent (docs/models.md).
+  ConfigNode model_config;
+  ConfigNode seed_config;
   std::vector<PipelineDef> pipelines;
 
   const PipelineDef* FindPipeline(const std::string& name) const;

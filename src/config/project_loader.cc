@@ -6,6 +6,7 @@
 #include "common/text.h"
 #include "config/config.h"
 #include "config/internal/fields.h"
+#include "config/internal/models_config.h"
 #include "config/internal/pipeline_loader.h"
 #include "config/internal/task_kinds.h"
 #include "config/internal/template_check.h"
@@ -16,8 +17,8 @@ namespace {
 
 using config_internal::MapFields;
 
-const std::vector<std::string> kProjectKeys = {"name", "warehouse", "lake", "state", "connections", "pools", "vars",
-                                               "smtp"};
+const std::vector<std::string> kProjectKeys = {"name", "warehouse", "lake",   "state", "connections",
+                                               "pools", "vars",      "smtp",   "models", "seeds"};
 
 // `smtp: {url, from, username, password, tls}`; the strings are templates.
 void ReadSmtp(const ConfigNode& node, ProjectDef& project, std::vector<Status>& errors) {
@@ -74,6 +75,14 @@ void ReadProjectFile(const ConfigNode& root, ProjectDef& project, std::vector<St
   project.connections = ReadNamedMap(fields, "connections");
   project.vars = ReadNamedMap(fields, "vars");
   if (const ConfigNode* smtp = fields.Get("smtp")) ReadSmtp(*smtp, project, errors);
+  if (const ConfigNode* models = fields.Get("models")) {
+    config_internal::CheckModelConfigTree(*models, "models", errors);
+    project.model_config = *models;
+  }
+  if (const ConfigNode* seeds = fields.Get("seeds")) {
+    config_internal::CheckModelConfigTree(*seeds, "seeds", errors);
+    project.seed_config = *seeds;
+  }
   for (const auto& [pool, size] : ReadNamedMap(fields, "pools")) {
     Result<int64_t> n = size.AsInt("pool '" + pool + "'");
     if (n.ok() && *n < 1) n = UserError("out-of-range", "pool '" + pool + "' needs at least 1 slot", size.where());

@@ -5,6 +5,7 @@
 #include "common/text.h"
 #include "config/config.h"
 #include "config/internal/fields.h"
+#include "config/internal/models_config.h"
 #include "schedule/schedule.h"
 
 namespace weir::config_internal {
@@ -57,6 +58,7 @@ const std::vector<TaskKindKeys>& TaskKinds() {
       {"check", {"table", "checks"}, {"where", "skip_if"}},
       SensorKindKeys(),
       {"noop", {}, {}},
+      {"models", {}, {"select", "exclude", "command", "full_refresh", "vars", "threads", "fail_fast"}},
   };
   return kKinds;
 }
@@ -229,6 +231,7 @@ void ReadSensor(const ConfigNode& node, TaskDef& task, std::vector<Status>& erro
 
 void ReadKindDetails(const ConfigNode& node, TaskDef& task, std::vector<Status>& errors) {
   if (task.kind.value == "sensor" && node.is_map()) ReadSensor(node, task, errors);
+  if (task.kind.value == "models" && node.is_map()) CheckModelsTask(node, task, errors);
 }
 
 }  // namespace weir::config_internal

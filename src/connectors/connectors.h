@@ -58,6 +58,10 @@ class DuckDbConnection {
   Status Execute(const std::string& sql);
   // Runs one statement and returns its rows as text.
   Result<QueryRows> Query(const std::string& sql);
+  // Runs one statement whose `?` placeholders are bound, in order, to
+  // `parameters` as VARCHAR values (a prepared statement: the values are
+  // never read as SQL).
+  Result<QueryRows> Query(const std::string& sql, const std::vector<std::string>& parameters);
   // Runs one statement and returns the first column of the first row.
   Result<std::optional<std::string>> QueryValue(const std::string& sql);
 

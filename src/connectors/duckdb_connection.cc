@@ -59,6 +59,29 @@ std::string TypeName(duckdb_type type) {
   }
 }
 
+// The rows of a successful result as text; destroys the result.
+QueryRows TakeRows(duckdb_result& result) {
+  QueryRows out;
+  idx_t columns = duckdb_column_count(&result);
+  for (idx_t c = 0; c < columns; ++c) {
+    out.columns.emplace_back(duckdb_column_name(&result, c));
+    out.types.push_back(TypeName(duckdb_column_type(&result, c)));
+  }
+  idx_t rows = duckdb_row_count(&result);
+  out.rows.assign(rows, std::vector<std::optional<std::string>>(columns));
+  // duckdb_value_varchar renders each type as DuckDB itself prints it.
+  for (idx_t r = 0; r < rows; ++r) {
+    for (idx_t c = 0; c < columns; ++c) {
+      if (duckdb_value_is_null(&result, c, r)) continue;
+      char* text = duckdb_value_varchar(&result, c, r);
+      out.rows[r][c] = std::string(text);
+      duckdb_free(text);
+    }
+  }
+  duckdb_destroy_result(&result);
+  return out;
+}
+
 bool IsLockError(const std::string& message) {
   return message.find("lock") != std::string::npos || message.find("Lock") != std::string::npos;
 }
@@ -107,25 +130,32 @@ Result<QueryRows> DuckDbConnection::Query(const std::string& sql) {
     duckdb_destroy_result(&result);
     return s;
   }
-  QueryRows out;
-  idx_t columns = duckdb_column_count(&result);
-  for (idx_t c = 0; c < columns; ++c) {
-    out.columns.emplace_back(duckdb_column_name(&result, c));
-    out.types.push_back(TypeName(duckdb_column_type(&result, c)));
+  return TakeRows(result);
+}
+
+Result<QueryRows> DuckDbConnection::Query(const std::string& sql, const std::vector<std::string>& parameters) {
+  duckdb_prepared_statement statement = nullptr;
+  if (duckdb_prepare(handles_->connection, sql.c_str(), &statement) != DuckDBSuccess) {
+    Status s = UserError("sql", duckdb_prepare_error(statement) != nullptr ? duckdb_prepare_error(statement)
+                                                                           : "cannot prepare the statement");
+    duckdb_destroy_prepare(&statement);
+    return s;
   }
-  idx_t rows = duckdb_row_count(&result);
-  out.rows.assign(rows, std::vector<std::optional<std::string>>(columns));
-  // duckdb_value_varchar renders each type as DuckDB itself prints it.
-  for (idx_t r = 0; r < rows; ++r) {
-    for (idx_t c = 0; c < columns; ++c) {
-      if (duckdb_value_is_null(&result, c, r)) continue;
-      char* text = duckdb_value_varchar(&result, c, r);
-      out.rows[r][c] = std::string(text);
-      duckdb_free(text);
+  for (size_t i = 0; i < parameters.size(); ++i) {
+    if (duckdb_bind_varchar_length(statement, i + 1, parameters[i].data(), parameters[i].size()) != DuckDBSuccess) {
+      duckdb_destroy_prepare(&statement);
+      return UserError("sql", "cannot bind parameter " + std::to_string(i + 1) + " of the statement");
     }
   }
-  duckdb_destroy_result(&result);
-  return out;
+  duckdb_result result;
+  duckdb_state state = duckdb_execute_prepared(statement, &result);
+  duckdb_destroy_prepare(&statement);
+  if (state != DuckDBSuccess) {
+    Status s = QueryError(&result);
+    duckdb_destroy_result(&result);
+    return s;
+  }
+  return TakeRows(result);
 }
 
 Result<std::optional<std::string>> DuckDbConnection::QueryValue(const std::string& sql) {

@@ -104,7 +104,8 @@ Json NodeJson(const DbtProject& project, const ModelGraph& graph, const ModelNod
            {"description", node.description},
            {"columns", Columns(node.columns)},
            {"meta", Json::object()},
-           {"relation_name", node.kind == ModelNodeKind::kTest || node.materialized() == "ephemeral"
+           {"relation_name", node.kind == ModelNodeKind::kTest || node.kind == ModelNodeKind::kOperation ||
+                                     node.materialized() == "ephemeral"
                                  ? Json(nullptr)
                                  : Json(node.relation.Quoted())},
            {"raw_code", node.raw_code},
@@ -272,7 +273,7 @@ Status WriteRunResults(const DbtProject& project, const ModelGraph& graph, const
                   {"unique_id", node.unique_id},
                   {"compiled", !r.compiled_sql.empty()},
                   {"compiled_code", r.compiled_sql},
-                  {"relation_name", node.kind == ModelNodeKind::kTest
+                  {"relation_name", node.kind == ModelNodeKind::kTest || node.kind == ModelNodeKind::kOperation
                                         ? Json(nullptr)
                                         : Json(node.relation.Quoted())}});
   }

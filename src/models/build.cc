@@ -2,11 +2,13 @@
 #include <algorithm>
 #include <chrono>
 #include <condition_variable>
+#include <cstdio>
 #include <set>
 #include <thread>
 
 #include "common/mutex.h"
 #include "models/internal/compile.h"
+#include "models/internal/hooks.h"
 #include "models/internal/loader.h"
 #include "models/internal/materialize.h"
 #include "models/internal/node_config.h"
@@ -14,7 +16,11 @@
 namespace weir {
 namespace {
 
+using models_internal::HookKind;
 using models_internal::JoinPath;
+
+// dbt runs on-run-start and on-run-end with these commands (not compile).
+bool RunsHooks(ModelCommand command) { return command != ModelCommand::kCompile; }
 
 bool Handles(ModelCommand command, const ModelNode& node) {
   bool ephemeral = node.kind == ModelNodeKind::kModel && node.materialized() == "ephemeral";
@@ -98,20 +104,127 @@ class Builder {
         if (plan_.waiting[i] == 0) ready_.insert(static_cast<int>(i));
       }
     }
+    std::unique_ptr<DuckDbConnection> db;
     if (options_.command != ModelCommand::kCompile) {
-      WEIR_ASSIGN_OR_RETURN(auto db, connector_.Connect(project_.target.path));
+      WEIR_ASSIGN_OR_RETURN(db, Connector().Connect(project_.target.path));
       WEIR_TRY(CreateSchemas(*db));
-      WEIR_TRY(relations_.Load(*db));
     }
+    bool hooks = RunsHooks(options_.command) && !run_.empty();
+    std::vector<NodeResult> out = hooks ? RunProjectHooks(HookKind::kRunStart, *db, {}) : std::vector<NodeResult>();
+    bool start_failed = std::any_of(out.begin(), out.end(), [](const NodeResult& r) { return r.status != "success"; });
+    if (start_failed) {
+      SkipAll("skipped: on-run-start failed");
+    } else {
+      if (db) WEIR_TRY(relations_.Load(*db));  // after on-run-start, which may create relations
+      RunWorkers();
+    }
+    out.insert(out.end(), results_.begin(), results_.end());
+    if (hooks) {
+      std::vector<NodeResult> end = RunProjectHooks(HookKind::kRunEnd, *db, models_internal::RunEndNames(graph_, results_));
+      out.insert(out.end(), end.begin(), end.end());
+    }
+    return out;
+  }
+
+ private:
+  void RunWorkers() {
     int threads = options_.threads > 0 ? options_.threads : project_.target.threads;
     threads = std::max(1, std::min<int>(threads, static_cast<int>(std::max<size_t>(run_.size(), 1))));
     std::vector<std::thread> workers;
     for (int i = 0; i < threads; ++i) workers.emplace_back([this] { Work(); });
+    std::thread watcher;
+    if (options_.cancel != nullptr) watcher = std::thread([this] { InterruptWhenCancelled(); });
     for (std::thread& t : workers) t.join();
-    return results_;
+    {
+      MutexLock lock(mu_);
+      workers_done_ = true;
+    }
+    wake_.notify_all();
+    if (watcher.joinable()) watcher.join();
   }
 
- private:
+  // A cancelled build stops its running statements rather than wait for them.
+  void InterruptWhenCancelled() {
+    MutexLock lock(mu_);
+    while (!workers_done_) {
+      if (Cancelled()) {
+        for (DuckDbConnection* db : open_) db->Interrupt();
+      }
+      wake_.wait_for(lock.native(), std::chrono::milliseconds(50));
+    }
+  }
+
+  void SkipAll(const std::string& why) {
+    for (size_t i = 0; i < run_.size(); ++i) {
+      results_[i] = NodeResult{.node = run_[i], .status = "skipped", .message = why, .started_at = EpochSeconds()};
+    }
+  }
+
+  void Tell(const std::string& line) {
+    MutexLock lock(mu_);
+    listener_.Message(line);
+  }
+
+  TimePoint Now() const { return options_.clock != nullptr ? options_.clock->Now() : std::chrono::system_clock::now(); }
+
+  // The inputs of an execute-mode render on `db` (null for compile).
+  models_internal::CompileInputs Inputs(DuckDbConnection* db, TemplateMap extra_names = {}) {
+    models_internal::CompileInputs inputs{.project = &project_, .graph = &graph_, .env = &env_,
+                                          .full_refresh = options_.full_refresh};
+    inputs.is_table = [this](const RelationName& relation) { return relations_.TypeOf(relation) == "BASE TABLE"; };
+    inputs.query = [db](const std::string& sql) -> Result<QueryRows> {
+      if (db == nullptr) return UserError("no-warehouse", "run_query needs the warehouse (not with compile)");
+      return db->Query(sql);
+    };
+    if (db != nullptr) {
+      inputs.query_with_parameters = [db](const std::string& sql, const std::vector<std::string>& parameters) {
+        return db->Query(sql, parameters);
+      };
+    }
+    inputs.log = [this](const std::string& line) { Tell(line); };
+    inputs.now = [this] { return Now(); };
+    inputs.extra_names = std::move(extra_names);
+    return inputs;
+  }
+
+  // Runs the hooks of one kind in order; after a failure the rest are
+  // skipped, as dbt does. One result per hook.
+  std::vector<NodeResult> RunProjectHooks(HookKind kind, DuckDbConnection& db, TemplateMap extra_names) {
+    std::vector<int> hooks = models_internal::HookNodes(graph_, kind);
+    std::vector<NodeResult> results;
+    if (hooks.empty()) return results;
+    Tell(models_internal::HooksHeader(kind, hooks.size()));
+    models_internal::CompileInputs inputs = Inputs(&db, std::move(extra_names));
+    bool failed = false;
+    for (size_t i = 0; i < hooks.size(); ++i) {
+      const ModelNode& hook = graph_.nodes[hooks[i]];
+      int index = static_cast<int>(i) + 1, total = static_cast<int>(hooks.size());
+      NodeResult result{.node = hooks[i], .started_at = EpochSeconds()};
+      if (failed) {
+        result.status = "skipped";
+        result.message = "skipped: an earlier hook failed";
+      } else {
+        Tell(models_internal::HookStartedLine(hook, index, total));
+        Status status = RunHook(inputs, hooks[i], db, result);
+        result.status = status.ok() ? "success" : "error";
+        result.message = status.ok() ? "OK" : std::string(kind == HookKind::kRunStart ? "on-run-start" : "on-run-end") +
+                                                  " failed: " + status.ToString();
+        result.seconds = EpochSeconds() - result.started_at;
+        failed = !status.ok();
+      }
+      Tell(models_internal::HookFinishedLine(hook, result, index, total));
+      results.push_back(std::move(result));
+    }
+    Tell("");
+    return results;
+  }
+
+  Status RunHook(const models_internal::CompileInputs& inputs, int hook, DuckDbConnection& db, NodeResult& result) {
+    WEIR_ASSIGN_OR_RETURN(result.compiled_sql, models_internal::RenderForNode(inputs, hook, graph_.nodes[hook].raw_code));
+    bool blank = result.compiled_sql.find_first_not_of(" \t\r\n;") == std::string::npos;
+    return blank ? OkStatus() : db.Execute(result.compiled_sql);
+  }
+
   // Schemas first, one at a time: DuckDB fails one of two transactions that
   // create the same schema at once.
   Status CreateSchemas(DuckDbConnection& db) {
@@ -139,7 +252,11 @@ class Builder {
       {
         MutexLock lock(mu_);
         wake_.wait(lock.native(), [&]() WEIR_REQUIRES(mu_) { return !ready_.empty() || finished_ == run_.size(); });
-        if (ready_.empty()) return;
+        if (ready_.empty()) {
+          // The watcher must not interrupt the connection once it is gone.
+          open_.erase(std::remove(open_.begin(), open_.end(), db.get()), open_.end());
+          return;
+        }
         next = *ready_.begin();
         ready_.erase(ready_.begin());
         index = ++started_;
@@ -149,6 +266,11 @@ class Builder {
     }
   }
 
+  void Register(DuckDbConnection* db) {
+    MutexLock lock(mu_);
+    open_.push_back(db);
+  }
+
   NodeResult RunOne(int position, int index, std::unique_ptr<DuckDbConnection>& db) {
     const ModelNode& node = graph_.nodes[run_[position]];
     NodeResult result;
@@ -156,9 +278,11 @@ class Builder {
     result.started_at = EpochSeconds();
     {
       MutexLock lock(mu_);
-      if (upstream_failed_[position] || stopping_) {
+      if (upstream_failed_[position] || stopping_ || Cancelled()) {
         result.status = "skipped";
-        result.message = stopping_ ? "skipped: --fail-fast stopped the run" : "skipped: an upstream node failed";
+        result.message = Cancelled()   ? "skipped: cancelled"
+                         : stopping_ ? "skipped: --fail-fast stopped the run"
+                                     : "skipped: an upstream node failed";
         return result;
       }
     }
@@ -177,20 +301,15 @@ class Builder {
 
   Status Execute(const ModelNode& node, NodeResult& result, std::unique_ptr<DuckDbConnection>& db) {
     if (!db && options_.command != ModelCommand::kCompile) {
-      WEIR_ASSIGN_OR_RETURN(db, connector_.Connect(project_.target.path));
+      WEIR_ASSIGN_OR_RETURN(db, Connector().Connect(project_.target.path));
+      Register(db.get());
     }
     int self = graph_.Find(node.unique_id);
-    models_internal::CompileInputs inputs{.project = &project_, .graph = &graph_, .env = &env_,
-                                          .full_refresh = options_.full_refresh};
-    inputs.is_table = [this](const RelationName& relation) { return relations_.TypeOf(relation) == "BASE TABLE"; };
-    DuckDbConnection* connection = db.get();
-    inputs.query = [connection](const std::string& sql) -> Result<QueryRows> {
-      if (connection == nullptr) return UserError("no-warehouse", "run_query needs the warehouse (not with compile)");
-      return connection->Query(sql);
-    };
+    models_internal::CompileInputs inputs = Inputs(db.get());
     if (node.kind == ModelNodeKind::kSeed) {
-      WEIR_ASSIGN_OR_RETURN(auto done,
-                            models_internal::LoadSeed(*db, relations_, node, JoinPath(project_.root, node.original_file_path)));
+      std::string path = JoinPath(project_.root, node.original_file_path);
+      WEIR_ASSIGN_OR_RETURN(std::string text, fs_.ReadFile(path));
+      WEIR_ASSIGN_OR_RETURN(auto done, models_internal::LoadSeed(*db, relations_, node, path, text));
       Apply(done, result);
       return OkStatus();
     }
@@ -265,7 +384,13 @@ class Builder {
   Filesystem& fs_;
   const ModelBuildOptions& options_;
   ModelBuildListener& listener_;
-  DuckDbConnector connector_;
+  bool Cancelled() const { return options_.cancel != nullptr && options_.cancel->cancelled(); }
+
+  // The caller's connector when given (one DuckDB instance per file in the
+  // process), else the build's own.
+  DuckDbConnector& Connector() { return options_.connector != nullptr ? *options_.connector : own_connector_; }
+
+  DuckDbConnector own_connector_;
   models_internal::RelationCache relations_;
   std::vector<int> run_;
   WaitGraph plan_;
@@ -278,9 +403,16 @@ class Builder {
   size_t finished_ WEIR_GUARDED_BY(mu_) = 0;
   int started_ WEIR_GUARDED_BY(mu_) = 0;
   bool stopping_ WEIR_GUARDED_BY(mu_) = false;
+  bool workers_done_ WEIR_GUARDED_BY(mu_) = false;
+  std::vector<DuckDbConnection*> open_ WEIR_GUARDED_BY(mu_);  // the workers' connections, for interrupts
 };
 
 }  // namespace
+
+void ModelBuildListener::Message(const std::string& line) {
+  std::printf("%s\n", line.c_str());
+  std::fflush(stdout);
+}
 
 std::vector<int> NodesToRun(const ModelGraph& graph, const ModelBuildOptions& options) {
   std::vector<bool> selected(graph.nodes.size(), false);

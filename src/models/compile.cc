@@ -20,6 +20,15 @@ bool IsEphemeral(const ModelNode& node) {
 // parse recorded is always among them).
 Result<int> RefTarget(const CompileInputs& in, int self, const std::string& name) {
   const ModelGraph& graph = *in.graph;
+  if (graph.nodes[self].kind == ModelNodeKind::kOperation) {
+    for (size_t n = 0; n < graph.nodes.size(); ++n) {
+      const ModelNode& node = graph.nodes[n];
+      bool buildable = node.kind == ModelNodeKind::kModel || node.kind == ModelNodeKind::kSeed ||
+                       node.kind == ModelNodeKind::kSnapshot;
+      if (buildable && node.name == name) return static_cast<int>(n);
+    }
+    return UserError("ref-not-found", "a hook refers to '" + name + "', which is no model, seed or snapshot");
+  }
   for (int parent : graph.nodes[self].depends_on) {
     const ModelNode& p = graph.nodes[parent];
     if (p.name == name && p.kind != ModelNodeKind::kSource && p.kind != ModelNodeKind::kTest) return parent;
@@ -49,9 +58,17 @@ Resolver ExecuteResolver(const CompileInputs& in, int self, Rendering& rendering
     return node.relation;
   };
   resolver.source = [&graph, self](const std::string& source, const std::string& table) -> Result<RelationName> {
+    auto matches = [&](const ModelNode& p) {
+      return p.kind == ModelNodeKind::kSource && p.source_name == source && p.name == table;
+    };
+    if (graph.nodes[self].kind == ModelNodeKind::kOperation) {
+      for (const ModelNode& node : graph.nodes) {
+        if (matches(node)) return node.relation;
+      }
+    }
     for (int parent : graph.nodes[self].depends_on) {
       const ModelNode& p = graph.nodes[parent];
-      if (p.kind == ModelNodeKind::kSource && p.source_name == source && p.name == table) return p.relation;
+      if (matches(p)) return p.relation;
     }
     return UserError("source-not-found", "source '" + source + "." + table + "' was not recorded by the parse");
   };
@@ -62,12 +79,17 @@ Resolver ExecuteResolver(const CompileInputs& in, int self, Rendering& rendering
   return resolver;
 }
 
+DbtContextInputs ExecuteInputs(const CompileInputs& in, int self, Rendering& rendering) {
+  return DbtContextInputs{.project = in.project, .env = in.env, .node = &in.graph->nodes[self], .execute = true,
+                          .resolver = ExecuteResolver(in, self, rendering), .macros = &in.graph->macros,
+                          .docs = &in.graph->docs, .query = in.query,
+                          .query_with_parameters = in.query_with_parameters, .log = in.log, .now = in.now,
+                          .extra_names = in.extra_names};
+}
+
 Result<std::string> Render(const CompileInputs& in, int self, const std::string& text, const SourceLocation& where,
                            Rendering& rendering) {
-  const ModelNode& node = in.graph->nodes[self];
-  DbtContextInputs inputs{.project = in.project, .env = in.env, .node = &node, .execute = true,
-                          .resolver = ExecuteResolver(in, self, rendering), .macros = &in.graph->macros,
-                          .docs = &in.graph->docs, .query = in.query};
+  DbtContextInputs inputs = ExecuteInputs(in, self, rendering);
   TemplateContext context = MakeDbtContext(inputs);
   return RenderTemplate(text, where, context);
 }
@@ -156,9 +178,7 @@ Result<std::string> CustomTestSql(const CompileInputs& in, int self, const Templ
   const GenericTest& generic = *test.generic_test;
   const ModelNode& attached = in.graph->nodes[generic.attached_node];
   Rendering rendering;
-  DbtContextInputs inputs{.project = in.project, .env = in.env, .node = &test, .execute = true,
-                          .resolver = ExecuteResolver(in, self, rendering), .macros = &in.graph->macros,
-                          .docs = &in.graph->docs, .query = in.query};
+  DbtContextInputs inputs = ExecuteInputs(in, self, rendering);
   TemplateContext context = MakeDbtContext(inputs);
   TemplateCallArgs args;
   std::string model = TestedRelation(test, attached);

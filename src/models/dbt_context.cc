@@ -1,7 +1,10 @@
 #include "models/internal/dbt_context.h"
 
+#include <ctime>
+
 #include "models/internal/load_context.h"
 #include "models/internal/node_config.h"
+#include "models/internal/python_datetime.h"
 
 namespace weir::models_internal {
 namespace {
@@ -57,23 +60,88 @@ TemplateFunction ConfigFunction(const DbtContextInputs& in) {
   };
 }
 
+// The `default` of config.get / meta_get: second positional or keyword.
+TemplateValue DefaultArgument(const TemplateCallArgs& args) {
+  const TemplateValue* fallback = args.positional.size() > 1 ? &args.positional[1] : args.Keyword("default");
+  return fallback != nullptr ? *fallback : TemplateValue::None();
+}
+
+// config.get('key', default) reads the node's merged config (a key set to
+// none gives the default); while parsing it gives the default.
+TemplateFunction ConfigGetFunction(const DbtContextInputs& in) {
+  return [&in](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    std::optional<std::string> key = StringArg(args, 0, "name");
+    if (!key) return UserError("template-argument", "config.get() takes a config name: config.get('unique_key')");
+    TemplateValue otherwise = DefaultArgument(args);
+    if (!in.execute || in.node == nullptr) return otherwise;
+    const TemplateValue* value = in.node->config.Find(*key);
+    return value == nullptr || value->is_none() ? otherwise : *value;
+  };
+}
+
+// config.require('key'): the value, or an error naming the node and the key;
+// while parsing, "" (dbt's parse-time answer).
+TemplateFunction ConfigRequireFunction(const DbtContextInputs& in) {
+  return [&in](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    std::optional<std::string> key = StringArg(args, 0, "name");
+    if (!key) return UserError("template-argument", "config.require() takes a config name: config.require('unique_key')");
+    if (!in.execute) return TemplateValue::String("");
+    const TemplateValue* value = in.node != nullptr ? in.node->config.Find(*key) : nullptr;
+    if (value == nullptr) {
+      std::string who = in.node != nullptr ? "'" + in.node->unique_id + "'" : "this hook";
+      return UserError("missing-config", "model " + who + " does not define a required config parameter '" + *key +
+                                             "': set it in config(), the schema file or dbt_project.yml");
+    }
+    return *value;
+  };
+}
+
+// dbt's `config`: config(...) records (parse mode), config.get, config.require
+// and config.meta_get (a key of config.meta).
+TemplateValue ConfigValue(const DbtContextInputs& in) {
+  TemplateMap config;
+  config.Set("__call__", TemplateValue::Function("config", ConfigFunction(in)));
+  config.Set("get", TemplateValue::Function("config.get", ConfigGetFunction(in)));
+  config.Set("require", TemplateValue::Function("config.require", ConfigRequireFunction(in)));
+  config.Set("meta_get", TemplateValue::Function("config.meta_get", [&in](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    std::optional<std::string> key = StringArg(args, 0, "name");
+    TemplateValue otherwise = DefaultArgument(args);
+    if (!key || !in.execute || in.node == nullptr) return otherwise;
+    const TemplateValue* meta = in.node->config.Find("meta");
+    if (meta == nullptr || meta->kind() != TemplateValue::Kind::kMap) return otherwise;
+    const TemplateValue* value = meta->AsMap().Find(*key);
+    return value == nullptr ? otherwise : *value;
+  }));
+  return TemplateValue::Object(std::move(config), "<config>");
+}
+
+// log(msg, info=False): with info, a line on the run's log in execute mode;
+// otherwise dbt's debug log, which Weir does not keep.
+TemplateFunction LogFunction(const DbtContextInputs& in) {
+  return [&in](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    const TemplateValue* message = args.positional.empty() ? args.Keyword("msg") : &args.positional[0];
+    const TemplateValue* info = args.positional.size() > 1 ? &args.positional[1] : args.Keyword("info");
+    if (message == nullptr) return UserError("template-argument", "log() takes a message: log('hello', info=True)");
+    if (in.execute && in.log && info != nullptr && info->Truthy()) {
+      in.log(LogLine(in.now ? in.now() : std::chrono::system_clock::now(), message->ToString()));
+    }
+    return TemplateValue::String("");
+  };
+}
+
+TemplateValue ModulesValue(const DbtContextInputs& in) {
+  std::function<TimePoint()> now = in.now;
+  if (!now) now = [] { return std::chrono::system_clock::now(); };
+  TemplateMap modules;
+  modules.Set("datetime", DatetimeModule(std::move(now)));
+  return TemplateValue::Object(std::move(modules), "<modules>");
+}
+
 TemplateValue TargetValue(const DbtTarget& target) {
   TemplateMap fields = target.fields;
   // Paths and passwords stay out of templates' reach only by not being
   // printed: dbt exposes every profile field, and so do we.
   return TemplateValue::FromMap(std::move(fields));
-}
-
-TemplateFunction DispatchFunction(const DbtContextInputs& in);
-
-TemplateValue AdapterValue(const DbtContextInputs& in) {
-  TemplateMap adapter;
-  adapter.Set("quote", TemplateValue::Function("adapter.quote", [](const TemplateCallArgs& args) -> Result<TemplateValue> {
-    if (args.positional.size() != 1) return UserError("template-argument", "adapter.quote() takes one name");
-    return TemplateValue::String(QuoteIdentifier(args.positional[0].ToString()));
-  }));
-  adapter.Set("dispatch", TemplateValue::Function("adapter.dispatch", DispatchFunction(in)));
-  return TemplateValue::FromMap(std::move(adapter));
 }
 
 TemplateValue ExceptionsValue() {
@@ -90,8 +158,6 @@ TemplateValue ExceptionsValue() {
   }));
   return TemplateValue::FromMap(std::move(exceptions));
 }
-
-TemplateValue Nothing(const TemplateCallArgs&) { return TemplateValue::String(""); }
 
 // zip(a, b, ...): tuples of the items at each position, as Python's.
 Result<TemplateValue> Zip(const TemplateCallArgs& args) {
@@ -116,25 +182,6 @@ Result<TemplateValue> FromJsonFunction(const TemplateCallArgs& args) {
   std::optional<TemplateValue> parsed = TemplateValueFromJson(args.positional[0].AsString());
   if (!parsed) return args.positional.size() > 1 ? args.positional[1] : TemplateValue::None();
   return *parsed;
-}
-
-// adapter.dispatch('name', macro_namespace): duckdb__name, else default__name
-// (Weir has no packages yet: the project's macros and the built-ins are one
-// namespace).
-TemplateFunction DispatchFunction(const DbtContextInputs& in) {
-  return [&in](const TemplateCallArgs& args) -> Result<TemplateValue> {
-    if (args.positional.empty() || args.positional[0].kind() != TemplateValue::Kind::kString) {
-      return UserError("template-argument", "adapter.dispatch() takes a macro name");
-    }
-    const std::string& name = args.positional[0].AsString();
-    if (in.macros != nullptr) {
-      for (const std::string& candidate : {"duckdb__" + name, "default__" + name}) {
-        if (const TemplateValue* macro = in.macros->Find(candidate)) return *macro;
-      }
-    }
-    return UserError("macro-not-found", "adapter.dispatch found no macro 'duckdb__" + name + "' or 'default__" + name +
-                                            "'");
-  };
 }
 
 // run_query(sql): the rows as an agate-like table; none when parsing.
@@ -178,14 +225,30 @@ TemplateFunction StatementFunction(const DbtContextInputs& in, StatementResults 
 
 }  // namespace
 
-TemplateValue RelationValue(const RelationName& relation) {
+TemplateValue RelationValue(const RelationName& relation, std::optional<std::string> type) {
   TemplateMap attributes;
   attributes.Set("database", TemplateValue::String(relation.database));
   attributes.Set("schema", TemplateValue::String(relation.schema));
   attributes.Set("identifier", TemplateValue::String(relation.identifier));
   attributes.Set("name", TemplateValue::String(relation.identifier));
   attributes.Set("table", TemplateValue::String(relation.identifier));
-  return TemplateValue::Object(std::move(attributes), relation.Quoted());
+  attributes.Set("is_table", TemplateValue::Bool(type == "table"));
+  attributes.Set("is_view", TemplateValue::Bool(type == "view"));
+  attributes.Set("type", type ? TemplateValue::String(*type) : TemplateValue::None());
+  std::string quoted = relation.Quoted();
+  attributes.Set("render", TemplateValue::Function("render", [quoted](const TemplateCallArgs&) -> Result<TemplateValue> {
+    return TemplateValue::String(quoted);
+  }));
+  return TemplateValue::Object(std::move(attributes), quoted);
+}
+
+std::string LogLine(TimePoint now, std::string_view message) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(now);
+  std::tm local{};
+  localtime_r(&seconds, &local);
+  char stamp[16];
+  std::strftime(stamp, sizeof(stamp), "%H:%M:%S", &local);
+  return std::string(stamp) + "  " + std::string(message);
 }
 
 TemplateValue TableValue(const QueryRows& rows) {
@@ -243,19 +306,23 @@ TemplateContext MakeDbtContext(const DbtContextInputs& in) {
   });
   context.AddFunction("ref", RefFunction(in));
   context.AddFunction("source", SourceFunction(in));
-  context.AddFunction("config", ConfigFunction(in));
+  context.Set("config", ConfigValue(in));
+  context.AddFunction("load_relation", LoadRelationFunction(in));
+  context.AddFunction("load_cached_relation", LoadRelationFunction(in));
   context.AddFunction("var", VarFunction(project.vars));
   if (in.env != nullptr) context.AddFunction("env_var", EnvVarFunction(*in.env), {.secret = true});
   context.AddFunction("is_incremental", [&in](const TemplateCallArgs&) -> Result<TemplateValue> {
     return TemplateValue::Bool(in.execute && in.resolver.is_incremental && in.resolver.is_incremental());
   });
-  context.AddFunction("log", Nothing);
+  context.AddFunction("log", LogFunction(in));
+  context.Set("modules", ModulesValue(in));
   context.Set("execute", TemplateValue::Bool(in.execute));
   context.Set("target", TargetValue(project.target));
   context.Set("project_name", TemplateValue::String(project.name));
   context.Set("adapter", AdapterValue(in));
   context.Set("exceptions", ExceptionsValue());
   if (in.node != nullptr) context.Set("this", RelationValue(in.node->relation));
+  for (const auto& [name, value] : in.extra_names) context.Set(name, value);
   return context;
 }
 

@@ -29,7 +29,7 @@ TemplateFunction VarFunction(TemplateMap vars) {
       if (key == "default") return value;
     }
     return UserError("var-missing", "Required var '" + name + "' not found in config: pass it with --vars or "
-                                    "set it under `vars:` in dbt_project.yml");
+                                    "set it under `vars:` in dbt_project.yml (weir.yml in a Weir project)");
   };
 }
 

@@ -2,6 +2,7 @@
 
 #include "models/internal/compile.h"
 #include "models/internal/node_config.h"
+#include "models/internal/seed_csv.h"
 
 namespace weir::models_internal {
 namespace {
@@ -207,9 +208,39 @@ Result<Materialized> MaterializeModel(DuckDbConnection& db, RelationCache& relat
   return done;
 }
 
+namespace {
+
+// DuckDB names the CSV line of a value it cannot convert ("CSV Error on
+// Line: 4"): report it at the seed file's line.
+Status AtSeedLine(Status status, const std::string& file) {
+  const std::string& message = status.message();
+  size_t at = message.find("Line: ");
+  if (at == std::string::npos) return status.At(SourceLocation{file});
+  int line = std::atoi(message.c_str() + at + 6);
+  return status.At(SourceLocation{file, line > 0 ? line : 0, line > 0 ? 1 : 0});
+}
+
+Result<char> SeedDelimiter(const ModelNode& node) {
+  std::string delimiter = ConfigText(node, "delimiter", ",");
+  if (delimiter.size() != 1) {
+    return UserError("seed-config", "delimiter of seed '" + node.name + "' must be one character, not '" + delimiter + "'",
+                     SourceLocation{node.original_file_path});
+  }
+  return delimiter[0];
+}
+
+}  // namespace
+
 Result<Materialized> LoadSeed(DuckDbConnection& db, RelationCache& relations, const ModelNode& node,
-                              const std::string& csv_path) {
-  std::string options = "header = true";
+                              const std::string& csv_path, std::string_view csv_text) {
+  WEIR_ASSIGN_OR_RETURN(char delimiter, SeedDelimiter(node));
+  WEIR_ASSIGN_OR_RETURN(SeedCsv csv, ReadSeedCsv(csv_text, delimiter, node.original_file_path));
+  const TemplateValue* quote_columns = node.config.Find("quote_columns");
+  if (quote_columns != nullptr && !quote_columns->is_none() && !quote_columns->Truthy()) {
+    WEIR_TRY(CheckUnquotedColumns(csv, node.original_file_path));
+  }
+  // Quote and escape pinned: DuckDB's sniffer reads only the first rows.
+  std::string options = "header = true, quote = '\"', escape = '\"', delim = " + Literal(std::string(1, delimiter));
   if (const TemplateValue* types = node.config.Find("column_types");
       types != nullptr && types->kind() == TemplateValue::Kind::kMap) {
     std::string list;
@@ -218,11 +249,9 @@ Result<Materialized> LoadSeed(DuckDbConnection& db, RelationCache& relations, co
     }
     options += ", types = {" + list + "}";
   }
-  if (std::string delimiter = ConfigText(node, "delimiter"); !delimiter.empty()) {
-    options += ", delim = " + Literal(delimiter);
-  }
   std::string sql = "SELECT * FROM read_csv(" + Literal(csv_path) + ", " + options + ")";
-  WEIR_ASSIGN_OR_RETURN(Materialized done, BuildTable(db, node, sql, relations.TypeOf(node.relation)));
+  Result<Materialized> built = BuildTable(db, node, sql, relations.TypeOf(node.relation));
+  if (!built.ok()) return AtSeedLine(built.status(), node.original_file_path);
   relations.Set(node.relation, "BASE TABLE");
   WEIR_ASSIGN_OR_RETURN(int64_t rows, CountRows(db, node.relation));
   return Materialized{.message = "INSERT " + std::to_string(rows), .rows = rows};

@@ -18,12 +18,18 @@
 #include <unordered_map>
 #include <vector>
 
+#include "common/clock.h"
 #include "common/files.h"
 #include "common/status.h"
+#include "config/config.h"
 #include "config/config_node.h"
 #include "template/value.h"
 
 namespace weir {
+
+class TemplateContext;  // template/template.h
+class DuckDbConnector;  // connectors/connectors.h
+class CancelToken;      // common/cancel.h
 
 // dbt's flags that choose the project, profile and target.
 struct DbtProjectOptions {
@@ -161,7 +167,10 @@ struct RelationName {
   std::string Quoted() const;  // "shop"."main"."stg_sales", each part quoted and escaped
 };
 
-enum class ModelNodeKind { kModel, kSeed, kTest, kSource, kSnapshot, kAnalysis };
+// kOperation: an on-run-start / on-run-end hook of dbt_project.yml, as dbt's
+// manifest has them (operation.<project>.<project>-on-run-start-0); never
+// selected, run by BuildModels before the first node and after the last.
+enum class ModelNodeKind { kModel, kSeed, kTest, kSource, kSnapshot, kAnalysis, kOperation };
 std::string_view ModelNodeKindName(ModelNodeKind kind);  // "model", "seed", ... (dbt's resource_type)
 
 // A generic test's use on one model, seed or source table.
@@ -220,6 +229,37 @@ bool IsDbtProject(const Filesystem& fs, const std::string& dir);
 Result<DbtProject> LoadDbtProject(const DbtProjectOptions& options, const Filesystem& fs, const Environment& env,
                                   std::vector<Status>& errors);
 
+// --vars as given on the command line (YAML or JSON mapping); UserError
+// "bad-vars" for anything else.
+Result<TemplateMap> ParseVarsOption(const std::string& yaml);
+
+// Models in a Weir project (docs/models.md, "Models in a Weir project"):
+// models/, seeds/, macros/ and tests/ beside pipelines/. True when `dir`
+// holds weir.yml and a models/ folder, and no dbt_project.yml.
+bool HasWeirModels(const Filesystem& fs, const std::string& dir);
+
+// The Weir project's models as a dbt project: named as the project, weir.yml's
+// `models:` and `seeds:` as dbt_project.yml's trees (their folders counted
+// from models/ and seeds/), weir.yml's `vars:` and then `vars` (a models
+// task's, or --vars) as its vars, and the warehouse (DuckDB, schema main,
+// `threads:` of the warehouse or 4) as its target. Resource files are found
+// as LoadDbtProject finds them; errors are appended to `errors`. Only a
+// missing name or a warehouse that is not DuckDB returns an error status.
+Result<DbtProject> LoadWeirModels(const ProjectDef& project, const TemplateMap& vars, const Filesystem& fs,
+                                  const Environment& env, std::vector<Status>& errors);
+
+// What `weir validate` checks of a Weir project's models: they load and
+// parse (with each models task's `vars:` as written), no pipeline has a
+// model's name ("pipeline-model-clash"), each models task's `select:` and
+// `exclude:` parse (warnings "selector-matches-nothing" for a selector that
+// matches nothing), and a models task has a models/ folder to build.
+void CheckWeirModels(const ProjectDef& project, const Filesystem& fs, const Environment& env,
+                     std::vector<Status>& errors, std::vector<Status>& warnings);
+
+// A models task's `vars:` mapping with every string rendered in `context`
+// (`{ds: "{{ ds }}"}`), typed again as YAML types unquoted values.
+Result<TemplateMap> RenderModelVars(const ConfigNode& vars, const TemplateContext& context);
+
 // Renders every model, test and snapshot once in dbt's parse mode (execute
 // false: ref, source and config() are recorded), then builds the DAG. Every
 // error (unknown ref or source, a cycle, a template error) is appended with
@@ -246,6 +286,15 @@ struct ModelBuildOptions {
   bool full_refresh = false;
   bool fail_fast = false;
   int threads = 0;            // 0: the target's
+  // The time modules.datetime's now() and log() lines read (null: the
+  // system clock).
+  const Clock* clock = nullptr;
+  // The process's connector: a models task shares its DuckDB instance with
+  // the other tasks (connectors.h). Null: the build opens its own.
+  DuckDbConnector* connector = nullptr;
+  // Once set, nodes not yet started are skipped ("skipped: cancelled") and
+  // the statements running are interrupted. Null: never cancelled.
+  const CancelToken* cancel = nullptr;
 };
 
 // One node's outcome, in dbt's words: success, error, skipped (models,
@@ -268,7 +317,18 @@ class ModelBuildListener {
   virtual ~ModelBuildListener() = default;
   virtual void NodeStarted(const ModelNode& node, int index, int total) = 0;
   virtual void NodeFinished(const ModelNode& node, const NodeResult& result, int index, int total) = 0;
+  // A line of the run's log that is no node's: on-run-start / on-run-end
+  // hooks as they run, and `log(msg, info=True)` from a model or hook
+  // ("12:00:01  msg"). Default: printed on stdout.
+  virtual void Message(const std::string& line);
 };
+
+// dbt's log lines for a node, as `weir build` prints them and a models
+// task writes them to its log: "1 of 5 START sql view model main.stg_sales
+// ....... [RUN]" and "1 of 5 OK created sql view model main.stg_sales ...
+// [OK in 0.02s]" (log_lines.cc).
+std::string NodeStartedLine(const ModelNode& node, int index, int total);
+std::string NodeFinishedLine(const ModelNode& node, const NodeResult& result, int index, int total);
 
 // The nodes a command acts on, among `selected`, in dependency order.
 std::vector<int> NodesToRun(const ModelGraph& graph, const ModelBuildOptions& options);

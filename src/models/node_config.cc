@@ -131,6 +131,7 @@ std::string_view ModelNodeKindName(ModelNodeKind kind) {
     case ModelNodeKind::kSource: return "source";
     case ModelNodeKind::kSnapshot: return "snapshot";
     case ModelNodeKind::kAnalysis: return "analysis";
+    case ModelNodeKind::kOperation: return "operation";
   }
   return "model";
 }

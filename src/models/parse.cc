@@ -11,6 +11,7 @@
 
 #include "common/text.h"
 #include "models/internal/dbt_context.h"
+#include "models/internal/hooks.h"
 #include "models/internal/node_config.h"
 
 namespace weir {
@@ -423,7 +424,9 @@ ModelGraph Parser::Finish() {
 }  // namespace
 
 ModelGraph ParseModels(const DbtProject& project, const Environment& env, std::vector<Status>& errors) {
-  return Parser(project, env, errors).Run();
+  ModelGraph graph = Parser(project, env, errors).Run();
+  models_internal::AddHookNodes(project, graph);
+  return graph;
 }
 
 int ModelGraph::Find(std::string_view unique_id) const {

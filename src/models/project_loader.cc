@@ -120,6 +120,11 @@ void ReadProjectTrees(const ConfigNode& root, const TemplateContext& context, Db
   if (root.Find("vars") == nullptr) ReadVars(TemplateValue::FromMap({}), project);
 }
 
+}  // namespace
+
+namespace models_internal {
+namespace {
+
 bool EndsWith(std::string_view text, std::string_view suffix) {
   return text.size() >= suffix.size() && text.substr(text.size() - suffix.size()) == suffix;
 }
@@ -155,6 +160,8 @@ std::vector<DbtFile> WalkAll(const Filesystem& fs, const DbtProject& project, co
   return out;
 }
 
+}  // namespace
+
 void ReadResources(const Filesystem& fs, DbtProject& project, std::vector<Status>& errors) {
   for (DbtFile& file : WalkAll(fs, project, project.model_paths, {".sql", ".py"}, errors)) {
     if (EndsWith(file.path, ".py")) {
@@ -186,19 +193,6 @@ void ReadResources(const Filesystem& fs, DbtProject& project, std::vector<Status
   }
 }
 
-Result<TemplateMap> ParseCliVars(const std::string& yaml) {
-  if (yaml.empty()) return TemplateMap();
-  YamlDocument doc = ParseYaml(yaml, "--vars");
-  if (!doc.errors.empty()) return doc.errors.front();
-  if (doc.root.is_null()) return TemplateMap();
-  if (!doc.root.is_map()) return UserError("bad-vars", "--vars must be a YAML or JSON mapping, such as '{key: value}'");
-  return ToTemplateValue(doc.root).AsMap();
-}
-
-}  // namespace
-
-namespace models_internal {
-
 std::string JoinPath(const std::string& dir, const std::string& name) {
   if (dir.empty() || dir == ".") return name;
   if (name.empty() || name == ".") return dir;
@@ -206,6 +200,15 @@ std::string JoinPath(const std::string& dir, const std::string& name) {
 }
 
 }  // namespace models_internal
+
+Result<TemplateMap> ParseVarsOption(const std::string& yaml) {
+  if (yaml.empty()) return TemplateMap();
+  YamlDocument doc = ParseYaml(yaml, "--vars");
+  if (!doc.errors.empty()) return doc.errors.front();
+  if (doc.root.is_null()) return TemplateMap();
+  if (!doc.root.is_map()) return UserError("bad-vars", "--vars must be a YAML or JSON mapping, such as '{key: value}'");
+  return ToTemplateValue(doc.root).AsMap();
+}
 
 bool IsDbtProject(const Filesystem& fs, const std::string& dir) {
   return fs.Exists(JoinPath(dir, "dbt_project.yml"));
@@ -223,7 +226,7 @@ Result<DbtProject> LoadDbtProject(const DbtProjectOptions& options, const Filesy
   if (!doc.root.is_map()) return UserError("bad-project", "dbt_project.yml must be a mapping", SourceLocation{file});
   DbtProject project;
   project.root = options.project_dir;
-  WEIR_ASSIGN_OR_RETURN(project.cli_vars, ParseCliVars(options.vars_yaml));
+  WEIR_ASSIGN_OR_RETURN(project.cli_vars, ParseVarsOption(options.vars_yaml));
   TemplateContext context;
   context.AddFunction("env_var", models_internal::EnvVarFunction(env), {.secret = true});
   context.AddFunction("var", models_internal::VarFunction(project.cli_vars));
@@ -232,7 +235,7 @@ Result<DbtProject> LoadDbtProject(const DbtProjectOptions& options, const Filesy
   ReadProjectTrees(doc.root, context, project, errors);
   WEIR_ASSIGN_OR_RETURN(project.target,
                         models_internal::LoadTarget(options, project.profile_name, fs, env, errors));
-  ReadResources(fs, project, errors);
+  models_internal::ReadResources(fs, project, errors);
   return project;
 }
 

@@ -13,6 +13,7 @@ ResourceType TypeOf(ModelNodeKind kind) {
     case ModelNodeKind::kSource: return ResourceType::kSource;
     case ModelNodeKind::kSnapshot: return ResourceType::kSnapshot;
     case ModelNodeKind::kAnalysis: return ResourceType::kAnalysis;
+    case ModelNodeKind::kOperation: return ResourceType::kAnalysis;  // never selected: see SelectModels
   }
   return ResourceType::kModel;
 }
@@ -65,6 +66,8 @@ Result<ModelSelection> SelectModels(const ModelGraph& graph, const std::vector<s
   for (const ModelNode& node : graph.nodes) nodes.push_back(ToSelectable(graph, node));
   FillChildren(nodes);
   SelectionResult result = Select(selector, nodes);
+  // Hooks run with every command, whatever the selection (dbt's rule).
+  std::erase_if(result.selected, [&](int n) { return graph.nodes[n].kind == ModelNodeKind::kOperation; });
   return ModelSelection{std::move(result.selected), std::move(result.warnings)};
 }
 

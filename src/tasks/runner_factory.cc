@@ -106,7 +106,8 @@ class KindFactory final : public TaskRunnerFactory {
                  {"check", NewCheckTask(services)},
                  {"http", NewHttpTask(services)},
                  {"sensor", NewSensorTask(services)},
-                 {"noop", NewNoopTask()}},
+                 {"noop", NewNoopTask()},
+                 {"models", NewModelsTask(services)}},
         map_items_(NewMapItemsSource(services)) {}
 
   Result<std::shared_ptr<MapItemsSource>> MapItemsFor(const TaskDef&) override { return map_items_; }

@@ -245,6 +245,7 @@ Result<TemplateValue> Evaluator::EvalCall(const CallExpr& call) {
   } else {
     WEIR_ASSIGN_OR_RETURN(callee, Eval(*call.callee));
   }
+  if (std::optional<TemplateValue> call_method = SpecialMethod(callee, "__call__")) callee = std::move(*call_method);
   if (callee.kind() != Kind::kCallable) {
     std::string what = ExprText(*call.callee);
     return Error("template-type", (what.empty() ? std::string("a ") : "'" + what + "', a ") +

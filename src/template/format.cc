@@ -32,7 +32,7 @@ class ValuePrinter {
         return Add(callable.macro ? "<Macro " + PythonStringRepr(callable.name) + ">" : "<function " + callable.name + ">");
       }
       case Kind::kObject:
-        if (!value.is_namespace()) return Add(value.ObjectDisplay());
+        if (!value.is_namespace()) return PrintObject(value, repr);
         WEIR_TRY(Add("<Namespace "));
         WEIR_TRY(Nested(value, "{...}", [&] { return PrintEntries(value.ObjectAttributes()); }));
         return Add(">");
@@ -44,6 +44,14 @@ class ValuePrinter {
   }
 
  private:
+  // An object prints its display; its repr is its __repr__() when it has one.
+  Status PrintObject(const TemplateValue& value, bool repr) {
+    std::optional<TemplateValue> method = repr ? SpecialMethod(value, "__repr__") : std::nullopt;
+    if (!method) return Add(value.ObjectDisplay());
+    WEIR_ASSIGN_OR_RETURN(TemplateValue text, method->AsCallable().function(TemplateCallArgs{}));
+    return Add(text.kind() == Kind::kString ? text.AsString() : value.ObjectDisplay());
+  }
+
   template <typename F>
   Status Nested(const TemplateValue& value, std::string_view cycle, F print) {
     const void* identity = ValueAccess::Identity(value);

@@ -34,7 +34,9 @@ bool IsMapping(const TemplateValue& v) { return v.kind() == Kind::kMap; }
 bool IsIterable(const TemplateValue& v) {
   return v.kind() == Kind::kString || v.is_sequence() || v.kind() == Kind::kMap;
 }
-bool IsCallable(const TemplateValue& v) { return v.kind() == Kind::kCallable; }
+bool IsCallable(const TemplateValue& v) {
+  return v.kind() == Kind::kCallable || SpecialMethod(v, "__call__").has_value();
+}
 bool IsEscaped(const TemplateValue&) { return false; }  // no Markup values here
 bool IsLower(const TemplateValue& v) {
   std::string text = v.ToString();

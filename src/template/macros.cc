@@ -3,6 +3,7 @@
 
 #include "template/internal/evaluator.h"
 #include "template/internal/filters.h"
+#include "template/internal/operators.h"
 #include "template/internal/program_access.h"
 #include "template/internal/value_access.h"
 
@@ -68,7 +69,8 @@ TemplateValue UnboundMacro(std::shared_ptr<const Program> program, const MacroDe
   return TemplateValue::FromCallable(std::move(callable));
 }
 
-Result<TemplateValue> Evaluator::CallFromOutside(const TemplateValue& callee, TemplateCallArgs args) {
+Result<TemplateValue> Evaluator::CallFromOutside(const TemplateValue& object, TemplateCallArgs args) {
+  const TemplateValue callee = SpecialMethod(object, "__call__").value_or(object);
   if (callee.kind() != Kind::kCallable) {
     return UserError("template-type", "a " + std::string(callee.TypeName()) + " is not a function");
   }
@@ -85,8 +87,9 @@ Result<TemplateValue> Evaluator::CallFromOutside(const TemplateValue& callee, Te
   return CallClosure(*callable.macro, std::move(args), nullptr, callable.macro->def->pos);
 }
 
-Result<TemplateValue> Evaluator::CallValue(const TemplateValue& callee, TemplateCallArgs args, Position pos,
+Result<TemplateValue> Evaluator::CallValue(const TemplateValue& object, TemplateCallArgs args, Position pos,
                                            std::string_view what, const TemplateValue* caller) {
+  const TemplateValue callee = SpecialMethod(object, "__call__").value_or(object);
   if (callee.kind() != Kind::kCallable) {
     return Error("template-type", (what.empty() ? std::string("a ") : "'" + std::string(what) + "', a ") +
                                       std::string(callee.TypeName()) + ", is not a function", pos);

@@ -2,6 +2,7 @@
 
 #include <cmath>
 #include <limits>
+#include <tuple>
 
 #include "template/internal/budget.h"
 #include "template/internal/format.h"
@@ -33,6 +34,45 @@ Status TooLarge() {
 
 Status TooDeep() {
   return UserError("template-limit", "values nested more than " + std::to_string(kMaxValueNesting) + " levels deep");
+}
+
+// Python's special method names of the arithmetic operators, and their
+// reflected forms (tried on the right operand).
+std::pair<const char*, const char*> SpecialNames(BinaryOp op) {
+  switch (op) {
+    case BinaryOp::kAdd: return {"__add__", "__radd__"};
+    case BinaryOp::kSub: return {"__sub__", "__rsub__"};
+    case BinaryOp::kMul: return {"__mul__", "__rmul__"};
+    case BinaryOp::kDiv: return {"__truediv__", "__rtruediv__"};
+    case BinaryOp::kFloorDiv: return {"__floordiv__", "__rfloordiv__"};
+    case BinaryOp::kMod: return {"__mod__", "__rmod__"};
+    case BinaryOp::kPow: return {"__pow__", "__rpow__"};
+    default: return {nullptr, nullptr};
+  }
+}
+
+Result<TemplateValue> CallSpecial(const TemplateValue& method, TemplateValue argument) {
+  TemplateCallArgs args;
+  args.positional.push_back(std::move(argument));
+  return method.AsCallable().function(args);
+}
+
+// `a op b` through a's method, else b's reflected one, as Python tries
+// them. A method that does not take the other operand answers with a
+// template-type error, Python's NotImplemented; nullopt when neither
+// operand has a method that took it.
+std::optional<Result<TemplateValue>> SpecialArithmetic(BinaryOp op, const TemplateValue& a, const TemplateValue& b) {
+  auto [name, reflected] = SpecialNames(op);
+  if (name == nullptr) return std::nullopt;
+  std::optional<Result<TemplateValue>> declined;
+  for (auto [self, other, method_name] : {std::tuple(&a, &b, name), std::tuple(&b, &a, reflected)}) {
+    std::optional<TemplateValue> method = SpecialMethod(*self, method_name);
+    if (!method) continue;
+    Result<TemplateValue> result = CallSpecial(*method, *other);
+    if (result.ok() || result.status().code() != "template-type") return result;
+    declined = std::move(result);
+  }
+  return declined;
 }
 
 // Python's float divmod (Objects/floatobject.c): floor quotient and a
@@ -180,7 +220,13 @@ Result<bool> Equal(const TemplateValue& a, const TemplateValue& b, int depth) {
     case Kind::kList:
     case Kind::kTuple: return EqualItems(a.AsList(), b.AsList(), depth);
     case Kind::kMap: return EqualEntries(a.AsMap(), b.AsMap(), depth);
-    default: return false;  // callables and objects: only the same one
+    case Kind::kObject:
+      if (std::optional<TemplateValue> eq = SpecialMethod(a, "__eq__")) {
+        WEIR_ASSIGN_OR_RETURN(TemplateValue same, CallSpecial(*eq, b));
+        return same.Truthy();
+      }
+      return false;  // only the same one
+    default: return false;  // callables: only the same one
   }
 }
 
@@ -196,6 +242,16 @@ Result<int> Order(const TemplateValue& a, const TemplateValue& b, std::string_vi
   if (a.kind() == Kind::kString && b.kind() == Kind::kString) {
     int c = a.AsString().compare(b.AsString());
     return c < 0 ? -1 : c > 0 ? 1 : 0;
+  }
+  // Objects order by their __lt__: a < b, else a == b tells 0 from 1.
+  for (int sign : {-1, 1}) {
+    const TemplateValue& self = sign < 0 ? a : b;
+    std::optional<TemplateValue> lt = SpecialMethod(self, "__lt__");
+    if (!lt) continue;
+    WEIR_ASSIGN_OR_RETURN(TemplateValue less, CallSpecial(*lt, sign < 0 ? b : a));
+    if (less.Truthy()) return sign;
+    WEIR_ASSIGN_OR_RETURN(bool same, Equal(a, b, depth + 1));
+    return same ? 0 : -sign;
   }
   if (a.is_sequence() && a.kind() == b.kind()) {
     const auto& x = a.AsList();
@@ -314,11 +370,15 @@ Result<TemplateValue> ApplyBinary(BinaryOp op, const TemplateValue& a, const Tem
     if (b_seq && IsIntLike(a)) return Repeat(b, a.AsInt());
   }
   if (op == BinaryOp::kMod && ka == Kind::kString) return PercentFormat(a.AsString(), b);
+  if (std::optional<Result<TemplateValue>> special = SpecialArithmetic(op, a, b)) return std::move(*special);
   return TypeError(symbol, a, b);
 }
 
 Result<TemplateValue> ApplyUnary(UnaryOp op, const TemplateValue& value) {
   if (op == UnaryOp::kNot) return TemplateValue::Bool(!value.Truthy());
+  if (std::optional<TemplateValue> method = SpecialMethod(value, op == UnaryOp::kNegate ? "__neg__" : "__pos__")) {
+    return method->AsCallable().function(TemplateCallArgs{});
+  }
   if (!value.is_number()) {
     return UserError("template-type", std::string("bad operand type for unary ") + (op == UnaryOp::kNegate ? "-" : "+") +
                                           ": " + std::string(value.TypeName()));
@@ -328,6 +388,13 @@ Result<TemplateValue> ApplyUnary(UnaryOp op, const TemplateValue& value) {
   if (op == UnaryOp::kPlus) return TemplateValue::Int(x);
   if (x == std::numeric_limits<int64_t>::min()) return Overflow();
   return TemplateValue::Int(-x);
+}
+
+std::optional<TemplateValue> SpecialMethod(const TemplateValue& value, std::string_view name) {
+  if (value.kind() != Kind::kObject || value.is_namespace()) return std::nullopt;
+  const TemplateValue* method = value.ObjectAttributes().Find(name);
+  if (method == nullptr || method->kind() != Kind::kCallable || !method->AsCallable().function) return std::nullopt;
+  return *method;
 }
 
 Result<bool> ValuesEqual(const TemplateValue& a, const TemplateValue& b) { return Equal(a, b, 0); }

@@ -67,6 +67,22 @@ TEST(DuckDbConnectionTest, ExtensionsAreNeverAutoloaded) {
   EXPECT_NE(s.message().find("httpfs"), std::string::npos) << s.message();
 }
 
+TEST(DuckDbConnectionTest, BoundParametersAreValuesNeverSql) {
+  auto db = DuckDbConnection::Open("");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Execute("CREATE TABLE people (name VARCHAR); INSERT INTO people VALUES ('ann'), ('o''brien')").ok());
+  auto found = (*db)->Query("SELECT count(*) FROM people WHERE name = ? OR name = ?", {"o'brien", "nobody"});
+  ASSERT_TRUE(found.ok()) << found.status().ToString();
+  EXPECT_EQ(found->rows[0][0], "1");
+  // A value that would be an injection as text is just a string that matches nothing.
+  auto injected = (*db)->Query("SELECT count(*) FROM people WHERE name = ?", {"x' OR '1'='1"});
+  ASSERT_TRUE(injected.ok());
+  EXPECT_EQ(injected->rows[0][0], "0");
+  auto bad = (*db)->Query("SELECT * FROM nowhere WHERE x = ?", {"1"});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_EQ(bad.status().code(), "sql");
+}
+
 }  // namespace
 }  // namespace weir
 

@@ -20,13 +20,21 @@ struct CompileInputs {
   std::function<bool(const RelationName&)> is_table;
   // Runs SQL on the target, for run_query() and statement blocks.
   std::function<Result<QueryRows>(const std::string& sql)> query;
+  // The rest of the execute context (dbt_context.h says what each is).
+  std::function<Result<QueryRows>(const std::string& sql, const std::vector<std::string>& parameters)>
+      query_with_parameters;
+  std::function<void(const std::string& line)> log;
+  std::function<TimePoint()> now;
+  TemplateMap extra_names;
 };
 
 // The SQL of a model, singular test or generic test, as dbt compiles it
 // (a test's query returns its failing rows). Thread-safe.
 Result<std::string> CompileNode(const CompileInputs& inputs, int node);
 
-// `text` (a hook) rendered with the node's execute-mode context.
+// `text` (a hook) rendered with the node's execute-mode context. For an
+// operation node (on-run-start / on-run-end), ref() and source() find any
+// node of the graph, as dbt's operations may.
 Result<std::string> RenderForNode(const CompileInputs& inputs, int node, const std::string& text);
 
 // dbt's wrapper that counts a test's failing rows and applies its

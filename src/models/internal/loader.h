@@ -1,4 +1,5 @@
-// The pieces of LoadDbtProject (project_loader.cc), one file each.
+// The pieces of LoadDbtProject (project_loader.cc), one file each, which
+// LoadWeirModels (weir_project.cc) shares.
 #pragma once
 
 #include <string>
@@ -20,6 +21,11 @@ void ReadSchemaFile(const DbtFile& file, DbtProject& project, std::vector<Status
 
 // dbt_project.yml's `models:`-style tree.
 DbtConfigTree ReadConfigTree(const ConfigNode& node, const TemplateContext& context, std::vector<Status>& errors);
+
+// Every resource file under the project's paths (model, seed, macro, test,
+// snapshot and analysis folders; schema files; docs blocks), read into
+// `project`. Shared by dbt projects and Weir projects' models.
+void ReadResources(const Filesystem& fs, DbtProject& project, std::vector<Status>& errors);
 
 // "a/b" joined with "c" -> "a/b/c" ("." and "" are no folder).
 std::string JoinPath(const std::string& dir, const std::string& name);

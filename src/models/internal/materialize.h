@@ -37,8 +37,11 @@ class RelationCache {
 
 Result<Materialized> MaterializeModel(DuckDbConnection& db, RelationCache& relations, const ModelNode& node,
                                       const std::string& sql, bool full_refresh);
+// A seed: its CSV (`csv_text`, read from `csv_path`) checked row by row
+// (internal/seed_csv.h), then loaded by DuckDB's CSV reader with the
+// seed's delimiter, column_types and quote_columns. Empty values are NULL.
 Result<Materialized> LoadSeed(DuckDbConnection& db, RelationCache& relations, const ModelNode& node,
-                              const std::string& csv_path);
+                              const std::string& csv_path, std::string_view csv_text);
 // Runs the test's count query; with store_failures, keeps the failing rows
 // in <schema>_dbt_test__audit.<test name>.
 Result<Materialized> RunTest(DuckDbConnection& db, const ModelNode& test, const std::string& sql,

@@ -30,6 +30,7 @@ std::shared_ptr<TaskRunner> NewCheckTask(const TaskServices& services);    // ch
 std::shared_ptr<TaskRunner> NewHttpTask(const TaskServices& services);     // http_task.cc
 std::shared_ptr<TaskRunner> NewSensorTask(const TaskServices& services);   // sensor_task.cc
 std::shared_ptr<TaskRunner> NewNoopTask();                                  // noop_task.cc
+std::shared_ptr<TaskRunner> NewModelsTask(const TaskServices& services);   // models_task.cc
 // The items of a mapped task's `map_over:` (map_items.cc).
 std::shared_ptr<MapItemsSource> NewMapItemsSource(const TaskServices& services);
 

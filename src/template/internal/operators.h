@@ -49,4 +49,15 @@ Result<TemplateValue> Concatenate(const TemplateValue& a, const TemplateValue& b
 
 const char* BinaryOpSymbol(BinaryOp op);
 
+// Python's special methods, for objects made in C++ (a date, a timedelta,
+// dbt's `config`): an attribute such as `__add__` / `__radd__`, `__sub__`,
+// `__mul__`, `__neg__`, `__eq__`, `__lt__` (ordering: a < b, else b == a
+// decides between 0 and 1), `__call__` (the object called as a function) or
+// `__repr__` that is a function makes the operator work on the object. An
+// arithmetic method that does not take the other operand returns a
+// template-type error (Python's NotImplemented), and the other operand's
+// reflected method is tried. The attribute, or nullopt when `value` is not
+// such an object or has none.
+std::optional<TemplateValue> SpecialMethod(const TemplateValue& value, std::string_view name);
+
 }  // namespace weir::template_internal

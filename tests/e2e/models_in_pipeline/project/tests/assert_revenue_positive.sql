@@ -1,0 +1,1 @@
+select * from {{ ref('fct_daily_sales') }} where revenue <= 0
