@@ -149,14 +149,20 @@ def main():
                   "floor runs the same statements one by one through DuckDB's C API. Every model's row count is "
                   "checked against the generator's before a ratio is shown. "
                   f"Load average at the end: {load:.1f}.\n\n")
-        out.write("| models | parse | compile | compile peak | build | floor | build / floor | per-node overhead |\n")
+        out.write("| models | parse | compile | compile peak | build (peak) | floor (peak) | build / floor "
+                  "| per-node overhead |\n")
         out.write("|---|---|---|---|---|---|---|---|\n")
         for size, parse, comp, build, floor in rows:
             overhead_ms = max(0.0, (build[0] - floor[0]) / size * 1000)
             out.write(f"| {size:,} | {parse[0]:.2f} s | {comp[0]:.2f} s | {comp[1]:.0f} MB | {build[0]:.2f} s "
-                      f"({build[1]:.0f} MB) | {floor[0]:.2f} s | {build[0] / floor[0]:.2f}x | {overhead_ms:.2f} ms |\n")
+                      f"({build[1]:.0f} MB) | {floor[0]:.2f} s ({floor[1]:.0f} MB) | {build[0] / floor[0]:.2f}x "
+                      f"| {overhead_ms:.2f} ms |\n")
         out.write("\nGoals (issue 6): 10,000 models parsed and compiled in under 0.5 s, per-model overhead under "
-                  "1 ms, build within 1.2x of the floor, memory under 500 MB at 10,000 models.\n")
+                  "1 ms, build within 1.2x of the floor, memory under 500 MB at 10,000 models. The build's peak "
+                  "includes DuckDB's own (the floor's column shows what DuckDB alone takes for the same "
+                  "statements); compile opens no database. Compile writes 10,000 files under target/compiled "
+                  "plus manifest.json and run_results.json; it is timed with target/ left from the run before, "
+                  "as a developer recompiles (unchanged files are not rewritten).\n")
     print(open(args.out).read())
 
 
