@@ -104,6 +104,8 @@ ExecutorOptions RunOptions(const ProjectDef& project, int threads, TaskRuntime& 
   options.threads = threads;
   options.pools = &runtime.pools;
   options.log_dir = std::filesystem::absolute(project.Resolve(".weir/logs")).string();
+  options.processes = &runtime.process_table;
+  options.heartbeat = project.heartbeat.interval;
   return options;
 }
 
@@ -144,7 +146,15 @@ std::unique_ptr<DateRun> OpenDateRun(const std::string& command, const std::stri
   return opened;
 }
 
-Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock) {
+Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock,
+                            const std::function<void(const std::string&)>& say) {
+  // Whoever ran it is gone (the caller holds the pipeline's lock), but the
+  // tasks it started may not be: they would run twice at once.
+  PosixProcessTable processes;
+  RecoveryOptions recovery;
+  recovery.processes = &processes;
+  recovery.say = say ? say : [](const std::string& line) { std::fprintf(stderr, "%s\n", line.c_str()); };
+  WEIR_TRY(KillOrphanedProcessGroups(store, run.id, recovery).status());
   WEIR_TRY(store.InterruptRunningAttempts(run.id, clock.Now()).status());
   if (run.state == RunState::kQueued) {
     // A queued run starts now; a scheduler may have queued it again after

@@ -33,6 +33,7 @@ struct TaskRuntime {
   // weir.yml's pools, plus one per pipeline with max_active_tasks.
   static std::map<std::string, int> PoolSizes(const ProjectDef& project);
   PosixProcessLauncher processes;
+  PosixProcessTable process_table;  // owners of attempts, task process groups
   ProcessEnvironment environment;
   LocalFilesystem files;
   DuckDbConnector duckdb;
@@ -60,8 +61,9 @@ class StopOnSignal {
 // wait. Call it after the run's StopOnSignal is gone.
 void DrainCallbacks(Callbacks& callbacks);
 
-// Executor options for `project`: its log folder, `threads` workers and the
-// runtime's pools.
+// Executor options for `project`: its log folder, `threads` workers, the
+// runtime's pools, and this process as the owner of the attempts, beating
+// at weir.yml's heartbeat interval.
 ExecutorOptions RunOptions(const ProjectDef& project, int threads, TaskRuntime& runtime);
 
 // True when stdout is a terminal that can redraw a live display.
@@ -84,8 +86,11 @@ struct DateRun {
 std::unique_ptr<DateRun> OpenDateRun(const std::string& command, const std::string& dir,
                                      const std::string& pipeline, const std::string& date);
 
-// Marks attempts a crash left running as interrupted and reopens the run.
-Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock);
+// Kills the process groups that attempts a crash left running still have
+// (each told to `say`; stderr by default), marks those attempts
+// interrupted and reopens the run.
+Result<RunRecord> ResumeRun(StateStore& store, const RunRecord& run, Clock& clock,
+                            const std::function<void(const std::string&)>& say = nullptr);
 // A new run of every task in `graph` for `interval`; `run_type` says what
 // made it ("manual", "backfill", "scheduled").
 Result<RunRecord> NewRunFor(StateStore& store, const PipelineGraph& graph, const DataInterval& interval,

@@ -165,6 +165,21 @@ Status Scheduler::Tick(bool& busy) {
     }
     if (!slot.active.empty()) busy = true;
   }
+  return CheckDatasetFreshness();
+}
+
+// Each dataset with a `freshness:` promise: a new miss is recorded, then
+// told and its on_stale queued (a crash in between loses it, never doubles it).
+Status Scheduler::CheckDatasetFreshness() {
+  for (const auto& [name, dataset] : loaded_.project.datasets) {
+    WEIR_ASSIGN_OR_RETURN(FreshnessCheck check, CheckFreshness(store_, name, dataset.freshness, clock_.Now()));
+    if (!check.newly_missed) continue;
+    std::string age = FormatDuration(std::chrono::floor<std::chrono::seconds>(check.age));
+    std::string since = check.last_update ? "last updated " + age + " ago" : "never updated, watched for " + age;
+    Print("dataset %s: stale: %s; freshness promised: %s", name.c_str(), since.c_str(),
+          FormatDuration(dataset.freshness).c_str());
+    callbacks_.DatasetStale(dataset, check);
+  }
   return OkStatus();
 }
 
@@ -318,10 +333,10 @@ Status Scheduler::StartRuns(PipelineSlot& slot, bool& waiting) {
   SortOldestFirst(orphans);
   SortOldestFirst(queued);
   // Resumed runs were running already: they do not wait for a free place.
-  for (const RunRecord& run : orphans) Launch(slot, run);
+  for (const RunRecord& run : orphans) WEIR_TRY(TakeOver(slot, run).status());
   for (const RunRecord& run : queued) {
     if (static_cast<int>(slot.active.size()) >= slot.pipeline().max_active_runs) break;
-    Launch(slot, run);
+    Launch(slot, run, false);
   }
   if (slot.active.empty()) {
     ::close(slot.lock_fd);
@@ -330,10 +345,24 @@ Status Scheduler::StartRuns(PipelineSlot& slot, bool& waiting) {
   return OkStatus();
 }
 
-void Scheduler::Launch(PipelineSlot& slot, const RunRecord& record) {
+Result<bool> Scheduler::TakeOver(PipelineSlot& slot, const RunRecord& run) {
+  RecoveryOptions recovery;
+  recovery.processes = &runtime_.process_table;
+  recovery.zombie_after = loaded_.project.heartbeat.ZombieAfter();
+  std::string who = slot.pipeline().name + " " + run.ds + ": ";
+  recovery.say = [this, who](const std::string& line) { Print("%s%s", who.c_str(), line.c_str()); };
+  WEIR_ASSIGN_OR_RETURN(ZombieSweep sweep, ReapZombies(store_, run, slot.pipeline(), clock_, recovery));
+  if (sweep.owned) return false;
+  Launch(slot, run, true);
+  return true;
+}
+
+void Scheduler::Launch(PipelineSlot& slot, const RunRecord& record, bool take_over) {
   const PipelineDef& pipeline = slot.pipeline();
+  std::string who = pipeline.name + " " + record.ds + ": ";
+  auto say = [this, who](const std::string& line) { Print("%s%s", who.c_str(), line.c_str()); };
   Result<DataInterval> interval = IntervalOfRun(record);
-  Result<RunRecord> run = interval.ok() ? ResumeRun(store_, record, clock_) : Result<RunRecord>(interval.status());
+  Result<RunRecord> run = interval.ok() ? ResumeRun(store_, record, clock_, say) : Result<RunRecord>(interval.status());
   if (!run.ok()) {
     Print("%s %s: run %lld cannot start: %s", pipeline.name.c_str(), record.ds.c_str(),
           static_cast<long long>(record.id.value), run.status().ToString().c_str());
@@ -344,9 +373,10 @@ void Scheduler::Launch(PipelineSlot& slot, const RunRecord& record) {
   active->interval = *interval;
   active->lines = std::make_unique<TaskLines>(pipeline.name + "  " + record.ds, clock_, out_mu_, options_.out);
   active->events = callbacks_.ForRun(pipeline, active->run, active->interval, *active->lines);
+  ExecutorOptions executor_options = RunOptions(loaded_.project, options_.threads, runtime_);
+  executor_options.keep_failed = take_over;
   active->executor = std::make_unique<RunExecutor>(loaded_.project, *slot.graph, store_, *runtime_.runners, clock_,
-                                                   *active->events,
-                                                   RunOptions(loaded_.project, options_.threads, runtime_));
+                                                   *active->events, std::move(executor_options));
   Print("%s %s: run %lld %s (%s)", pipeline.name.c_str(), record.ds.c_str(), static_cast<long long>(record.id.value),
         record.state == RunState::kQueued ? "started" : "resumed", record.run_type.c_str());
   ActiveRun* a = active.get();

@@ -1,7 +1,11 @@
 // The scheduler of `weir serve --scheduler-only`: creates a run for each
 // data interval that closes (catchup, overlap policy, pause), starts queued
 // runs (its own and `weir trigger`'s) up to each pipeline's max_active_runs,
-// and resumes runs that a killed process left running.
+// and resumes runs that a killed process left running: attempts whose
+// owner is gone and stopped beating are zombies (failed, then retried as
+// their task's retries say), and the task processes a dead owner left are
+// killed. On each tick it also checks the datasets' freshness promises
+// (weir.yml `datasets:`) and fires on_stale once per staleness episode.
 //
 // What it has done lives in the state store, never only in memory: the next
 // interval owed per pipeline is advanced in the same transaction that
@@ -61,8 +65,14 @@ class Scheduler {
   Status ApplyOverlap(PipelineSlot& slot, const DataInterval& interval, bool& create);
   // Sets `waiting` when runs are due but another process holds the lock.
   Status StartRuns(PipelineSlot& slot, bool& waiting);
+  // A run a dead process left running: its zombies are failed, then it is
+  // resumed. False when an attempt's owner is (or may be) alive.
+  Result<bool> TakeOver(PipelineSlot& slot, const RunRecord& run);
+  Status CheckDatasetFreshness();
   bool HoldLock(PipelineSlot& slot);
-  void Launch(PipelineSlot& slot, const RunRecord& run);
+  // `take_over`: the run was left running by a dead process; its failed
+  // tasks stay failed, as they would have in the run it interrupted.
+  void Launch(PipelineSlot& slot, const RunRecord& run, bool take_over);
   void Reap(PipelineSlot& slot);
   void Print(const char* format, ...) __attribute__((format(printf, 2, 3)));
 

@@ -1,5 +1,6 @@
 // weir status [PIPELINE]: the latest runs, and for one pipeline the task
-// states of its latest run (a mapped task's instances under it).
+// states of its latest run (a mapped task's instances under it); without
+// one, also the datasets with a freshness promise, fresh or stale.
 #include <cstdio>
 
 #include "cli/arguments.h"
@@ -38,6 +39,23 @@ int PipelineStatus(StateStore& store, const std::string& pipeline) {
   return kExitOk;
 }
 
+// One line per dataset of weir.yml's `datasets:`, as the scheduler sees it.
+int DatasetStatus(const ProjectDef& project, StateStore& store) {
+  if (project.datasets.empty()) return kExitOk;
+  std::printf("\ndatasets:\n");
+  TimePoint now = SystemClock().Now();
+  for (const auto& [name, dataset] : project.datasets) {
+    Result<FreshnessCheck> check = ReadFreshness(store, name, dataset.freshness, now);
+    if (!check.ok()) return UsageError("status", check.status().ToString());
+    std::string age = FormatDuration(std::chrono::floor<std::chrono::seconds>(check->age));
+    std::string updated = check->last_update ? "last updated " + FormatUtc(check->last_update->created_at) : "never updated";
+    std::string missed = check->missed_at ? "  missed, reported " + FormatUtc(*check->missed_at) : "";
+    std::printf("  %-30s %-6s age %-12s freshness %-6s %s%s\n", name.c_str(), check->stale ? "stale" : "fresh",
+                age.c_str(), FormatDuration(dataset.freshness).c_str(), updated.c_str(), missed.c_str());
+  }
+  return kExitOk;
+}
+
 }  // namespace
 
 int StatusCommand(const Args& args) {
@@ -59,7 +77,7 @@ int StatusCommand(const Args& args) {
     if (runs->empty()) std::printf("%-24s no runs yet\n", p.name.c_str());
     else PrintRunLine(runs->front());
   }
-  return kExitOk;
+  return DatasetStatus(loaded.project, **store);
 }
 
 }  // namespace weir::cli

@@ -4,6 +4,9 @@
 #include <cstdlib>
 #include <cstring>
 #include <fcntl.h>
+#include <fstream>
+#include <limits.h>
+#include <sstream>
 #include <poll.h>
 #include <signal.h>
 #include <spawn.h>
@@ -212,6 +215,75 @@ Result<std::unique_ptr<Process>> PosixProcessLauncher::Start(const ProcessSpec& 
   }
   if (pipe_fds[0] >= 0) ::fcntl(pipe_fds[0], F_SETFL, O_NONBLOCK);
   return std::unique_ptr<Process>(std::make_unique<PosixProcess>(pid, pipe_fds[0]));
+}
+
+namespace {
+
+std::string HostName() {
+  char name[HOST_NAME_MAX + 1] = {};
+  if (::gethostname(name, sizeof name - 1) != 0) return "";
+  return name;
+}
+
+// Fields 3 (state) and 22 (starttime) of /proc/<pid>/stat; nullopt when
+// there is no such process. The command (field 2) may hold spaces and
+// parentheses, so fields are counted from its last ')'.
+struct ProcStat {
+  char state = '?';
+  int64_t start_ticks = 0;
+};
+std::optional<ProcStat> ReadProcStat(int64_t pid) {
+  std::ifstream file("/proc/" + std::to_string(pid) + "/stat");
+  std::string text;
+  if (!file || !std::getline(file, text)) return std::nullopt;
+  size_t paren = text.rfind(')');
+  if (paren == std::string::npos) return std::nullopt;
+  std::istringstream fields(text.substr(paren + 1));
+  ProcStat stat;
+  std::string skip;
+  fields >> stat.state;
+  for (int field = 4; field < 22; ++field) fields >> skip;
+  fields >> stat.start_ticks;
+  if (!fields) return std::nullopt;
+  return stat;
+}
+
+bool GroupHasMembers(int64_t pgid) {
+  return ::kill(-static_cast<pid_t>(pgid), 0) == 0 || errno == EPERM;
+}
+
+}  // namespace
+
+ProcessIdentity PosixProcessTable::Self() { return Identify(::getpid()); }
+
+ProcessIdentity PosixProcessTable::Identify(int64_t pid) {
+  std::optional<ProcStat> stat = ReadProcStat(pid);
+  if (!stat) return ProcessIdentity{};
+  return ProcessIdentity{HostName(), pid, stat->start_ticks};
+}
+
+bool PosixProcessTable::Alive(const ProcessIdentity& process) {
+  if (process.empty() || process.host != HostName()) return false;
+  std::optional<ProcStat> stat = ReadProcStat(process.pid);
+  // A zombie has ended; it only waits for its parent to read its status.
+  return stat && stat->start_ticks == process.start_ticks && stat->state != 'Z';
+}
+
+bool PosixProcessTable::GroupAlive(const ProcessIdentity& leader) {
+  if (leader.empty() || leader.host != HostName()) return false;
+  std::optional<ProcStat> stat = ReadProcStat(leader.pid);
+  if (stat && stat->start_ticks != leader.start_ticks) return false;  // the pid is another process's now
+  return GroupHasMembers(leader.pid);
+}
+
+void PosixProcessTable::KillGroup(const ProcessIdentity& leader, Duration grace) {
+  pid_t group = -static_cast<pid_t>(leader.pid);
+  ::kill(group, SIGTERM);
+  auto deadline = std::chrono::steady_clock::now() + grace;
+  while (GroupHasMembers(leader.pid) && std::chrono::steady_clock::now() < deadline) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(group, SIGKILL);
 }
 
 }  // namespace weir

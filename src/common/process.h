@@ -3,6 +3,7 @@
 // PosixProcessLauncher is the real one; tests may script their own.
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
@@ -56,6 +57,49 @@ class ProcessLauncher {
  public:
   virtual ~ProcessLauncher() = default;
   virtual Result<std::unique_ptr<Process>> Start(const ProcessSpec& spec) = 0;
+};
+
+// A process as another process can find it again after a crash: the host
+// it runs on, its pid, and its start time (field 22 of /proc/<pid>/stat, in
+// clock ticks since boot), which tells it apart from a later process that
+// got the same pid. A task's process group is named by its leader's.
+struct ProcessIdentity {
+  std::string host;
+  int64_t pid = 0;
+  int64_t start_ticks = 0;
+  bool empty() const { return pid == 0; }
+  friend bool operator==(const ProcessIdentity& a, const ProcessIdentity& b) {
+    return a.host == b.host && a.pid == b.pid && a.start_ticks == b.start_ticks;
+  }
+};
+
+// What one process can learn and do about others on its host: the seam
+// for finding and ending what a killed weir left behind. Thread-safe.
+class ProcessTable {
+ public:
+  virtual ~ProcessTable() = default;
+  // This process.
+  virtual ProcessIdentity Self() = 0;
+  // A process of this host by its pid; empty when it is gone.
+  virtual ProcessIdentity Identify(int64_t pid) = 0;
+  // Whether `process` runs on this host and is still the same process.
+  virtual bool Alive(const ProcessIdentity& process) = 0;
+  // Whether the process group that `leader` started still has members
+  // on this host. Its leader may be gone: a pid that names a live group
+  // is never handed out again, so the group is still that one.
+  virtual bool GroupAlive(const ProcessIdentity& leader) = 0;
+  // SIGTERM to the group, SIGKILL to what is left after `grace`.
+  virtual void KillGroup(const ProcessIdentity& leader, Duration grace) = 0;
+};
+
+// The real table: /proc, gethostname, kill(2).
+class PosixProcessTable final : public ProcessTable {
+ public:
+  ProcessIdentity Self() override;
+  ProcessIdentity Identify(int64_t pid) override;
+  bool Alive(const ProcessIdentity& process) override;
+  bool GroupAlive(const ProcessIdentity& leader) override;
+  void KillGroup(const ProcessIdentity& leader, Duration grace) override;
 };
 
 // Thread-safe. Remembers where on PATH each program was found, so starting

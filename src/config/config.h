@@ -57,8 +57,9 @@ struct RetryPolicy {
 
 // When a callback runs (Airflow's on_*_callback): a task failed for good,
 // went up for retry, succeeded, or missed its `sla`. A pipeline's own
-// callbacks take on_failure and on_success, for the run as a whole.
-enum class CallbackEvent { kFailure, kRetry, kSuccess, kSlaMiss };
+// callbacks take on_failure and on_success, for the run as a whole; a
+// dataset's (weir.yml `datasets:`) on_stale, when it breaks its freshness.
+enum class CallbackEvent { kFailure, kRetry, kSuccess, kSlaMiss, kStale };
 std::string_view CallbackEventKey(CallbackEvent event);  // "on_failure", ...
 
 // One thing a callback does. Its strings are templates, rendered when it
@@ -186,6 +187,24 @@ struct SmtpSettings {
   SourceLocation where;         // the `smtp:` mapping
 };
 
+// weir.yml `heartbeat:` (docs/project.md#heartbeat): how often a weir
+// process running attempts records that it is alive, and how long the
+// scheduler waits before an attempt whose owner is gone is a zombie.
+struct HeartbeatSettings {
+  std::chrono::milliseconds interval = std::chrono::seconds(5);
+  std::optional<std::chrono::milliseconds> zombie_after;  // none: 3 x interval
+  std::chrono::milliseconds ZombieAfter() const { return zombie_after.value_or(3 * interval); }
+};
+
+// A dataset of weir.yml `datasets:` (a name tasks' `produces:` update) and
+// what the project promises about it (docs/pipelines.md#dataset-freshness).
+struct DatasetDef {
+  std::string name;             // "analytics.sales"
+  SourceLocation where;         // its key
+  std::chrono::milliseconds freshness{0};  // updated at least this often
+  std::vector<CallbackAction> on_stale;    // once per staleness episode
+};
+
 struct ProjectDef {
   std::string root;             // the project folder
   std::string name;
@@ -202,6 +221,8 @@ struct ProjectDef {
   ConfigNode model_config;
   ConfigNode seed_config;
   std::vector<PipelineDef> pipelines;
+  HeartbeatSettings heartbeat;
+  std::map<std::string, DatasetDef> datasets;  // by name
 
   const PipelineDef* FindPipeline(const std::string& name) const;
   // A path in the project: absolute paths as they are, others under root.

@@ -25,7 +25,8 @@ const std::vector<std::string> kCallbackTaskKeys = {"on_failure", "on_retry", "o
 
 const std::pair<CallbackEvent, const char*> kCallbackEventKeys[] = {
     {CallbackEvent::kFailure, "on_failure"}, {CallbackEvent::kRetry, "on_retry"},
-    {CallbackEvent::kSuccess, "on_success"}, {CallbackEvent::kSlaMiss, "on_sla_miss"}};
+    {CallbackEvent::kSuccess, "on_success"}, {CallbackEvent::kSlaMiss, "on_sla_miss"},
+    {CallbackEvent::kStale, "on_stale"}};
 
 std::vector<std::string> Concat(std::vector<std::string> a, const std::vector<std::string>& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -96,6 +97,23 @@ std::optional<CallbackAction> ReadCallbackAction(const ConfigNode& node, const s
   return action;
 }
 
+}  // namespace
+
+std::vector<CallbackAction> ReadCallbackActions(const ConfigNode& node, const std::string& key,
+                                                std::vector<Status>& errors) {
+  std::vector<CallbackAction> actions;
+  if (node.is_sequence()) {
+    for (const ConfigNode& item : node.items()) {
+      if (auto action = ReadCallbackAction(item, key, errors)) actions.push_back(std::move(*action));
+    }
+  } else if (auto action = ReadCallbackAction(node, key, errors)) {
+    actions.push_back(std::move(*action));
+  }
+  return actions;
+}
+
+namespace {
+
 // The callback keys among `keys` (a list of actions, or one): a key that is
 // set, even to [], replaces what `out` held (from defaults).
 void ReadCallbacks(MapFields& fields, const std::vector<std::string>& keys, CallbackMap& out) {
@@ -104,16 +122,8 @@ void ReadCallbacks(MapFields& fields, const std::vector<std::string>& keys, Call
     const ConfigNode* node = fields.Get(key);
     if (node == nullptr) continue;
     std::vector<Status> errors;
-    std::vector<CallbackAction> actions;
-    if (node->is_sequence()) {
-      for (const ConfigNode& item : node->items()) {
-        if (auto action = ReadCallbackAction(item, key, errors)) actions.push_back(std::move(*action));
-      }
-    } else if (auto action = ReadCallbackAction(*node, key, errors)) {
-      actions.push_back(std::move(*action));
-    }
+    out[event] = ReadCallbackActions(*node, key, errors);
     for (Status& e : errors) fields.Add(std::move(e));
-    out[event] = std::move(actions);
   }
 }
 

@@ -8,6 +8,7 @@
 #include "config/internal/fields.h"
 #include "config/internal/models_config.h"
 #include "config/internal/pipeline_loader.h"
+#include "config/internal/project_settings.h"
 #include "config/internal/task_kinds.h"
 #include "config/internal/template_check.h"
 #include "template/template.h"
@@ -18,7 +19,8 @@ namespace {
 using config_internal::MapFields;
 
 const std::vector<std::string> kProjectKeys = {"name", "warehouse", "lake",   "state", "connections",
-                                               "pools", "vars",      "smtp",   "models", "seeds"};
+                                               "pools", "vars",      "smtp",   "models", "seeds",
+                                               "heartbeat", "datasets"};
 
 // `smtp: {url, from, username, password, tls}`; the strings are templates.
 void ReadSmtp(const ConfigNode& node, ProjectDef& project, std::vector<Status>& errors) {
@@ -75,6 +77,8 @@ void ReadProjectFile(const ConfigNode& root, ProjectDef& project, std::vector<St
   project.connections = ReadNamedMap(fields, "connections");
   project.vars = ReadNamedMap(fields, "vars");
   if (const ConfigNode* smtp = fields.Get("smtp")) ReadSmtp(*smtp, project, errors);
+  if (const ConfigNode* h = fields.Get("heartbeat")) config_internal::ReadHeartbeat(*h, project.heartbeat, errors);
+  if (const ConfigNode* d = fields.Get("datasets")) config_internal::ReadDatasets(*d, project, errors);
   if (const ConfigNode* models = fields.Get("models")) {
     config_internal::CheckModelConfigTree(*models, "models", errors);
     project.model_config = *models;
@@ -214,6 +218,7 @@ ProjectLoad LoadProject(const std::string& root, const Filesystem& fs) {
   CheckPools(load.project, load.errors);
   CheckEmailCallbacks(load.project, load.errors);
   CheckDatasets(load.project, load.errors);
+  config_internal::CheckDatasetPromises(load.project, load.errors);
   return load;
 }
 

@@ -19,7 +19,7 @@ const std::vector<std::string>& TaskTemplateNames() {
 
 const std::vector<std::string>& CallbackTemplateNames() {
   static const std::vector<std::string> kNames = [] {
-    std::vector<std::string> names = {"event", "state", "error", "error_code", "log_path"};
+    std::vector<std::string> names = {"event", "state", "error", "error_code", "log_path", "dataset"};
     for (const std::string& name : TaskTemplateNames()) {
       if (name != "outputs") names.push_back(name);  // callbacks do not read outputs
     }

@@ -76,6 +76,7 @@ class RunExecutor::Impl {
        Clock& clock, EventSink& events, ExecutorOptions options)
       : project_(project), graph_(graph), store_(store), runners_(runners), clock_(clock), events_(events),
         options_(std::move(options)),
+        owner_(options_.processes != nullptr ? options_.processes->Self() : ProcessIdentity{}),
         random_(options_.jitter_seed != 0 ? options_.jitter_seed
                                           : static_cast<uint64_t>(clock.Now().time_since_epoch().count())) {}
 
@@ -85,6 +86,7 @@ class RunExecutor::Impl {
     run_ = &run;
     interval_ = &interval;
     if (graph_.pipeline().run_timeout) run_deadline_ = run.started_at + *graph_.pipeline().run_timeout;
+    next_heartbeat_ = clock_.Now() + options_.heartbeat;
     WEIR_TRY(LoadSlots());
     std::error_code ec;
     std::filesystem::create_directories(std::filesystem::path(AttemptLogPath(options_, run, "x", 1)).parent_path(), ec);
@@ -118,8 +120,11 @@ class RunExecutor::Impl {
   // (-priority, position, map index, slot): the order ready slots start in.
   using ReadyKey = std::tuple<int, int, int, int>;
 
-  // Resuming keeps what succeeded and runs everything else again.
-  static bool Kept(TaskState state) { return Succeeded(state) || state == TaskState::kSkipped; }
+  // Resuming keeps what succeeded and runs everything else again (failed
+  // tasks too, unless keep_failed).
+  bool Kept(TaskState state) const {
+    return Succeeded(state) || state == TaskState::kSkipped || (options_.keep_failed && state == TaskState::kFailed);
+  }
 
   Status LoadSlots() {
     slots_.Reset(graph_);
@@ -206,11 +211,14 @@ class RunExecutor::Impl {
       }
       // A round of changes is one transaction; who hears of them (progress,
       // workers) hears after it commits.
-      if (OnlyStarts(done) && !stopping && NothingToDecide()) {
+      // A heartbeat due rides in the round's transaction.
+      bool beat = HeartbeatDue();
+      if (OnlyStarts(done) && !stopping && !beat && NothingToDecide()) {
         for (WorkerReport& report : done) WEIR_TRY(Receive(report));  // recorded by the worker
       } else {
         WEIR_TRY(store_.Batch([&]() -> Status {
           for (WorkerReport& report : done) WEIR_TRY(Receive(report));
+          if (beat) WEIR_TRY(Heartbeat());
           return stopping ? OkStatus() : Advance();
         }));
       }
@@ -228,6 +236,30 @@ class RunExecutor::Impl {
       }
       WaitForEvent();
     }
+  }
+
+  // The attempts this execution owns that are still going: running, or a
+  // sensor's between two pokes.
+  std::vector<AttemptId> OwnedAttempts() const {
+    std::vector<AttemptId> attempts;
+    for (int i : running_tasks_) {
+      if (slots_[i].state == TaskState::kRunning) attempts.push_back(slots_[i].attempt_id);
+    }
+    for (const auto& [when, i] : retries_) {
+      if (slots_[i].waiting) attempts.push_back(slots_[i].waiting->id);
+    }
+    return attempts;
+  }
+
+  bool HeartbeatDue() const {
+    return options_.heartbeat.count() > 0 && clock_.Now() >= next_heartbeat_ && !OwnedAttempts().empty();
+  }
+
+  // This process is alive: its attempts' heartbeats move on.
+  Status Heartbeat() {
+    TimePoint now = clock_.Now();
+    next_heartbeat_ = now + options_.heartbeat;
+    return store_.Heartbeat(OwnedAttempts(), now);
   }
 
   // Work is event-driven: only tasks whose upstream just changed are
@@ -667,6 +699,8 @@ class RunExecutor::Impl {
     if (running_ < 2 * options_.threads && !retries_.empty()) wake = retries_.begin()->first;
     if (!waiting_on_past_.empty() && (!wake || next_past_check_ < *wake)) wake = next_past_check_;
     if (run_deadline_ && (!wake || *run_deadline_ < *wake)) wake = run_deadline_;
+    bool beats = options_.heartbeat.count() > 0 && !OwnedAttempts().empty();
+    if (beats && (!wake || next_heartbeat_ < *wake)) wake = next_heartbeat_;
     for (int i : running_tasks_) {
       int64_t deadline = slots_[i].control->deadline_ms.load();
       if (deadline == 0 || slots_[i].timed_out) continue;
@@ -745,7 +779,7 @@ class RunExecutor::Impl {
     }
     TimePoint now = clock_.Now();
     Result<AttemptRecord> attempt = job.poke_again ? PokeAgain(*job.poke_again)
-                                                   : store_.StartAttempt(run_->id, job.task_id, now, job.log_path);
+                                                   : store_.StartAttempt(run_->id, job.task_id, now, job.log_path, owner_);
     if (!attempt.ok()) {
       Report(WorkerReport{job.task, true, false, {}, attempt.status()});
       return;
@@ -759,6 +793,9 @@ class RunExecutor::Impl {
     context.cache_hit = &cache_hit;
     if (job.map_index >= 0) context.map_index = job.map_index;
     context.map_item_json = job.item_json;
+    if (options_.processes != nullptr) {
+      context.process_started = [this, id = attempt->id](int64_t pid) { return RecordProcessGroup(id, pid); };
+    }
     WorkerReport done{job.task, true, true, *attempt, std::string()};
     if (job.items) {
       done.expansion = true;
@@ -770,6 +807,14 @@ class RunExecutor::Impl {
     }
     done.cached = cache_hit;
     Report(std::move(done));
+  }
+
+  // On a worker, as soon as a task starts a process group: a process
+  // gone already (a quick command) leaves nothing to record.
+  Status RecordProcessGroup(AttemptId attempt, int64_t pid) {
+    ProcessIdentity group = options_.processes->Identify(pid);
+    if (group.empty()) return OkStatus();
+    return store_.RecordAttemptProcess(attempt, group);
   }
 
   // A sensor's next poke goes on with its attempt: only the task is running again.
@@ -802,6 +847,7 @@ class RunExecutor::Impl {
   Clock& clock_;
   EventSink& events_;
   ExecutorOptions options_;
+  const ProcessIdentity owner_;  // this process, recorded with each attempt it starts
   std::mt19937_64 random_;
 
   const RunRecord* run_ = nullptr;
@@ -821,6 +867,7 @@ class RunExecutor::Impl {
   std::vector<Change> unpublished_changes_;  // recorded, not yet told
   std::vector<Job> unpublished_jobs_;        // recorded, not yet handed out
   bool interrupted_ = false;     // coordinator thread only
+  TimePoint next_heartbeat_;     // coordinator thread only
 
   Mutex mu_;
   std::condition_variable cv_;       // the coordinator waits here

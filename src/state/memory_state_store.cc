@@ -76,12 +76,59 @@ class MemoryStateStore final : public StateStore {
     }
     return events;
   }
+  Result<std::optional<DatasetEvent>> LatestDatasetEvent(const std::string& dataset) override {
+    std::lock_guard lock(mu_);
+    for (auto it = dataset_events_.rbegin(); it != dataset_events_.rend(); ++it) {
+      if (it->dataset == dataset) return std::optional<DatasetEvent>(*it);
+    }
+    return std::optional<DatasetEvent>();
+  }
+  Result<DatasetFreshnessRecord> GetDatasetFreshness(const std::string& dataset) override {
+    std::lock_guard lock(mu_);
+    auto it = freshness_.find(dataset);
+    return it == freshness_.end() ? DatasetFreshnessRecord{} : it->second;
+  }
+  Status SetDatasetFreshness(const std::string& dataset, const DatasetFreshnessRecord& record) override {
+    std::lock_guard lock(mu_);
+    DatasetFreshnessRecord& stored = freshness_[dataset];
+    stored = record;
+    if (stored.watched_since) stored.watched_since = TruncateToMillis(*stored.watched_since);
+    if (stored.missed_at) stored.missed_at = TruncateToMillis(*stored.missed_at);
+    return OkStatus();
+  }
   Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
   Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
   Status ExpandTask(RunId run, const std::string& task_id, const std::vector<std::string>& items_json) override;
   Status ResetExpansion(RunId run, const std::string& task_id) override;
+  using StateStore::StartAttempt;
   Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
-                                     const std::string& log_path) override;
+                                     const std::string& log_path, const ProcessIdentity& owner) override;
+  Status RecordAttemptProcess(AttemptId attempt, const ProcessIdentity& group) override {
+    std::lock_guard lock(mu_);
+    auto it = attempts_.find(attempt.value);
+    if (it == attempts_.end()) return state_internal::UnknownAttemptError(attempt, kStoreName);
+    it->second.process_group = group;
+    return OkStatus();
+  }
+  Status Heartbeat(const std::vector<AttemptId>& attempts, TimePoint now) override {
+    std::lock_guard lock(mu_);
+    for (AttemptId a : attempts) {
+      auto it = attempts_.find(a.value);
+      if (it != attempts_.end() && it->second.state == AttemptState::kRunning) {
+        it->second.heartbeat_at = TruncateToMillis(now);
+      }
+    }
+    return OkStatus();
+  }
+  Result<std::vector<AttemptRecord>> RunningAttempts(RunId run) override {
+    std::lock_guard lock(mu_);
+    WEIR_TRY(FindRun(run));
+    std::vector<AttemptRecord> running;
+    for (const auto& [id, record] : attempts_) {
+      if (record.run_id == run && record.state == AttemptState::kRunning) running.push_back(record);
+    }
+    return running;
+  }
   Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) override;
   Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) override;
   Result<int> InterruptRunningAttempts(RunId run, TimePoint now) override;
@@ -125,6 +172,7 @@ class MemoryStateStore final : public StateStore {
   std::map<std::tuple<std::string, std::string, std::string>, CacheEntry> cache_;
   std::map<std::string, PipelineScheduleState> pipelines_;
   std::vector<DatasetEvent> dataset_events_;  // in id order
+  std::map<std::string, DatasetFreshnessRecord> freshness_;
 };
 
 Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {
@@ -250,7 +298,7 @@ Status MemoryStateStore::ResetExpansion(RunId run, const std::string& task_id) {
 }
 
 Result<AttemptRecord> MemoryStateStore::StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
-                                                     const std::string& log_path) {
+                                                     const std::string& log_path, const ProcessIdentity& owner) {
   std::lock_guard lock(mu_);
   WEIR_ASSIGN_OR_RETURN(TaskInstanceRecord * task, FindTask(run, task_id));
   task->attempts += 1;
@@ -262,6 +310,8 @@ Result<AttemptRecord> MemoryStateStore::StartAttempt(RunId run, const std::strin
   record.number = task->attempts;
   record.started_at = TruncateToMillis(started_at);
   record.log_path = log_path;
+  record.owner = owner;
+  record.heartbeat_at = record.started_at;
   attempts_.emplace(record.id.value, record);
   return record;
 }

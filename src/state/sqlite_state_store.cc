@@ -21,7 +21,8 @@ constexpr const char* kRunColumns =
     "run_type FROM runs ";
 constexpr const char* kAttemptColumns =
     "SELECT id, run_id, task_id, number, state, started_at_ms, ended_at_ms, error_code, error_message, "
-    "output_json, log_path FROM attempts ";
+    "output_json, log_path, owner_host, owner_pid, owner_start_ticks, heartbeat_at_ms, process_host, process_pgid, "
+    "process_start_ticks FROM attempts ";
 
 Status CorruptState(std::string_view what, const std::string& value, const std::string& path) {
   return InternalError("unknown " + std::string(what) + " in the state database: '" + value + "' (" + path + ")");
@@ -44,12 +45,19 @@ class SqliteStateStore final : public StateStore {
   Status RecordDatasetEvent(const DatasetEvent& event) override;
   Result<std::vector<DatasetEvent>> DatasetEventsAfter(const std::vector<std::string>& datasets,
                                                        int64_t after_id) override;
+  Result<std::optional<DatasetEvent>> LatestDatasetEvent(const std::string& dataset) override;
+  Result<DatasetFreshnessRecord> GetDatasetFreshness(const std::string& dataset) override;
+  Status SetDatasetFreshness(const std::string& dataset, const DatasetFreshnessRecord& record) override;
   Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) override;
   Status SetTaskState(RunId run, const std::string& task_id, TaskState state) override;
   Status ExpandTask(RunId run, const std::string& task_id, const std::vector<std::string>& items_json) override;
   Status ResetExpansion(RunId run, const std::string& task_id) override;
+  using StateStore::StartAttempt;
   Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
-                                     const std::string& log_path) override;
+                                     const std::string& log_path, const ProcessIdentity& owner) override;
+  Status RecordAttemptProcess(AttemptId attempt, const ProcessIdentity& group) override;
+  Status Heartbeat(const std::vector<AttemptId>& attempts, TimePoint now) override;
+  Result<std::vector<AttemptRecord>> RunningAttempts(RunId run) override;
   Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) override;
   Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) override;
   Result<int> InterruptRunningAttempts(RunId run, TimePoint now) override;
@@ -64,6 +72,7 @@ class SqliteStateStore final : public StateStore {
   Result<RunRecord> ReadRun(RunId id);
   Result<RunRecord> RunFromRow(const SqliteStatement& row);
   Result<AttemptRecord> AttemptFromRow(const SqliteStatement& row);
+  Result<std::vector<AttemptRecord>> AttemptRows(SqliteStatement& query);
   Status RequireRun(RunId id);
   Result<int> TaskAttemptCount(RunId run, const std::string& task_id);
   // The error for a task instance that a write found missing: its run's, or its own.
@@ -109,7 +118,21 @@ Result<AttemptRecord> SqliteStateStore::AttemptFromRow(const SqliteStatement& ro
   attempt.error_message = row.Text(8);
   attempt.output_json = row.Text(9);
   attempt.log_path = row.Text(10);
+  attempt.owner = ProcessIdentity{row.Text(11), row.Int(12), row.Int(13)};
+  attempt.heartbeat_at = row.OptionalTime(14);
+  attempt.process_group = ProcessIdentity{row.Text(15), row.Int(16), row.Int(17)};
   return attempt;
+}
+
+Result<std::vector<AttemptRecord>> SqliteStateStore::AttemptRows(SqliteStatement& query) {
+  std::vector<AttemptRecord> attempts;
+  for (;;) {
+    WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
+    if (!row) break;
+    WEIR_ASSIGN_OR_RETURN(AttemptRecord record, AttemptFromRow(query));
+    attempts.push_back(std::move(record));
+  }
+  return attempts;
 }
 
 Result<RunRecord> SqliteStateStore::ReadRun(RunId id) {
@@ -322,6 +345,53 @@ Result<std::vector<DatasetEvent>> SqliteStateStore::DatasetEventsAfter(const std
   return events;
 }
 
+Result<std::optional<DatasetEvent>> SqliteStateStore::LatestDatasetEvent(const std::string& dataset) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  std::optional<DatasetEvent> event;
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                          db_->Prepare("SELECT id, dataset, pipeline, run_id, task_id, interval_start, interval_end, "
+                                       "created_at_ms FROM dataset_events WHERE dataset = ?1 ORDER BY id DESC LIMIT 1"));
+    WEIR_ASSIGN_OR_RETURN(bool row, query.Bind(1, dataset).Step());
+    if (row) {
+      event = DatasetEvent{query.Int(0), query.Text(1), query.Text(2), RunId{query.Int(3)}, query.Text(4),
+                           query.Text(5), query.Text(6), query.Time(7)};
+    }
+  }
+  WEIR_TRY(txn.Commit());
+  return event;
+}
+
+Result<DatasetFreshnessRecord> SqliteStateStore::GetDatasetFreshness(const std::string& dataset) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  DatasetFreshnessRecord record;
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                          db_->Prepare("SELECT watched_since_ms, missed_at_ms, missed_event_id FROM dataset_freshness "
+                                       "WHERE dataset = ?1"));
+    WEIR_ASSIGN_OR_RETURN(bool row, query.Bind(1, dataset).Step());
+    if (row) record = DatasetFreshnessRecord{query.OptionalTime(0), query.OptionalTime(1), query.Int(2)};
+  }
+  WEIR_TRY(txn.Commit());
+  return record;
+}
+
+Status SqliteStateStore::SetDatasetFreshness(const std::string& dataset, const DatasetFreshnessRecord& record) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement upsert,
+                        db_->Prepare("INSERT OR REPLACE INTO dataset_freshness (dataset, watched_since_ms, "
+                                     "missed_at_ms, missed_event_id) VALUES (?1, ?2, ?3, ?4)"));
+  WEIR_TRY(upsert.Bind(1, dataset).Bind(2, record.watched_since).Bind(3, record.missed_at)
+               .Bind(4, record.missed_event_id).Run());
+  return txn.Commit();
+}
+
 Result<std::vector<TaskInstanceRecord>> SqliteStateStore::TaskInstances(RunId run) {
   std::lock_guard lock(mu_);
   SqliteTransaction txn(*db_);
@@ -414,7 +484,7 @@ Status SqliteStateStore::ResetExpansion(RunId run, const std::string& task_id) {
 }
 
 Result<AttemptRecord> SqliteStateStore::StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
-                                                     const std::string& log_path) {
+                                                     const std::string& log_path, const ProcessIdentity& owner) {
   std::lock_guard lock(mu_);
   SqliteTransaction txn(*db_);
   WEIR_TRY(txn.Begin(Mode::kWrite));
@@ -423,6 +493,8 @@ Result<AttemptRecord> SqliteStateStore::StartAttempt(RunId run, const std::strin
   record.task_id = task_id;
   record.started_at = state_internal::TruncateToMillis(started_at);
   record.log_path = log_path;
+  record.owner = owner;
+  record.heartbeat_at = record.started_at;
   {
     // One statement counts the attempt and reads its number back.
     WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
@@ -435,10 +507,12 @@ Result<AttemptRecord> SqliteStateStore::StartAttempt(RunId run, const std::strin
     WEIR_TRY(update.Run());  // to its end: the statement is done and reset
   }
   WEIR_ASSIGN_OR_RETURN(SqliteStatement insert,
-                        db_->Prepare("INSERT INTO attempts (run_id, task_id, number, state, started_at_ms, log_path) "
-                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)"));
+                        db_->Prepare("INSERT INTO attempts (run_id, task_id, number, state, started_at_ms, log_path, "
+                                     "owner_host, owner_pid, owner_start_ticks, heartbeat_at_ms) "
+                                     "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?5)"));
   WEIR_TRY(insert.Bind(1, run.value).Bind(2, task_id).Bind(3, int64_t{record.number})
-               .Bind(4, AttemptStateName(record.state)).Bind(5, started_at).Bind(6, log_path).Run());
+               .Bind(4, AttemptStateName(record.state)).Bind(5, started_at).Bind(6, log_path)
+               .Bind(7, owner.host).Bind(8, owner.pid).Bind(9, owner.start_ticks).Run());
   record.id = AttemptId{db_->LastInsertRowId()};
   WEIR_TRY(txn.Commit());
   return record;
@@ -475,15 +549,51 @@ Result<std::vector<AttemptRecord>> SqliteStateStore::Attempts(RunId run, const s
     WEIR_ASSIGN_OR_RETURN(SqliteStatement query, db_->Prepare(std::string(kAttemptColumns) +
                                                               "WHERE run_id = ?1 AND task_id = ?2 ORDER BY number"));
     query.Bind(1, run.value).Bind(2, task_id);
-    for (;;) {
-      WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
-      if (!row) break;
-      WEIR_ASSIGN_OR_RETURN(AttemptRecord record, AttemptFromRow(query));
-      attempts.push_back(std::move(record));
-    }
+    WEIR_ASSIGN_OR_RETURN(attempts, AttemptRows(query));
   }
   WEIR_TRY(txn.Commit());
   return attempts;
+}
+
+Result<std::vector<AttemptRecord>> SqliteStateStore::RunningAttempts(RunId run) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_TRY(RequireRun(run));
+  std::vector<AttemptRecord> attempts;
+  {
+    WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
+                          db_->Prepare(std::string(kAttemptColumns) + "WHERE run_id = ?1 AND state = ?2 ORDER BY id"));
+    query.Bind(1, run.value).Bind(2, AttemptStateName(AttemptState::kRunning));
+    WEIR_ASSIGN_OR_RETURN(attempts, AttemptRows(query));
+  }
+  WEIR_TRY(txn.Commit());
+  return attempts;
+}
+
+Status SqliteStateStore::RecordAttemptProcess(AttemptId attempt, const ProcessIdentity& group) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                        db_->Prepare("UPDATE attempts SET process_host = ?2, process_pgid = ?3, "
+                                     "process_start_ticks = ?4 WHERE id = ?1"));
+  WEIR_TRY(update.Bind(1, attempt.value).Bind(2, group.host).Bind(3, group.pid).Bind(4, group.start_ticks).Run());
+  if (db_->Changes() == 0) return state_internal::UnknownAttemptError(attempt, db_->path());
+  return txn.Commit();
+}
+
+Status SqliteStateStore::Heartbeat(const std::vector<AttemptId>& attempts, TimePoint now) {
+  if (attempts.empty()) return OkStatus();
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(SqliteStatement update,
+                        db_->Prepare("UPDATE attempts SET heartbeat_at_ms = ?2 WHERE id = ?1 AND state = ?3"));
+  for (AttemptId attempt : attempts) {
+    WEIR_TRY(update.Bind(1, attempt.value).Bind(2, now).Bind(3, AttemptStateName(AttemptState::kRunning)).Run());
+  }
+  return txn.Commit();
 }
 
 Result<int> SqliteStateStore::InterruptRunningAttempts(RunId run, TimePoint now) {

@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "common/clock.h"
+#include "common/process.h"
 #include "common/status.h"
 
 namespace weir {
@@ -106,6 +107,14 @@ struct AttemptRecord {
   std::string error_message;
   std::string output_json;
   std::string log_path;
+  // Who ran it and what it started (schema 7), so that a later weir can
+  // tell a live owner from a dead one and end what a dead one left
+  // running: the weir process running it (empty for attempts recorded
+  // before), when that owner last said it was alive (StartAttempt, then
+  // Heartbeat), and the process group its task started (empty: none).
+  ProcessIdentity owner;
+  std::optional<TimePoint> heartbeat_at;
+  ProcessIdentity process_group;
 };
 
 struct NewRun {
@@ -147,6 +156,18 @@ struct DatasetEvent {
   std::string interval_start;  // the producing run's data interval (ISO-8601)
   std::string interval_end;
   TimePoint created_at;
+};
+
+// What the scheduler keeps per dataset with a `freshness:` promise
+// (weir.yml `datasets:`), so that a miss is reported once per episode.
+struct DatasetFreshnessRecord {
+  // When a scheduler first checked the promise: the age of a dataset
+  // never updated counts from here.
+  std::optional<TimePoint> watched_since;
+  // The latest miss reported: when, and the dataset's newest event id at
+  // that time (0: it had none). A newer event ends that episode.
+  std::optional<TimePoint> missed_at;
+  int64_t missed_event_id = 0;
 };
 
 struct CacheEntry {
@@ -193,6 +214,11 @@ class StateStore {
   // Events of any of `datasets` with id > after_id, oldest first.
   virtual Result<std::vector<DatasetEvent>> DatasetEventsAfter(const std::vector<std::string>& datasets,
                                                                int64_t after_id) = 0;
+  // The newest event of `dataset`, if it has one.
+  virtual Result<std::optional<DatasetEvent>> LatestDatasetEvent(const std::string& dataset) = 0;
+  // The freshness record of `dataset` (defaults if it has none yet).
+  virtual Result<DatasetFreshnessRecord> GetDatasetFreshness(const std::string& dataset) = 0;
+  virtual Status SetDatasetFreshness(const std::string& dataset, const DatasetFreshnessRecord& record) = 0;
 
   virtual Result<std::vector<TaskInstanceRecord>> TaskInstances(RunId run) = 0;
   // Sets a task instance's state without an attempt (upstream_failed,
@@ -210,10 +236,24 @@ class StateStore {
   // unset and its instances are pending until the next expansion.
   virtual Status ResetExpansion(RunId run, const std::string& task_id) = 0;
 
-  // Records a new attempt (number = previous attempts + 1) and marks the
-  // task instance running, in one transaction.
+  // Records a new attempt (number = previous attempts + 1), run by
+  // `owner`, its heartbeat at `started_at`, and marks the task instance
+  // running, in one transaction.
   virtual Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
-                                             const std::string& log_path) = 0;
+                                             const std::string& log_path, const ProcessIdentity& owner) = 0;
+  // The same, with no owner recorded (tests, tools).
+  Result<AttemptRecord> StartAttempt(RunId run, const std::string& task_id, TimePoint started_at,
+                                     const std::string& log_path) {
+    return StartAttempt(run, task_id, started_at, log_path, ProcessIdentity{});
+  }
+  // The process group an attempt's task started (its leader's identity),
+  // recorded as soon as it starts.
+  virtual Status RecordAttemptProcess(AttemptId attempt, const ProcessIdentity& group) = 0;
+  // The owner of `attempts` is alive at `now`: their heartbeats move on
+  // (attempts no longer running are left alone), in one transaction.
+  virtual Status Heartbeat(const std::vector<AttemptId>& attempts, TimePoint now) = 0;
+  // The attempts of `run` still marked running, oldest first.
+  virtual Result<std::vector<AttemptRecord>> RunningAttempts(RunId run) = 0;
   // Ends an attempt and sets its task instance's state, in one transaction.
   virtual Status FinishAttempt(AttemptId attempt, const AttemptEnd& end) = 0;
   virtual Result<std::vector<AttemptRecord>> Attempts(RunId run, const std::string& task_id) = 0;

@@ -35,6 +35,7 @@ struct Delivery {
 };
 
 std::string Whose(const CallbackFiring& f) {
+  if (!f.dataset.empty()) return "dataset '" + f.dataset + "'";
   if (f.task != nullptr) return "task '" + f.task->id + "' of " + f.pipeline->name + " (" + f.run.ds + ")";
   return "run " + std::to_string(f.run.id.value) + " of " + f.pipeline->name + " (" + f.run.ds + ")";
 }
@@ -51,6 +52,7 @@ TemplateContext CallbackNames(const CallbackFiring& f, const TaskServices& servi
   names.Set("error", TemplateValue::String(f.error));
   names.Set("error_code", TemplateValue::String(f.error_code));
   names.Set("log_path", TemplateValue::String(f.log_path));
+  names.Set("dataset", TemplateValue::String(f.dataset));
   RecordSecrets(names, secrets);
   return names;
 }
@@ -104,7 +106,7 @@ Status PrepareShell(Delivery& d, const CallbackFiring& f, const CallbackAction& 
               {"WEIR_TASK_ID", f.task != nullptr ? f.task->id : ""}, {"WEIR_RUN_ID", std::to_string(f.run.id.value)},
               {"WEIR_DS", f.interval.ds}, {"WEIR_STATE", f.state}, {"WEIR_ATTEMPT", std::to_string(f.attempt)},
               {"WEIR_ERROR", f.error}, {"WEIR_LOG_PATH", f.log_path},
-              {"WEIR_CALLBACK_PAYLOAD", CallbackPayload(f)}};
+              {"WEIR_CALLBACK_PAYLOAD", CallbackPayload(f)}, {"WEIR_DATASET", f.dataset}};
   ProcessLauncher& processes = env.services.processes;
   AttemptLog* log = d.log.get();
   d.send = [spec, &processes, log](const CancelToken& cancel) -> Status {
@@ -156,13 +158,17 @@ Status PrepareWebhook(Delivery& d, const CallbackFiring& f, const CallbackAction
 std::string DefaultSubject(const CallbackFiring& f) {
   static const std::map<CallbackEvent, std::string> kWhat = {
       {CallbackEvent::kFailure, "failed"}, {CallbackEvent::kRetry, "failed, will retry"},
-      {CallbackEvent::kSuccess, "succeeded"}, {CallbackEvent::kSlaMiss, "missed its SLA"}};
+      {CallbackEvent::kSuccess, "succeeded"}, {CallbackEvent::kSlaMiss, "missed its SLA"},
+      {CallbackEvent::kStale, "is stale"}};
+  if (!f.dataset.empty()) return "[weir] dataset " + f.dataset + " " + kWhat.at(f.event);
   std::string who = f.task != nullptr ? "task " + f.task->id : "run " + std::to_string(f.run.id.value);
   return "[weir] " + f.pipeline->name + ": " + who + " " + kWhat.at(f.event) + " (" + f.interval.ds + ")";
 }
 
 std::string DefaultBody(const CallbackFiring& f) {
-  std::string body = "Pipeline: " + f.pipeline->name + "\n";
+  std::string body = f.dataset.empty() ? "" : "Dataset: " + f.dataset + "\n";
+  if (!f.dataset.empty()) body += "Freshness: " + FormatDuration(f.freshness) + ", age " + FormatDuration(f.age) + "\n";
+  body += "Pipeline: " + f.pipeline->name + "\n";
   if (f.task != nullptr) body += "Task: " + f.task->id + "\n";
   body += "Event: " + std::string(CallbackEventKey(f.event)) + "\nState: " + f.state + "\n";
   if (f.attempt > 0) body += "Attempt: " + std::to_string(f.attempt) + "\n";
@@ -253,6 +259,12 @@ std::string CallbackPayload(const CallbackFiring& f) {
   if (f.sla) {
     j["sla"] = FormatDuration(*f.sla);
     j["sla_deadline"] = IsoUtc(f.sla_deadline);
+  }
+  if (!f.dataset.empty()) {
+    j["dataset"] = f.dataset;
+    j["freshness"] = FormatDuration(f.freshness);
+    j["age"] = FormatDuration(f.age);
+    j["last_updated"] = f.last_updated ? nlohmann::ordered_json(IsoUtc(*f.last_updated)) : nlohmann::ordered_json();
   }
   return j.dump();
 }

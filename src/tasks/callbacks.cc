@@ -7,6 +7,7 @@
 // An SLA is missed once per task instance: the miss is recorded as a file
 // next to the run's logs (<task>.sla_miss, holding the payload), so a
 // resumed run does not report it again.
+#include <algorithm>
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
@@ -275,9 +276,67 @@ class RunSink final : public RunCallbacks {
 
 }  // namespace
 
+// A dataset's on_stale: described as of the run that last updated it, or
+// as of the first task producing it when none has.
 class Callbacks::Impl : public CallbackHub {
  public:
   using CallbackHub::CallbackHub;
+
+  void DatasetStale(const DatasetDef& dataset, const FreshnessCheck& check) {
+    auto firing = std::make_shared<CallbackFiring>();
+    CallbackFiring& f = *firing;
+    f.event = CallbackEvent::kStale;
+    f.project = &project_;
+    f.dataset = dataset.name;
+    f.freshness = check.freshness;
+    f.age = std::chrono::floor<std::chrono::seconds>(check.age);
+    if (check.last_update) f.last_updated = check.last_update->created_at;
+    f.state = "stale";
+    f.error_code = "stale";
+    f.error = "dataset '" + dataset.name + "' " +
+              (f.last_updated ? "was last updated " + tasks_internal::IsoUtc(*f.last_updated) + ", " +
+                                    FormatDuration(f.age) + " ago"
+                              : "has never been updated (watched for " + FormatDuration(f.age) + ")") +
+              "; its freshness promise is " + FormatDuration(f.freshness);
+    f.log_target = (std::filesystem::path(options_.log_dir) / "datasets" / (dataset.name + ".log")).string();
+    env_.warn(f.error);
+    if (dataset.on_stale.empty() || !DescribeProducer(check, f)) return;
+    std::error_code ec;
+    std::filesystem::create_directories(std::filesystem::path(f.log_target).parent_path(), ec);
+    queue_.Post([this, firing, &dataset](const CancelToken& cancel) {
+      tasks_internal::RunCallbackActions(firing, dataset.on_stale, env_, cancel);
+    });
+  }
+
+ private:
+  // The pipeline, task, run and interval the firing is described with.
+  bool DescribeProducer(const FreshnessCheck& check, CallbackFiring& f) {
+    if (check.last_update) {
+      f.pipeline = project_.FindPipeline(check.last_update->pipeline);
+      if (f.pipeline != nullptr) f.task = f.pipeline->FindTask(check.last_update->task_id);
+      Result<RunRecord> run = store_.GetRun(check.last_update->run_id);
+      if (run.ok()) f.run = *run;
+      f.interval.ds = f.run.ds;
+      f.interval.start_iso = check.last_update->interval_start;
+      f.interval.end_iso = check.last_update->interval_end;
+    }
+    for (const PipelineDef& p : project_.pipelines) {
+      for (const TaskDef& t : p.tasks) {
+        bool produces = std::any_of(t.produces.begin(), t.produces.end(),
+                                    [&f](const Sourced<std::string>& d) { return d.value == f.dataset; });
+        if (f.task == nullptr && produces) {
+          f.pipeline = &p;
+          f.task = &t;
+        }
+      }
+    }
+    if (f.pipeline == nullptr) {
+      env_.warn("dataset '" + f.dataset + "': on_stale not run: no pipeline produces it any more");
+      return false;
+    }
+    f.run.pipeline = f.pipeline->name;
+    return true;
+  }
 };
 
 Callbacks::Callbacks(const ProjectDef& project, const TaskServices& services, StateStore& store, Clock& clock,
@@ -304,6 +363,10 @@ int Callbacks::Drain(std::chrono::milliseconds limit) {
 }
 
 void Callbacks::Abandon() { impl_->queue_.Abandon(); }
+
+void Callbacks::DatasetStale(const DatasetDef& dataset, const FreshnessCheck& check) {
+  impl_->DatasetStale(dataset, check);
+}
 
 void Callbacks::RunDue() { impl_->queue_.RunDue(); }
 

@@ -92,6 +92,16 @@ class ShellTask final : public RedactingTask {
       started = services_.processes.Start(spec);
     }
     WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Process> process, std::move(started));
+    if (context.process_started) {
+      // Recorded before anything else, so that a weir killed from here on
+      // leaves a group the next one can find and end.
+      Status recorded = context.process_started(process->pid());
+      if (!recorded.ok()) {
+        process->KillGroup(kKillGrace);
+        log.Line("stopped: cannot record the process group: " + recorded.message(), true);
+        return recorded;
+      }
+    }
     std::optional<ProcessExit> exit =
         process->Wait(context.deadline, &context.cancel, [&log](std::string_view text) { log.Output(text); });
     if (!exit) {

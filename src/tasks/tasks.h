@@ -83,6 +83,13 @@ class Callbacks {
                                        const DataInterval& interval, EventSink& inner,
                                        const std::optional<std::set<std::string>>& only_tasks = std::nullopt);
 
+  // A dataset broke its freshness promise (the scheduler's check says
+  // the miss is new): warns, and queues the dataset's on_stale actions,
+  // described as of the run that last updated it (its pipeline, task and
+  // interval; the first task that produces it if none did). Their lines
+  // go to <log_dir>/datasets/<dataset>.log.
+  void DatasetStale(const DatasetDef& dataset, const FreshnessCheck& check);
+
   // Waits up to `limit` for the queued callbacks (webhook retries included)
   // to finish; returns how many were left, after warning about them.
   int Drain(std::chrono::milliseconds limit);

@@ -112,5 +112,53 @@ TEST(ProcessTest, MissingProgramIsAnError) {
   EXPECT_EQ(proc.status().code(), "spawn-failed");
 }
 
+TEST(ProcessTableTest, KnowsThisProcessAndTellsARecycledPidApart) {
+  PosixProcessTable table;
+  ProcessIdentity self = table.Self();
+  EXPECT_EQ(self.pid, ::getpid());
+  EXPECT_GT(self.start_ticks, 0);
+  EXPECT_FALSE(self.host.empty());
+  EXPECT_TRUE(table.Alive(self));
+  ProcessIdentity recycled = self;
+  recycled.start_ticks += 1;  // same pid, another process
+  EXPECT_FALSE(table.Alive(recycled));
+  EXPECT_FALSE(table.GroupAlive(recycled));
+  ProcessIdentity elsewhere = self;
+  elsewhere.host += ".elsewhere";
+  EXPECT_FALSE(table.Alive(elsewhere));
+  EXPECT_FALSE(table.GroupAlive(elsewhere));
+}
+
+// What a killed weir leaves: a task's group whose leader started a
+// grandchild. Identified by its leader, it is found and ended whole.
+TEST(ProcessTableTest, KillsAWholeGroupFoundByItsLeader) {
+  std::string dir = TempDir("proc-table");
+  PosixProcessLauncher launcher;
+  ProcessSpec spec{{"bash", "-c", "sleep 60 & echo $! > child.pid; wait"}, dir};
+  auto proc = launcher.Start(spec);
+  ASSERT_TRUE(proc.ok());
+  std::string child_file = dir + "/child.pid";
+  auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (Slurp(child_file).empty() && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  pid_t child = std::stoi(Slurp(child_file));
+
+  PosixProcessTable table;
+  ProcessIdentity leader = table.Identify((*proc)->pid());
+  EXPECT_EQ(leader.pid, (*proc)->pid());
+  EXPECT_GT(leader.start_ticks, 0);
+  EXPECT_TRUE(table.Alive(leader));
+  EXPECT_TRUE(table.GroupAlive(leader));
+  table.KillGroup(leader, Duration(500));
+  ASSERT_TRUE((*proc)->Wait(In(5000), nullptr).has_value());  // reap the leader, our child
+  EXPECT_FALSE(table.Alive(leader));
+  while (IsAlive(child) && std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+  EXPECT_FALSE(IsAlive(child));
+  EXPECT_TRUE(table.Identify((*proc)->pid()).empty());
+}
+
 }  // namespace
 }  // namespace weir

@@ -13,4 +13,9 @@ namespace weir::config_internal {
 std::optional<PipelineDef> ReadPipeline(const ConfigNode& root, const std::string& file,
                                         std::vector<Status>& errors);
 
+// A callback key's value (`on_failure:`, `on_stale:`, ...): one action or a
+// list of them; errors are appended.
+std::vector<CallbackAction> ReadCallbackActions(const ConfigNode& node, const std::string& key,
+                                                std::vector<Status>& errors);
+
 }  // namespace weir::config_internal

@@ -11,7 +11,8 @@ namespace weir::config_internal {
 const std::vector<std::string>& TaskTemplateNames();
 
 // The names callback templates can use (tasks/callbacks.cc provides them):
-// a task's, but `outputs`, plus event, state, error, error_code, log_path.
+// a task's, but `outputs`, plus event, state, error, error_code, log_path
+// and dataset (a dataset's on_stale; "" elsewhere).
 const std::vector<std::string>& CallbackTemplateNames();
 
 // Appends an error for each template in `node` (and everything under it)

@@ -100,6 +100,28 @@ constexpr const char* kMigrations[] = {
     ALTER TABLE task_instances ADD COLUMN map_item_json TEXT NOT NULL DEFAULT '';
     ALTER TABLE task_instances ADD COLUMN map_count INTEGER;
     )sql",
+    // 7: who runs an attempt (the owning weir process: host, pid, start
+    // time), its heartbeat, and the process group its task started, so
+    // that a later weir can find zombies and orphaned processes.
+    R"sql(
+    ALTER TABLE attempts ADD COLUMN owner_host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE attempts ADD COLUMN owner_pid INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE attempts ADD COLUMN owner_start_ticks INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE attempts ADD COLUMN heartbeat_at_ms INTEGER;
+    ALTER TABLE attempts ADD COLUMN process_host TEXT NOT NULL DEFAULT '';
+    ALTER TABLE attempts ADD COLUMN process_pgid INTEGER NOT NULL DEFAULT 0;
+    ALTER TABLE attempts ADD COLUMN process_start_ticks INTEGER NOT NULL DEFAULT 0;
+    )sql",
+    // 8: datasets' freshness promises: since when each is watched, and its
+    // latest miss (the dataset's newest event then).
+    R"sql(
+    CREATE TABLE dataset_freshness (
+      dataset TEXT PRIMARY KEY,
+      watched_since_ms INTEGER,
+      missed_at_ms INTEGER,
+      missed_event_id INTEGER NOT NULL DEFAULT 0
+    );
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

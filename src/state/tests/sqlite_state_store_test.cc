@@ -95,8 +95,46 @@ TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerWeir) {
   EXPECT_EQ(s.code(), "state-schema-newer");
   EXPECT_NE(s.message().find(path_), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("schema version 99"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("this binary knows version 6"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("this binary knows version 8"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("upgrade weir"), std::string::npos) << s.message();
+}
+
+// A file from before schema 7 (no attempt owners, heartbeats or process
+// groups, no freshness records) is migrated in place and keeps its data.
+TEST_F(SqliteStateStoreTest, MigratesASchema6FileKeepingItsAttempts) {
+  RunId run_id;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
+    ASSERT_OK_AND_ASSIGN(RunRecord run, store->CreateRun(SmallRun(1000)));
+    run_id = run.id;
+    ASSERT_OK(store->StartAttempt(run.id, "extract", At(2000), "logs/x"));
+  }
+  // Back to what schema 6 wrote: drop what migrations 7 and 8 added.
+  for (const char* column : {"owner_host", "owner_pid", "owner_start_ticks", "heartbeat_at_ms", "process_host",
+                             "process_pgid", "process_start_ticks"}) {
+    QueryText(path_, std::string("ALTER TABLE attempts DROP COLUMN ") + column);
+  }
+  QueryText(path_, "DROP TABLE dataset_freshness");
+  QueryText(path_, "DELETE FROM schema_migrations WHERE version > 6");
+  ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "6");
+  ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM pragma_table_info('attempts') WHERE name = 'owner_pid'"), "0");
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "8");
+  ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> old, store->RunningAttempts(run_id));
+  ASSERT_EQ(old.size(), 1u);
+  EXPECT_EQ(old[0].log_path, "logs/x");
+  EXPECT_TRUE(old[0].owner.empty());  // unknown: recorded before owners were
+  EXPECT_FALSE(old[0].heartbeat_at.has_value());
+  EXPECT_TRUE(old[0].process_group.empty());
+  // The new columns and table work on the migrated file.
+  ASSERT_OK(store->RecordAttemptProcess(old[0].id, ProcessIdentity{"h", 77, 88}));
+  ASSERT_OK(store->Heartbeat({old[0].id}, At(3000)));
+  ASSERT_OK(store->SetDatasetFreshness("analytics.sales", DatasetFreshnessRecord{At(1), std::nullopt, 0}));
+  ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> now, store->RunningAttempts(run_id));
+  EXPECT_EQ(now[0].process_group, (ProcessIdentity{"h", 77, 88}));
+  EXPECT_EQ(now[0].heartbeat_at, At(3000));
+  EXPECT_EQ(QueryText(path_, "SELECT process_pgid FROM attempts"), "77");
 }
 
 TEST_F(SqliteStateStoreTest, RefusesAFileThatIsNotADatabase) {

@@ -336,6 +336,64 @@ TEST_P(StateStoreTest, InterruptRunningAttemptsMarksOnlyRunningAttemptsOfThatRun
   EXPECT_EQ(again, 0);
 }
 
+TEST_P(StateStoreTest, AttemptsRecordTheirOwnerHeartbeatAndProcessGroup) {
+  ASSERT_OK_AND_ASSIGN(RunRecord run, store_->CreateRun(DailyRun("2024-03-01", 1000, {"a", "b", "c"})));
+  ASSERT_OK_AND_ASSIGN(RunRecord other, store_->CreateRun(DailyRun("2024-03-02", 1000, {"a"})));
+  ProcessIdentity owner{"host-1", 4242, 987654};
+  ASSERT_OK_AND_ASSIGN(AttemptRecord a, store_->StartAttempt(run.id, "a", At(2000), "", owner));
+  EXPECT_EQ(a.owner, owner);
+  EXPECT_EQ(a.heartbeat_at, At(2000));  // starting is the first beat
+  ASSERT_OK_AND_ASSIGN(AttemptRecord b, store_->StartAttempt(run.id, "b", At(2100), "", owner));
+  ASSERT_OK_AND_ASSIGN(AttemptRecord c, store_->StartAttempt(run.id, "c", At(2200), ""));
+  ASSERT_OK(store_->StartAttempt(other.id, "a", At(2300), "", owner));
+  ASSERT_OK(store_->FinishAttempt(c.id, Ended(AttemptState::kSuccess, TaskState::kSuccess, 2500)));
+
+  ProcessIdentity group{"host-1", 5151, 990000};
+  ASSERT_OK(store_->RecordAttemptProcess(b.id, group));
+  // A beat moves running attempts only: c has ended.
+  ASSERT_OK(store_->Heartbeat({a.id, b.id, c.id}, At(7000)));
+
+  ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> running, store_->RunningAttempts(run.id));
+  ASSERT_EQ(running.size(), 2u);
+  EXPECT_EQ(running[0].task_id, "a");
+  EXPECT_EQ(running[0].heartbeat_at, At(7000));
+  EXPECT_TRUE(running[0].process_group.empty());
+  EXPECT_EQ(running[1].task_id, "b");
+  EXPECT_EQ(running[1].owner, owner);
+  EXPECT_EQ(running[1].process_group, group);
+  ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> ended, store_->Attempts(run.id, "c"));
+  EXPECT_EQ(ended[0].heartbeat_at, At(2200));
+  EXPECT_TRUE(ended[0].owner.empty());
+  EXPECT_EQ(store_->RecordAttemptProcess(AttemptId{999}, group).code(), "unknown-attempt");
+  EXPECT_EQ(store_->RunningAttempts(RunId{999}).status().code(), "unknown-run");
+}
+
+TEST_P(StateStoreTest, DatasetFreshnessAndLatestEvent) {
+  ASSERT_OK_AND_ASSIGN(std::optional<DatasetEvent> none, store_->LatestDatasetEvent("analytics.sales"));
+  EXPECT_FALSE(none.has_value());
+  for (int64_t run : {1, 2}) {
+    ASSERT_OK(store_->RecordDatasetEvent(
+        DatasetEvent{0, "analytics.sales", "producer", RunId{run}, "load", "s", "e", At(run * 1000)}));
+  }
+  ASSERT_OK(store_->RecordDatasetEvent(DatasetEvent{0, "analytics.orders", "producer", RunId{3}, "x", "s", "e", At(9000)}));
+  ASSERT_OK_AND_ASSIGN(std::optional<DatasetEvent> latest, store_->LatestDatasetEvent("analytics.sales"));
+  ASSERT_TRUE(latest.has_value());
+  EXPECT_EQ(latest->run_id, RunId{2});
+  EXPECT_EQ(latest->created_at, At(2000));
+
+  ASSERT_OK_AND_ASSIGN(DatasetFreshnessRecord fresh, store_->GetDatasetFreshness("analytics.sales"));
+  EXPECT_FALSE(fresh.watched_since.has_value());
+  EXPECT_FALSE(fresh.missed_at.has_value());
+  EXPECT_EQ(fresh.missed_event_id, 0);
+  ASSERT_OK(store_->SetDatasetFreshness("analytics.sales", DatasetFreshnessRecord{At(100), At(5000), latest->id}));
+  ASSERT_OK_AND_ASSIGN(DatasetFreshnessRecord missed, store_->GetDatasetFreshness("analytics.sales"));
+  EXPECT_EQ(missed.watched_since, At(100));
+  EXPECT_EQ(missed.missed_at, At(5000));
+  EXPECT_EQ(missed.missed_event_id, latest->id);
+  ASSERT_OK_AND_ASSIGN(DatasetFreshnessRecord other, store_->GetDatasetFreshness("analytics.orders"));
+  EXPECT_FALSE(other.watched_since.has_value());
+}
+
 TEST_P(StateStoreTest, UnknownIdsAreUserErrors) {
   ASSERT_OK_AND_ASSIGN(RunRecord run, store_->CreateRun(DailyRun("2024-03-01", 1000)));
   RunId missing{run.id.value + 100};

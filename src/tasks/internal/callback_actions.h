@@ -30,6 +30,12 @@ struct CallbackFiring {
   std::string log_target;          // where the actions write their own lines
   std::optional<std::chrono::milliseconds> sla;  // on_sla_miss: the task's sla
   TimePoint sla_deadline;                        // and the time it passed
+  // on_stale: the dataset, its promise, how old it is, and when it was
+  // last updated (none: never).
+  std::string dataset;
+  std::chrono::milliseconds freshness{0};
+  std::chrono::milliseconds age{0};
+  std::optional<TimePoint> last_updated;
 };
 
 // The JSON object a webhook posts and a shell action gets in

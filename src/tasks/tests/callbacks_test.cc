@@ -343,5 +343,52 @@ TEST(CallbackQueueTest, ABackgroundQueueRunsJobsInOrderAndDrainsWithABoundedWait
   EXPECT_EQ(queue.Drain(hours(1)), 1);
 }
 
+TEST_F(CallbacksTest, AStaleDatasetsOnStaleRunsAsOfTheRunThatLastUpdatedIt) {
+  Load(R"(pipeline: p
+tasks:
+  - id: load
+    kind: shell
+    command: x
+    produces: [analytics.sales]
+)", R"(name: p
+datasets:
+  analytics.sales:
+    freshness: 1h
+    on_stale:
+      - shell: "printf '%s' \"$WEIR_CALLBACK_PAYLOAD\" > payload.json; echo {{ dataset }} {{ task_id }} {{ ds }} $WEIR_DATASET > said.txt"
+)");
+  DatasetEvent update{4, "analytics.sales", "p", run_.id, "load", interval_.start_iso, interval_.end_iso,
+                      kIntervalEnd};
+  FreshnessCheck check = EvaluateFreshness("analytics.sales", hours(1), update, DatasetFreshnessRecord{},
+                                           kIntervalEnd + hours(2) + std::chrono::milliseconds(700));
+  ASSERT_TRUE(check.stale);
+  callbacks_->DatasetStale(project_.datasets.at("analytics.sales"), check);
+  callbacks_->RunDue();
+  EXPECT_EQ(Slurp(root_ + "/said.txt"), "analytics.sales load 2024-03-05 analytics.sales\n");
+  nlohmann::json payload = nlohmann::json::parse(Slurp(root_ + "/payload.json"));
+  EXPECT_EQ(payload["event"], "on_stale");
+  EXPECT_EQ(payload["state"], "stale");
+  EXPECT_EQ(payload["dataset"], "analytics.sales");
+  EXPECT_EQ(payload["freshness"], "1h");
+  EXPECT_EQ(payload["age"], "2h");  // whole seconds
+  EXPECT_EQ(payload["last_updated"], "2024-03-06T00:00:00Z");
+  EXPECT_EQ(payload["run_id"], run_.id.value);
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0], "dataset 'analytics.sales' was last updated 2024-03-06T00:00:00Z, 2h ago; its "
+                          "freshness promise is 1h");
+}
+
+TEST_F(CallbacksTest, ADatasetNeverUpdatedIsDescribedByTheTaskThatProducesIt) {
+  Load("pipeline: p\ntasks:\n  - {id: load, kind: shell, command: x, produces: [d]}\n",
+       "name: p\ndatasets:\n  d: {freshness: 1h, on_stale: {shell: \"echo {{ pipeline }} {{ task_id }} > said.txt\"}}\n");
+  FreshnessCheck check = EvaluateFreshness("d", hours(1), std::nullopt,
+                                           DatasetFreshnessRecord{kIntervalEnd, std::nullopt, 0}, kIntervalEnd + hours(3));
+  callbacks_->DatasetStale(project_.datasets.at("d"), check);
+  callbacks_->RunDue();
+  EXPECT_EQ(Slurp(root_ + "/said.txt"), "p load\n");
+  ASSERT_EQ(warnings_.size(), 1u);
+  EXPECT_EQ(warnings_[0], "dataset 'd' has never been updated (watched for 3h); its freshness promise is 1h");
+}
+
 }  // namespace
 }  // namespace weir

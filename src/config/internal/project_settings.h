@@ -1,0 +1,20 @@
+// weir.yml's `heartbeat:` and `datasets:` (project_settings.cc).
+#pragma once
+
+#include <vector>
+
+#include "config/config.h"
+
+namespace weir::config_internal {
+
+// `heartbeat: {interval: 5s, zombie_after: 15s}`; errors are appended.
+void ReadHeartbeat(const ConfigNode& node, HeartbeatSettings& heartbeat, std::vector<Status>& errors);
+
+// `datasets: {NAME: {freshness: 1d, on_stale: ACTIONS}}`; errors are appended.
+void ReadDatasets(const ConfigNode& node, ProjectDef& project, std::vector<Status>& errors);
+
+// Once the pipelines are read: each dataset of `datasets:` must be
+// produced by some task, and its email actions need `smtp:`.
+void CheckDatasetPromises(const ProjectDef& project, std::vector<Status>& errors);
+
+}  // namespace weir::config_internal
