@@ -3,18 +3,10 @@
 #include <ctime>
 
 #include "engine/engine.h"
+#include "schedule/schedule.h"
 
 namespace weir {
 namespace {
-
-std::string IsoUtc(TimePoint t) {
-  time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
 
 void Say(const RecoveryOptions& options, const std::string& line) {
   if (options.say) options.say(line);
@@ -51,7 +43,7 @@ Status FailZombie(StateStore& store, const AttemptRecord& attempt, const Pipelin
                   const RecoveryOptions& options) {
   KillGroupOf(attempt, options);
   TimePoint beat = attempt.heartbeat_at.value_or(attempt.started_at);
-  std::string why = "zombie: no heartbeat since " + IsoUtc(beat) + " (owner pid " + std::to_string(attempt.owner.pid) +
+  std::string why = "zombie: no heartbeat since " + FormatUtc(beat) + " (owner pid " + std::to_string(attempt.owner.pid) +
                     (attempt.owner.host.empty() ? "" : " on " + attempt.owner.host) + " is gone)";
   const TaskDef* task = TaskOf(pipeline, attempt.task_id);
   bool retry = task != nullptr && attempt.number <= task->retry.retries;

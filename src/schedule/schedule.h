@@ -34,6 +34,10 @@ Result<std::chrono::milliseconds> ParseDuration(std::string_view text);
 // The inverse: 5400000 ms -> "1h30m", 0 -> "0s".
 std::string FormatDuration(std::chrono::milliseconds duration);
 
+// "2024-03-05T10:00:00Z": a time in UTC to the second, for logs, messages
+// and payloads.
+std::string FormatUtc(TimePoint t);
+
 class Schedule {
  public:
   enum class Kind {

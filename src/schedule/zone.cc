@@ -3,6 +3,7 @@
 #include <cctype>
 #include <cstdio>
 #include <cstdlib>
+#include <ctime>
 #include <stdexcept>
 
 #include "schedule/internal/zone.h"
@@ -121,6 +122,15 @@ Status ValidateTimeZone(std::string_view name) {
                      "empty time zone: expected an IANA name such as Europe/Berlin or UTC");
   }
   return schedule_internal::Zone::Find(name).status();
+}
+
+std::string FormatUtc(TimePoint t) {
+  std::time_t seconds = std::chrono::system_clock::to_time_t(t);
+  std::tm utc{};
+  gmtime_r(&seconds, &utc);
+  char text[32];
+  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
+  return text;
 }
 
 }  // namespace weir

@@ -175,7 +175,7 @@ std::string DefaultBody(const CallbackFiring& f) {
   body += "Run: " + std::to_string(f.run.id.value) + ", ds " + f.interval.ds + ", data interval [" +
           f.interval.start_iso + ", " + f.interval.end_iso + ")\n";
   if (!f.error.empty()) body += "Error: " + f.error + (f.error_code.empty() ? "" : " [" + f.error_code + "]") + "\n";
-  if (f.sla) body += "SLA: " + FormatDuration(*f.sla) + ", passed at " + IsoUtc(f.sla_deadline) + "\n";
+  if (f.sla) body += "SLA: " + FormatDuration(*f.sla) + ", passed at " + FormatUtc(f.sla_deadline) + "\n";
   if (!f.log_path.empty()) body += "Log: " + f.log_path + "\n";
   return body;
 }
@@ -232,15 +232,6 @@ const char* KindName(CallbackAction::Kind kind) {
 
 }  // namespace
 
-std::string IsoUtc(TimePoint t) {
-  time_t seconds = std::chrono::system_clock::to_time_t(t);
-  std::tm utc{};
-  gmtime_r(&seconds, &utc);
-  char text[32];
-  std::strftime(text, sizeof text, "%Y-%m-%dT%H:%M:%SZ", &utc);
-  return text;
-}
-
 std::string CallbackPayload(const CallbackFiring& f) {
   auto text_or_null = [](const std::string& s) { return s.empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(s); };
   nlohmann::ordered_json j;
@@ -258,13 +249,13 @@ std::string CallbackPayload(const CallbackFiring& f) {
   j["log_path"] = text_or_null(f.log_path);
   if (f.sla) {
     j["sla"] = FormatDuration(*f.sla);
-    j["sla_deadline"] = IsoUtc(f.sla_deadline);
+    j["sla_deadline"] = FormatUtc(f.sla_deadline);
   }
   if (!f.dataset.empty()) {
     j["dataset"] = f.dataset;
     j["freshness"] = FormatDuration(f.freshness);
     j["age"] = FormatDuration(f.age);
-    j["last_updated"] = f.last_updated ? nlohmann::ordered_json(IsoUtc(*f.last_updated)) : nlohmann::ordered_json();
+    j["last_updated"] = f.last_updated ? nlohmann::ordered_json(FormatUtc(*f.last_updated)) : nlohmann::ordered_json();
   }
   return j.dump();
 }

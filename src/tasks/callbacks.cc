@@ -13,6 +13,7 @@
 #include <fstream>
 
 #include "common/mutex.h"
+#include "schedule/schedule.h"
 #include "tasks/internal/callback_actions.h"
 #include "tasks/internal/callback_queue.h"
 
@@ -240,7 +241,7 @@ class RunScope : public std::enable_shared_from_this<RunScope> {
     marker << tasks_internal::CallbackPayload(f) << "\n";
     std::string unrecorded = marker.flush() ? "" : " (not recorded: cannot write " + SlaMarker(f.task->id) + ")";
     owner_.env_.warn("task '" + f.task->id + "' of " + pipeline_.name + " (" + run_.ds + ") missed its SLA of " +
-                     FormatDuration(*f.sla) + ": not done by " + tasks_internal::IsoUtc(f.sla_deadline) +
+                     FormatDuration(*f.sla) + ": not done by " + FormatUtc(f.sla_deadline) +
                      " (state: " + f.state + ")" + unrecorded);
   }
 
@@ -294,7 +295,7 @@ class Callbacks::Impl : public CallbackHub {
     f.state = "stale";
     f.error_code = "stale";
     f.error = "dataset '" + dataset.name + "' " +
-              (f.last_updated ? "was last updated " + tasks_internal::IsoUtc(*f.last_updated) + ", " +
+              (f.last_updated ? "was last updated " + FormatUtc(*f.last_updated) + ", " +
                                     FormatDuration(f.age) + " ago"
                               : "has never been updated (watched for " + FormatDuration(f.age) + ")") +
               "; its freshness promise is " + FormatDuration(f.freshness);

@@ -15,6 +15,7 @@
 
 #include "common/text.h"
 #include "config/pipeline_schedule.h"
+#include "schedule/schedule.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
 #include "tasks/internal/http_request.h"
@@ -27,16 +28,6 @@ namespace fs = std::filesystem;
 
 constexpr size_t kListedPaths = 100;  // paths a file sensor's output names
 constexpr auto kHttpPokeLimit = std::chrono::minutes(1);
-
-// "2024-01-01T06:00:00Z", for the line each poke logs.
-std::string UtcNow() {
-  std::time_t seconds = std::chrono::system_clock::to_time_t(std::chrono::system_clock::now());
-  std::tm tm{};
-  gmtime_r(&seconds, &tm);
-  char buf[32];
-  std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%SZ", &tm);
-  return buf;
-}
 
 // The lake root's own characters match only themselves in a glob pattern.
 std::string GlobEscaped(std::string_view text) {
@@ -251,7 +242,7 @@ class SensorTask final : public RedactingTask {
     }
     WEIR_ASSIGN_OR_RETURN(std::string type, type_node->AsString("'sensor'"));
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": " + type + " sensor, poke at " +
-                                         UtcNow());
+                                         FormatUtc(std::chrono::system_clock::now()));
     log.SetSecrets(secrets);
     Result<std::string> poked = Poke(type, *type_node, context, names, log);
     if (!poked.ok()) {

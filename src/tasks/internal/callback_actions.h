@@ -59,7 +59,4 @@ void RunCallbackActions(const std::shared_ptr<const CallbackFiring>& firing,
                         const std::vector<CallbackAction>& actions, const CallbackEnv& env,
                         const CancelToken& cancel);
 
-// "2024-03-05T10:00:00Z"
-std::string IsoUtc(TimePoint t);
-
 }  // namespace weir::tasks_internal
