@@ -193,25 +193,21 @@ Status WriteJson(const DbtProject& project, const std::string& name, std::string
   return fs.WriteFile(JoinPath(JoinPath(project.root, project.target_path), name), text);
 }
 
+enum class NodeMap { kParents, kChildren };
+
 // parent_map or child_map: each node's unique_id to its neighbours'.
-void AddNodeMap(JsonText& manifest, const std::string& key, const ModelGraph& graph,
-                const std::vector<std::vector<int>>& neighbours) {
-  JsonText map = manifest.Object(key);
+void AddNodeMap(JsonText& manifest, NodeMap which, const ModelGraph& graph) {
+  JsonText map = manifest.Object(which == NodeMap::kParents ? "parent_map" : "child_map");
+  static const std::vector<int> kNone;
   for (size_t i = 0; i < graph.nodes.size(); ++i) {
+    const std::vector<int>& neighbours = which == NodeMap::kParents ? graph.nodes[i].depends_on
+                                         : i < graph.children.size() ? graph.children[i]
+                                                                     : kNone;
     Json ids = Json::array();
-    if (i < neighbours.size()) {
-      for (int n : neighbours[i]) ids.push_back(graph.nodes[n].unique_id);
-    }
+    for (int n : neighbours) ids.push_back(graph.nodes[n].unique_id);
     map.Add(graph.nodes[i].unique_id, ids);
   }
   map.Close();
-}
-
-std::vector<std::vector<int>> Parents(const ModelGraph& graph) {
-  std::vector<std::vector<int>> parents;
-  parents.reserve(graph.nodes.size());
-  for (const ModelNode& node : graph.nodes) parents.push_back(node.depends_on);
-  return parents;
 }
 
 }  // namespace
@@ -237,8 +233,8 @@ Status WriteManifest(const DbtProject& project, const ModelGraph& graph, const s
   for (const char* empty : {"macros", "docs", "exposures", "metrics", "groups", "selectors", "disabled"}) {
     manifest.Add(empty, Json::object());
   }
-  AddNodeMap(manifest, "parent_map", graph, Parents(graph));
-  AddNodeMap(manifest, "child_map", graph, graph.children);
+  AddNodeMap(manifest, NodeMap::kParents, graph);
+  AddNodeMap(manifest, NodeMap::kChildren, graph);
   for (const char* empty : {"group_map", "saved_queries", "semantic_models", "unit_tests"}) {
     manifest.Add(empty, Json::object());
   }

@@ -14,21 +14,6 @@ std::string HookName(const std::string& project, HookKind kind, size_t index) {
   return project + "-" + std::string(KindName(kind)) + "-" + std::to_string(index);
 }
 
-// "shop.on-run-start.0", as dbt's log names a hook.
-std::string HookLabel(const ModelNode& hook) {
-  std::string rest = hook.name.substr(hook.package.size() + 1);  // on-run-start-0
-  size_t dash = rest.rfind('-');
-  return hook.package + "." + rest.substr(0, dash) + "." + rest.substr(dash + 1);
-}
-
-std::string Dots(const std::string& left, const std::string& right) {
-  const size_t width = 80;
-  size_t used = left.size() + right.size() + 2;
-  return left + " " + (used < width ? std::string(width - used, '.') : std::string("...")) + " " + right;
-}
-
-std::string Counter(int index, int total) { return std::to_string(index) + " of " + std::to_string(total) + " "; }
-
 TemplateValue NodeValue(const ModelNode& node) {
   TemplateMap attributes;
   attributes.Set("name", TemplateValue::String(node.name));
@@ -128,17 +113,6 @@ TemplateMap RunEndNames(const ModelGraph& graph, const std::vector<NodeResult>& 
 
 std::string HooksHeader(HookKind kind, size_t count) {
   return "Running " + std::to_string(count) + " " + std::string(KindName(kind)) + " hook" + (count == 1 ? "" : "s");
-}
-
-std::string HookStartedLine(const ModelNode& hook, int index, int total) {
-  return Dots(Counter(index, total) + "START hook: " + HookLabel(hook), "[RUN]");
-}
-
-std::string HookFinishedLine(const ModelNode& hook, const NodeResult& result, int index, int total) {
-  char seconds[32];
-  std::snprintf(seconds, sizeof(seconds), "%.2fs", result.seconds);
-  std::string word = result.status == "success" ? "OK" : result.status == "skipped" ? "SKIP" : "ERROR";
-  return Dots(Counter(index, total) + word + " hook: " + HookLabel(hook), "[" + word + " in " + seconds + "]");
 }
 
 }  // namespace weir::models_internal

@@ -1,7 +1,8 @@
-// dbt's log lines for nodes as they start and finish, shared by `weir
-// build` (cli/models.cc) and the models task's attempt log.
+// dbt's log lines for nodes and hooks as they start and finish, shared by
+// `weir build` (cli/models.cc) and the models task's attempt log.
 #include <cstdio>
 
+#include "models/internal/hooks.h"
 #include "models/models.h"
 
 namespace weir {
@@ -25,6 +26,13 @@ std::string Describe(const ModelNode& node) {
 }
 
 std::string Counter(int index, int total) { return std::to_string(index) + " of " + std::to_string(total) + " "; }
+
+// "shop.on-run-start.0", as dbt's log names a hook.
+std::string HookLabel(const ModelNode& hook) {
+  std::string rest = hook.name.substr(hook.package.size() + 1);  // on-run-start-0
+  size_t dash = rest.rfind('-');
+  return hook.package + "." + rest.substr(0, dash) + "." + rest.substr(dash + 1);
+}
 
 }  // namespace
 
@@ -51,4 +59,18 @@ std::string NodeFinishedLine(const ModelNode& node, const NodeResult& r, int ind
   return Dots(head + done + Describe(node), "[" + r.message + " in " + seconds + "]");
 }
 
+namespace models_internal {
+
+std::string HookStartedLine(const ModelNode& hook, int index, int total) {
+  return Dots(Counter(index, total) + "START hook: " + HookLabel(hook), "[RUN]");
+}
+
+std::string HookFinishedLine(const ModelNode& hook, const NodeResult& result, int index, int total) {
+  char seconds[32];
+  std::snprintf(seconds, sizeof(seconds), "%.2fs", result.seconds);
+  std::string word = result.status == "success" ? "OK" : result.status == "skipped" ? "SKIP" : "ERROR";
+  return Dots(Counter(index, total) + word + " hook: " + HookLabel(hook), "[" + word + " in " + seconds + "]");
+}
+
+}  // namespace models_internal
 }  // namespace weir
