@@ -19,6 +19,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <thread>
 #include <utility>
 #include <vector>
 
@@ -39,6 +40,27 @@ struct QueryRows {
 
 class DuckDbAppender;
 class DuckDbChunkAppender;
+class DuckDbConnection;
+
+// While alive, interrupts the connection's running statement once `cancel`
+// is set or `deadline` passes (DuckDB checks between vectors, so a long
+// query stops within milliseconds). For work of several statements that a
+// task's timeout or stop must end.
+class DuckDbInterruptWatch {
+ public:
+  DuckDbInterruptWatch(DuckDbConnection& db, const CancelToken& cancel, TimePoint deadline);
+  ~DuckDbInterruptWatch();
+  DuckDbInterruptWatch(const DuckDbInterruptWatch&) = delete;
+  DuckDbInterruptWatch& operator=(const DuckDbInterruptWatch&) = delete;
+
+  // Cancelled, or a Fault "timeout", once the watch has interrupted; else OK.
+  Status Interrupted() const;
+
+ private:
+  struct State;
+  std::unique_ptr<State> state_;
+  std::thread watcher_;
+};
 class DuckDbRowSource;
 
 // Column types a DuckDbChunkAppender writes: BIGINT, DOUBLE, BOOLEAN, VARCHAR.

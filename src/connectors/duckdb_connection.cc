@@ -180,34 +180,51 @@ Result<std::unique_lock<std::timed_mutex>> DuckDbConnection::LockForWrite(const 
 }
 
 Status DuckDbConnection::ExecuteUntil(const std::string& sql, const CancelToken& cancel, TimePoint deadline) {
+  DuckDbInterruptWatch watch(*this, cancel, deadline);
+  Status status = Execute(sql);
+  Status interrupted = watch.Interrupted();
+  // A statement that finished just before the watch fired keeps its result.
+  bool stopped = !status.ok() && status.kind() == ErrorKind::kCancelled && !interrupted.ok();
+  return stopped ? interrupted : status;
+}
+
+struct DuckDbInterruptWatch::State {
   std::mutex mu;
   std::condition_variable done_cv;
   bool done = false;
-  std::atomic<bool> timed_out{false};
-  // A watcher interrupts the query; DuckDB checks for interrupts between
-  // vectors, so a long query stops within milliseconds.
-  std::thread watcher([&] {
-    std::unique_lock<std::mutex> lock(mu);
-    while (!done) {
+  std::atomic<int> fired{0};  // 0: not, 1: cancelled, 2: deadline
+};
+
+DuckDbInterruptWatch::DuckDbInterruptWatch(DuckDbConnection& db, const CancelToken& cancel, TimePoint deadline)
+    : state_(std::make_unique<State>()) {
+  watcher_ = std::thread([&db, &cancel, deadline, state = state_.get()] {
+    std::unique_lock<std::mutex> lock(state->mu);
+    while (!state->done) {
       if (cancel.cancelled() || std::chrono::system_clock::now() >= deadline) {
-        timed_out = !cancel.cancelled();
-        Interrupt();
+        state->fired = cancel.cancelled() ? 1 : 2;
+        db.Interrupt();
         return;
       }
-      done_cv.wait_for(lock, std::chrono::milliseconds(20));
+      state->done_cv.wait_for(lock, std::chrono::milliseconds(20));
     }
   });
-  Status status = Execute(sql);
+}
+
+DuckDbInterruptWatch::~DuckDbInterruptWatch() {
   {
-    std::lock_guard<std::mutex> lock(mu);
-    done = true;
+    std::lock_guard<std::mutex> lock(state_->mu);
+    state_->done = true;
   }
-  done_cv.notify_all();
-  watcher.join();
-  if (!status.ok() && status.kind() == ErrorKind::kCancelled && timed_out) {
-    return Fault("timeout", "query interrupted at the task's timeout");
+  state_->done_cv.notify_all();
+  watcher_.join();
+}
+
+Status DuckDbInterruptWatch::Interrupted() const {
+  switch (state_->fired.load()) {
+    case 1: return Cancelled("query interrupted: the task was stopped");
+    case 2: return Fault("timeout", "query interrupted at the task's timeout");
+    default: return OkStatus();
   }
-  return status;
 }
 
 struct DuckDbAppender::Handle {
