@@ -14,6 +14,7 @@ readonly DEBIAN_PACKAGES=(
   librdkafka-dev libpq-dev postgresql-15 postgresql-client-15
   libhowardhinnant-date-dev tzdata libsodium-dev
   python3 python3-jinja2 python3-croniter
+  chromium
 )
 
 missing_packages() {

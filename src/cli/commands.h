@@ -27,6 +27,7 @@ int ClearCommand(const Args& args);
 int RunsCommand(const Args& args);
 int MarkCommand(const Args& args);
 int CacheCommand(const Args& args);
+int ChecksCommand(const Args& args);
 int ServeCommand(const Args& args);
 int TriggerCommand(const Args& args);
 int PauseCommand(const Args& args);

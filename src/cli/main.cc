@@ -33,6 +33,7 @@ constexpr Command kCommands[] = {
     {"clear", "reset task instances so that the next run redoes them", ClearCommand},
     {"mark", "set a task instance's state by hand", MarkCommand},
     {"cache", "forget cached task results (cache clear)", CacheCommand},
+    {"checks", "a data check's recorded results and trend (checks history)", ChecksCommand},
     {"logs", "print the logs of a run's task attempts", LogsCommand},
     {"graph", "draw a pipeline's task graph (text or --dot)", GraphCommand},
     {"query", "run SQL on the warehouse and print the rows", QueryCommand},

@@ -11,6 +11,7 @@
 #include <set>
 
 #include "cli/arguments.h"
+#include "cli/check_files.h"
 #include "cli/project_session.h"
 #include "models/models.h"
 
@@ -170,7 +171,29 @@ int Summarize(const ModelGraph& graph, const std::vector<NodeResult>& results, d
   return error == 0 ? kExitOk : kExitFailed;
 }
 
-int Execute(ModelsRequest& r, ModelCommand command, const std::string& name) {
+// The data tests of a build as a suite of check results, for the reports
+// `weir test` writes.
+SuiteResult TestSuite(const ModelGraph& graph, const std::vector<NodeResult>& results) {
+  SuiteResult suite{.suite = "models", .target = "dbt tests"};
+  for (const NodeResult& r : results) {
+    const ModelNode& node = graph.nodes[r.node];
+    if (node.kind != ModelNodeKind::kTest) continue;
+    CheckResult check{.name = node.name, .kind = "dbt test"};
+    check.status = r.status == "pass" ? CheckStatus::kPass : r.status == "warn" ? CheckStatus::kWarn
+                   : r.status == "fail" ? CheckStatus::kFail : CheckStatus::kError;
+    if (r.failures) check.observed = static_cast<double>(*r.failures);
+    check.observed_text = r.failures ? Plural(static_cast<int>(*r.failures), "failing row") : r.status;
+    check.message = r.status == "skipped" ? "skipped: " + r.message : r.message;
+    check.sql = r.compiled_sql;
+    check.duration_seconds = r.seconds;
+    suite.duration_seconds += r.seconds;
+    suite.results.push_back(std::move(check));
+  }
+  return suite;
+}
+
+int Execute(ModelsRequest& r, ModelCommand command, const std::string& name,
+            std::vector<SuiteResult>* test_suites = nullptr) {
   std::optional<Loaded> loaded = Load(r);
   if (!loaded) return kExitUsage;
   PrintFound(loaded->graph);
@@ -194,6 +217,7 @@ int Execute(ModelsRequest& r, ModelCommand command, const std::string& name) {
                          WriteRunResults(loaded->project, loaded->graph, *results, seconds, name, fs)}) {
     if (!written.ok()) std::fprintf(stderr, "weir: %s\n", written.ToString().c_str());
   }
+  if (test_suites != nullptr) test_suites->push_back(TestSuite(loaded->graph, *results));
   return Summarize(loaded->graph, *results, seconds);
 }
 
@@ -219,8 +243,40 @@ int ModelsRunCommand(const Args& args) {
 int SeedCommand(const Args& args) {
   return ModelsCommand(args, ModelCommand::kSeed, "Load the dbt project's seeds", "weir seed");
 }
+// Model tests and, in a Weir project, the suites of checks/*.yml: both
+// unless --select (model tests) or --checks (check files) narrows it.
 int TestCommand(const Args& args) {
-  return ModelsCommand(args, ModelCommand::kTest, "Run the dbt project's data tests", "weir test");
+  CLI::App app{"Run data tests: the models' tests and the checks in checks/*.yml", "weir test"};
+  ModelsRequest r;
+  AddProjectFlags(app, r);
+  AddBuildFlags(app, r);
+  ReportFiles reports;
+  std::vector<std::string> check_files;
+  app.add_option("--checks", check_files, "run only these files of checks/ (names without .yml)");
+  app.add_option("--report", reports.html, "write a self-contained HTML report to this file");
+  app.add_option("--junit", reports.junit, "write JUnit XML (for CI systems) to this file");
+  app.add_option("--json", reports.json, "write every result as JSON to this file");
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  const std::string& dir = r.project.project_dir;
+  LocalFilesystem fs;
+  bool weir_project = fs.Exists((std::filesystem::path(dir) / "weir.yml").string());
+  bool models = IsDbtProject(fs, dir) || HasWeirModels(fs, dir);
+  bool checks = weir_project && HasCheckFiles(dir);
+  if (weir_project && !models && !checks) {
+    return UsageError("test", "nothing to test in '" + dir + "': no models/ and no checks/*.yml (docs/checks.md)");
+  }
+  std::vector<SuiteResult> suites;
+  int exit = kExitOk;
+  if ((models || !weir_project) && check_files.empty()) exit = Execute(r, ModelCommand::kTest, "test", &suites);
+  if (checks && (r.select.empty() || !check_files.empty())) {
+    if (models && check_files.empty()) std::printf("\n");
+    exit = std::max(exit, RunCheckFiles(dir, check_files, suites));
+  }
+  if (Status written = WriteReports(reports, dir, suites); !written.ok()) {
+    std::fprintf(stderr, "weir: %s\n", written.ToString().c_str());
+    return std::max(exit, kExitFailed);
+  }
+  return exit;
 }
 int CompileCommand(const Args& args) {
   return ModelsCommand(args, ModelCommand::kCompile, "Write the compiled SQL of models and tests to target/compiled",

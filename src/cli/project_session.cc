@@ -3,9 +3,11 @@
 #include <cstdio>
 #include <filesystem>
 
+#include "cli/check_files.h"
 #include "cli/commands.h"
 #include "common/text.h"
 #include "models/models.h"
+#include "quality/quality.h"
 
 namespace weir::cli {
 
@@ -15,6 +17,34 @@ const PipelineGraph* LoadedProject::GraphOf(const std::string& pipeline) const {
   }
   return nullptr;
 }
+
+namespace {
+
+bool HasTemplate(const ConfigNode& node) {
+  if (node.is_scalar()) return node.scalar().find("{{") != std::string::npos || node.scalar().find("{%") != std::string::npos;
+  for (const ConfigNode& item : node.items()) {
+    if (HasTemplate(item)) return true;
+  }
+  for (const auto& [key, value] : node.entries()) {
+    if (HasTemplate(value)) return true;
+  }
+  return false;
+}
+
+// Check tasks' lists parse now as they will at run time (a templated list
+// only then, when its values are known).
+void CheckCheckTasks(const ProjectDef& project, std::vector<Status>& errors) {
+  for (const PipelineDef& pipeline : project.pipelines) {
+    for (const TaskDef& task : pipeline.tasks) {
+      const ConfigNode* checks = task.kind.value == "check" ? task.param("checks") : nullptr;
+      if (checks == nullptr || HasTemplate(*checks)) continue;
+      Result<std::vector<CheckSpec>> specs = ParseCheckList(*checks);
+      if (!specs.ok()) errors.push_back(specs.status());
+    }
+  }
+}
+
+}  // namespace
 
 LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs) {
   // An absolute root: tasks may change folder (cwd:), paths must not.
@@ -27,6 +57,8 @@ LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs) {
   }
   ProcessEnvironment env;
   CheckWeirModels(loaded.project, fs, env, loaded.errors, loaded.warnings);
+  CheckCheckTasks(loaded.project, loaded.errors);
+  CheckCheckFiles(loaded.project, loaded.errors);
   return loaded;
 }
 
@@ -82,6 +114,25 @@ std::unique_ptr<PipelineState> OpenPipelineState(const std::string& command, con
   }
   opened->store = std::move(*store);
   return opened;
+}
+
+Result<std::string> DuckDbFileOf(const ProjectDef& project, const std::string& connection) {
+  const ConfigNode* node = &project.warehouse;
+  std::string what = "warehouse";
+  if (!connection.empty()) {
+    auto it = project.connections.find(connection);
+    if (it == project.connections.end()) return UserError("unknown-connection", "no connection named '" + connection + "'");
+    node = &it->second;
+    what = "connection '" + connection + "'";
+  }
+  std::string type = "duckdb", path = connection.empty() ? "warehouse.duckdb" : "";
+  if (node->is_map()) {
+    if (const ConfigNode* t = node->Find("type"); t && t->is_scalar()) type = t->scalar();
+    if (const ConfigNode* p = node->Find("path"); p && p->is_scalar()) path = p->scalar();
+  }
+  if (type != "duckdb") return UserError("not-available", what + " is of type '" + type + "'; only DuckDB is read today (Postgres: issue 8)");
+  if (path.empty()) return UserError("missing-key", what + " needs 'path'");
+  return project.Resolve(path);
 }
 
 }  // namespace weir::cli

@@ -40,6 +40,11 @@ const PipelineGraph* FindPipelineOrComplain(const LoadedProject& loaded, const s
 
 Result<std::unique_ptr<StateStore>> OpenState(const ProjectDef& project);
 
+// The DuckDB file of the warehouse (`connection` empty) or of a named
+// DuckDB connection of weir.yml. UserError "unknown-connection",
+// "not-available" (another type), "missing-key".
+Result<std::string> DuckDbFileOf(const ProjectDef& project, const std::string& connection);
+
 // What commands that read or change one pipeline's state need: the checked
 // project, that pipeline's graph and the state store. Null after printing
 // why (the command then exits 2).

@@ -72,26 +72,6 @@ void PrintTable(const QueryRows& rows) {
   std::printf("(%zu row%s)\n", rows.rows.size(), rows.rows.size() == 1 ? "" : "s");
 }
 
-// The DuckDB file a query goes to: the warehouse, or a named connection.
-Result<std::string> TargetPath(const ProjectDef& project, const std::string& connection) {
-  const ConfigNode* node = &project.warehouse;
-  std::string what = "warehouse";
-  if (!connection.empty()) {
-    auto it = project.connections.find(connection);
-    if (it == project.connections.end()) return UserError("unknown-connection", "no connection named '" + connection + "'");
-    node = &it->second;
-    what = "connection '" + connection + "'";
-  }
-  std::string type = "duckdb", path = connection.empty() ? "warehouse.duckdb" : "";
-  if (node->is_map()) {
-    if (const ConfigNode* t = node->Find("type"); t && t->is_scalar()) type = t->scalar();
-    if (const ConfigNode* p = node->Find("path"); p && p->is_scalar()) path = p->scalar();
-  }
-  if (type != "duckdb") return UserError("not-available", what + " is of type '" + type + "'; weir query reads DuckDB today");
-  if (path.empty()) return UserError("missing-key", what + " needs 'path'");
-  return project.Resolve(path);
-}
-
 // In a dbt project: the DuckDB file of the profile's target.
 Result<std::string> DbtTargetPath(const std::string& dir, const std::optional<std::string>& target) {
   LocalFilesystem fs;
@@ -118,7 +98,7 @@ int QueryCommand(const Args& args) {
   if (!IsDbtProject(LocalFilesystem(), dir)) {
     std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
     if (loaded == nullptr) return kExitUsage;
-    path = TargetPath(loaded->project, connection);
+    path = DuckDbFileOf(loaded->project, connection);
   }
   if (!path.ok()) return UsageError("query", path.status().message());
   DuckDbConnector connector;

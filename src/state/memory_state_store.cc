@@ -158,6 +158,9 @@ class MemoryStateStore final : public StateStore {
     }
     return removed;
   }
+  Status RecordCheckResults(const std::vector<CheckResultRecord>& results) override;
+  Result<std::vector<CheckResultRecord>> CheckHistory(const std::string& suite, const std::string& check,
+                                                      const std::string& before_interval, int limit) override;
 
  private:
   // Lookups with mu_ held; the pointers live until the store does.
@@ -173,6 +176,7 @@ class MemoryStateStore final : public StateStore {
   std::map<std::string, PipelineScheduleState> pipelines_;
   std::vector<DatasetEvent> dataset_events_;  // in id order
   std::map<std::string, DatasetFreshnessRecord> freshness_;
+  std::vector<CheckResultRecord> check_results_;  // in id order
 };
 
 Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {
@@ -358,6 +362,43 @@ Result<int> MemoryStateStore::InterruptRunningAttempts(RunId run, TimePoint now)
     ++interrupted;
   }
   return interrupted;
+}
+
+Status MemoryStateStore::RecordCheckResults(const std::vector<CheckResultRecord>& results) {
+  WEIR_TRY(state_internal::CheckResultsAreNamed(results));
+  std::lock_guard lock(mu_);
+  for (const CheckResultRecord& result : results) {
+    CheckResultRecord stored = state_internal::StoredCheckResult(result);
+    stored.id = static_cast<int64_t>(check_results_.size()) + 1;
+    check_results_.push_back(std::move(stored));
+  }
+  return OkStatus();
+}
+
+Result<std::vector<CheckResultRecord>> MemoryStateStore::CheckHistory(const std::string& suite,
+                                                                      const std::string& check,
+                                                                      const std::string& before_interval, int limit) {
+  std::lock_guard lock(mu_);
+  std::vector<const CheckResultRecord*> matching;
+  for (const CheckResultRecord& r : check_results_) {
+    if (r.check != check || (!suite.empty() && r.suite != suite)) continue;
+    if (!before_interval.empty() && (r.interval_start.empty() || r.interval_start >= before_interval)) continue;
+    matching.push_back(&r);
+  }
+  // Newest first as the SQLite store orders them: interval start as text
+  // ("" last), then when recorded, then id.
+  std::sort(matching.begin(), matching.end(), [](const CheckResultRecord* a, const CheckResultRecord* b) {
+    return std::tie(b->interval_start, b->recorded_at, b->id) < std::tie(a->interval_start, a->recorded_at, a->id);
+  });
+  // The first of each suite's interval is its latest: a rerun replaces it.
+  std::set<std::pair<std::string, std::string>> seen_intervals;
+  std::vector<CheckResultRecord> history;
+  for (const CheckResultRecord* r : matching) {
+    if (limit > 0 && history.size() == static_cast<size_t>(limit)) break;
+    if (!r->interval_start.empty() && !seen_intervals.insert({r->suite, r->interval_start}).second) continue;
+    history.push_back(*r);
+  }
+  return history;
 }
 
 }  // namespace

@@ -4,6 +4,7 @@
 #include <mutex>
 
 #include "state/internal/records.h"
+#include "state/internal/sqlite_check_results.h"
 #include "state/internal/sqlite_database.h"
 #include "state/internal/sqlite_schema.h"
 #include "state/state.h"
@@ -66,6 +67,9 @@ class SqliteStateStore final : public StateStore {
                                                 const std::string& key) override;
   Status StoreCache(const CacheEntry& entry) override;
   Result<int> ClearCache(const std::string& pipeline, const std::string& task_id) override;
+  Status RecordCheckResults(const std::vector<CheckResultRecord>& results) override;
+  Result<std::vector<CheckResultRecord>> CheckHistory(const std::string& suite, const std::string& check,
+                                                      const std::string& before_interval, int limit) override;
 
  private:
   // Helpers run inside a caller's transaction with mu_ held.
@@ -674,6 +678,27 @@ Result<int> SqliteStateStore::ClearCache(const std::string& pipeline, const std:
   int removed = db_->Changes();
   WEIR_TRY(txn.Commit());
   return removed;
+}
+
+Status SqliteStateStore::RecordCheckResults(const std::vector<CheckResultRecord>& results) {
+  WEIR_TRY(state_internal::CheckResultsAreNamed(results));
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_TRY(state_internal::InsertCheckResults(*db_, results));
+  return txn.Commit();
+}
+
+Result<std::vector<CheckResultRecord>> SqliteStateStore::CheckHistory(const std::string& suite,
+                                                                      const std::string& check,
+                                                                      const std::string& before_interval, int limit) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_ASSIGN_OR_RETURN(std::vector<CheckResultRecord> history,
+                        state_internal::QueryCheckHistory(*db_, suite, check, before_interval, limit));
+  WEIR_TRY(txn.Commit());
+  return history;
 }
 
 }  // namespace weir

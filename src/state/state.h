@@ -178,6 +178,20 @@ struct CacheEntry {
   TimePoint created_at;
 };
 
+// One data check's result, kept for `weir checks history` and for the
+// anomaly and change checks that compare with earlier intervals.
+struct CheckResultRecord {
+  int64_t id = 0;              // set by the store
+  std::string suite;           // "PIPELINE.TASK" for check tasks, "checks/FILE" for weir test
+  std::string check;           // the check's name: "not_null(order_id)"
+  std::string status;          // pass, warn, fail, error
+  std::optional<double> observed;
+  std::string interval_start;  // the run's data interval (ISO-8601), "" outside runs
+  RunId run_id;                // 0 outside runs
+  std::string message;
+  TimePoint recorded_at;
+};
+
 struct AttemptEnd {
   AttemptState state = AttemptState::kSuccess;
   TimePoint ended_at;
@@ -271,6 +285,23 @@ class StateStore {
   // Removes entries of `pipeline` (all when empty) and of `task_id` (all
   // of the pipeline's when empty). Returns how many.
   virtual Result<int> ClearCache(const std::string& pipeline, const std::string& task_id) = 0;
+
+  // Check results (quality checks). History is newest first: by interval
+  // start, then by when recorded; of the results for one interval only the
+  // latest counts (a rerun replaces it), results outside intervals each
+  // count. `before_interval` (when not empty) keeps intervals before it.
+  // Precisely: interval starts compare as text (ISO-8601), so results
+  // outside intervals ("") come after every interval's, newest recorded
+  // first, and a non-empty `before_interval` leaves them out: an anomaly
+  // check in a run compares with earlier intervals only. The latest of an
+  // interval is the one recorded last (ties: recorded later in the store).
+  // An empty `suite` means every suite's results of `check` (each suite's
+  // intervals counted apart); `limit` <= 0 means no limit.
+  // RecordCheckResults records all of `results` in one transaction; every
+  // result needs a suite and a check name.
+  virtual Status RecordCheckResults(const std::vector<CheckResultRecord>& results) = 0;
+  virtual Result<std::vector<CheckResultRecord>> CheckHistory(const std::string& suite, const std::string& check,
+                                                              const std::string& before_interval, int limit) = 0;
 
   // After a crash: attempts still marked running in `run` become interrupted
   // (ended at `now`), and their task instances too. Returns how many.

@@ -1,8 +1,15 @@
-// The check task: W1's data checks as SQL on a warehouse table, scoped by
-// `where:`. Each check counts failing rows; a failed check fails the task
-// (not retried: the data will not change by asking again), and the log
-// shows every check with its observed value and up to 5 failing rows.
-// (The quality issue replaces this with the full quality engine.)
+// The check task: a suite of data checks (src/quality) on a warehouse table,
+// a lake file or a query, scoped by `where:` and `partition_by:` to the
+// run's interval. Failed error-severity checks fail the task (not retried:
+// the data will not change by asking again); warnings are logged and the
+// run goes on. Every result goes to the state store's history, which
+// anomaly and change checks compare with.
+#include <cmath>
+#include <cstdio>
+
+#include "connectors/connectors.h"
+#include "quality/quality.h"
+#include "state/state.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
 #include "tasks/internal/secret_values.h"
@@ -11,67 +18,140 @@
 namespace weir::tasks_internal {
 namespace {
 
-struct CheckSql {
-  std::string name;        // "not_null(order_id)"
-  std::string observed;    // SQL of one value: what was measured
-  std::string failing;     // SQL of failing rows, or "" (row_count)
-  std::optional<int64_t> min, max;  // for row_count
-  std::string unit = "failing rows";  // what `observed` counts
-};
-
-std::string Columns(const std::vector<std::string>& columns) {
-  std::string out;
-  for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + SqlIdentifier(c);
-  return out;
-}
-
-Result<CheckSql> Compile(const ConfigNode& check, const std::string& from) {
-  if (!check.is_map() || check.entries().size() != 1) {
-    return UserError("bad-check", "each check is a mapping with one key: row_count, not_null, unique or expression",
-                     check.where());
+// The checks tree with every templated string rendered ({{ ds }} in a
+// `where:` or an expression).
+Result<ConfigNode> RenderTree(const ConfigNode& node, const TemplateContext& names) {
+  if (node.is_scalar()) {
+    const std::string& text = node.scalar();
+    if (text.find("{{") == std::string::npos && text.find("{%") == std::string::npos) return node;
+    WEIR_ASSIGN_OR_RETURN(RenderedText rendered, RenderNode(node, "a check's text", names));
+    return ConfigNode::Scalar(rendered.text, node.quoted(), node.where());
   }
-  const std::string& kind = check.entries()[0].first.scalar();
-  const ConfigNode& arg = check.entries()[0].second;
-  if (kind == "row_count") {
-    CheckSql c{"row_count", "SELECT count(*) FROM " + from, "", std::nullopt, std::nullopt};
-    if (const ConfigNode* n = arg.is_map() ? arg.Find("min") : nullptr) { WEIR_ASSIGN_OR_RETURN(c.min, n->AsInt("'min'")); }
-    if (const ConfigNode* n = arg.is_map() ? arg.Find("max") : nullptr) { WEIR_ASSIGN_OR_RETURN(c.max, n->AsInt("'max'")); }
-    if (!c.min && !c.max) return UserError("bad-check", "row_count needs 'min' and/or 'max'", arg.where());
-    return c;
-  }
-  if (kind == "not_null") {
-    WEIR_ASSIGN_OR_RETURN(std::string column, arg.AsString("not_null"));
-    std::string failing = "SELECT * FROM " + from + " WHERE " + SqlIdentifier(column) + " IS NULL";
-    return CheckSql{"not_null(" + column + ")", "SELECT count(*) FROM (" + failing + ")", failing, {}, {}};
-  }
-  if (kind == "unique") {
-    WEIR_ASSIGN_OR_RETURN(std::vector<std::string> columns, arg.AsStringList("unique"));
-    std::string list = Columns(columns);
-    std::string failing = "SELECT " + list + ", count(*) AS rows FROM " + from + " GROUP BY " + list +
-                          " HAVING count(*) > 1";
-    std::string name = "unique(";
-    for (size_t i = 0; i < columns.size(); ++i) name += (i ? ", " : "") + columns[i];
-    return CheckSql{name + ")", "SELECT count(*) FROM (" + failing + ")", failing, {}, {}, "duplicated values"};
-  }
-  if (kind == "expression") {
-    WEIR_ASSIGN_OR_RETURN(std::string expr, arg.AsString("expression"));
-    std::string failing = "SELECT * FROM " + from + " WHERE NOT (" + expr + ")";
-    return CheckSql{"expression(" + expr + ")", "SELECT count(*) FROM (" + failing + ")", failing, {}, {}};
-  }
-  return UserError("bad-check", "unknown check '" + kind + "': use row_count, not_null, unique or expression",
-                   check.entries()[0].first.where());
-}
-
-std::string FormatRows(const QueryRows& rows) {
-  std::string out;
-  for (const auto& row : rows.rows) {
-    out += "    ";
-    for (size_t c = 0; c < row.size(); ++c) {
-      out += (c ? ", " : "") + rows.columns[c] + "=" + row[c].value_or("NULL");
+  if (node.is_sequence()) {
+    std::vector<ConfigNode> items;
+    for (const ConfigNode& item : node.items()) {
+      WEIR_ASSIGN_OR_RETURN(ConfigNode rendered, RenderTree(item, names));
+      items.push_back(std::move(rendered));
     }
-    out += "\n";
+    return ConfigNode::Sequence(std::move(items), node.where());
   }
-  return out;
+  if (node.is_map()) {
+    std::vector<ConfigNode::Entry> entries;
+    for (const auto& [key, value] : node.entries()) {
+      WEIR_ASSIGN_OR_RETURN(ConfigNode rendered, RenderTree(value, names));
+      entries.emplace_back(key, std::move(rendered));
+    }
+    return ConfigNode::Map(std::move(entries), node.where());
+  }
+  return node;
+}
+
+// table / path / query / where / partition_by, rendered; a path made
+// absolute in the lake.
+Result<CheckTarget> TargetOf(const TaskContext& context, const TemplateContext& names) {
+  const TaskDef& task = context.task;
+  std::vector<ConfigNode::Entry> entries;
+  for (const char* key : {"table", "path", "query", "where", "partition_by"}) {
+    const ConfigNode* param = task.param(key);
+    if (param == nullptr) continue;
+    WEIR_ASSIGN_OR_RETURN(RenderedText value, RenderParam(task, key, names));
+    std::string text = value.text;
+    if (std::string_view(key) == "path") {
+      WEIR_ASSIGN_OR_RETURN(text, LakePath(context, text));
+    }
+    entries.emplace_back(ConfigNode::Scalar(key, false, param->where()),
+                         ConfigNode::Scalar(text, false, param->where()));
+  }
+  TargetOptions options{"", std::make_pair(context.interval.start_iso, context.interval.end_iso)};
+  return ParseCheckTarget(ConfigNode::Map(std::move(entries), task.where), options);
+}
+
+Result<int64_t> IntParam(const TaskDef& task, const char* key, int64_t fallback) {
+  const ConfigNode* node = task.param(key);
+  return node == nullptr ? fallback : node->AsInt(std::string("'") + key + "'");
+}
+
+CheckRunOptions RunOptions(const TaskContext& context, const std::string& suite, DuckDbConnection& db) {
+  CheckRunOptions options;
+  options.audit_prefix = context.pipeline.name + "__" + context.task.id;
+  options.reference_time = context.interval.end_iso;
+  if (context.store != nullptr) {
+    options.history = [&context, suite](const std::string& check, int limit) -> Result<std::vector<double>> {
+      WEIR_ASSIGN_OR_RETURN(auto records, context.store->CheckHistory(suite, check, context.interval.start_iso, limit));
+      std::vector<double> values;
+      for (const CheckResultRecord& r : records) {
+        if (r.observed) values.push_back(*r.observed);
+      }
+      return values;
+    };
+  }
+  options.write_turn = [&context, &db](const std::function<Status()>& write) -> Status {
+    WEIR_ASSIGN_OR_RETURN(auto writing, db.LockForWrite(context.cancel, context.deadline));
+    return write();
+  };
+  return options;
+}
+
+Status RecordHistory(const TaskContext& context, const SuiteResult& result) {
+  if (context.store == nullptr) return OkStatus();
+  std::vector<CheckResultRecord> records;
+  for (const CheckResult& r : result.results) {
+    records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name,
+                                        .status = std::string(CheckStatusName(r.status)), .observed = r.observed,
+                                        .interval_start = context.interval.start_iso, .run_id = context.run.id,
+                                        .message = r.message, .recorded_at = std::chrono::system_clock::now()});
+  }
+  return context.store->RecordCheckResults(records);
+}
+
+void LogResults(AttemptLog& log, const SuiteResult& result) {
+  for (const CheckResult& r : result.results) {
+    log.Line(FormatResultLine(r));
+    if (!r.sample_rows.empty()) {
+      log.Output("  failing rows (" + std::to_string(r.sample_rows.size()) + " shown" +
+                 (r.audit_table.empty() ? "" : ", saved in " + r.audit_table) + "):\n" +
+                 FormatSampleRows(r, r.sample_rows.size()));
+    }
+  }
+  log.Line(std::to_string(result.results.size()) + " checks in " + std::to_string(result.scans) + " scan" +
+           (result.scans == 1 ? "" : "s") + ": " + std::to_string(result.Count(CheckStatus::kPass)) + " passed, " +
+           std::to_string(result.Count(CheckStatus::kWarn)) + " warned, " +
+           std::to_string(result.Count(CheckStatus::kFail)) + " failed, " +
+           std::to_string(result.Count(CheckStatus::kError)) + " errored");
+}
+
+std::string ObservedJson(std::optional<double> value) {
+  if (!value || !std::isfinite(*value)) return "null";
+  char buffer[32];
+  std::snprintf(buffer, sizeof buffer, "%.17g", *value);
+  return buffer;
+}
+
+// What downstream tasks read: each check's status and observed value.
+std::string OutputJson(const SuiteResult& result) {
+  std::string out = "{\"passed\": " + std::string(result.failed() ? "false" : "true") +
+                    ", \"scans\": " + std::to_string(result.scans) + ", \"checks\": [";
+  for (size_t i = 0; i < result.results.size(); ++i) {
+    const CheckResult& r = result.results[i];
+    out += std::string(i ? ", " : "") + "{\"check\": " + JsonString(r.name) + ", \"status\": \"" +
+           std::string(CheckStatusName(r.status)) + "\", \"passed\": " +
+           (r.status == CheckStatus::kPass || r.status == CheckStatus::kWarn ? "true" : "false") + ", \"observed\": " +
+           ObservedJson(r.observed) + "}";
+  }
+  return out + "]}";
+}
+
+Status FailureOf(const SuiteResult& result, const TaskContext& context) {
+  std::string message;
+  int failed = 0;
+  for (const CheckResult& r : result.results) {
+    if (r.status != CheckStatus::kFail && r.status != CheckStatus::kError) continue;
+    ++failed;
+    message += (message.empty() ? "" : "; ") + r.name + ": " + (r.message.empty() ? r.observed_text : r.message);
+  }
+  return UserError("check-failed", std::to_string(failed) + " of " + std::to_string(result.results.size()) +
+                                       " checks failed on " + result.target + ": " + message + " (log: " +
+                                       context.log_path + ")");
 }
 
 class CheckTask final : public RedactingTask {
@@ -84,47 +164,29 @@ class CheckTask final : public RedactingTask {
     TemplateContext names = MakeTemplateContext(context, services_);
     RecordSecrets(names, secrets);
     WEIR_TRY(SkipIf(context, names, services_));
-    WEIR_ASSIGN_OR_RETURN(RenderedText table, RenderParam(task, "table", names));
-    std::string from = SqlQualifiedName(table.text);
-    if (task.param("where") != nullptr) {
-      WEIR_ASSIGN_OR_RETURN(RenderedText where, RenderParam(task, "where", names));
-      from = "(SELECT * FROM " + from + " WHERE " + where.text + ") AS checked";
-    }
     const ConfigNode* checks = task.param("checks");
-    if (checks == nullptr || !checks->is_sequence()) {
-      return UserError("bad-check", "'checks' must be a list of checks", task.where);
-    }
-    AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": checks on " + table.text);
+    WEIR_ASSIGN_OR_RETURN(ConfigNode rendered, RenderTree(checks != nullptr ? *checks : ConfigNode(), names));
+    WEIR_ASSIGN_OR_RETURN(std::vector<CheckSpec> specs, ParseCheckList(rendered));
+    WEIR_ASSIGN_OR_RETURN(CheckTarget target, TargetOf(context, names));
+    CheckSuite suite{context.pipeline.name + "." + task.id, target, std::move(specs), task.where};
+
+    AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": checks on " + target.label);
     log.SetSecrets(secrets);
     WEIR_ASSIGN_OR_RETURN(auto db, ConnectWarehouse(context, services_));
-    std::vector<std::string> failures;
-    std::string results = "[";
-    for (const ConfigNode& check : checks->items()) {
-      WEIR_ASSIGN_OR_RETURN(CheckSql sql, Compile(check, from));
-      WEIR_ASSIGN_OR_RETURN(auto observed_text, db->QueryValue(sql.observed));
-      int64_t observed = std::stoll(observed_text.value_or("0"));
-      bool passed = sql.failing.empty() ? (!sql.min || observed >= *sql.min) && (!sql.max || observed <= *sql.max)
-                                        : observed == 0;
-      std::string detail = sql.failing.empty() ? "observed " + std::to_string(observed)
-                                               : std::to_string(observed) + " " + sql.unit;
-      log.Line(std::string(passed ? "pass " : "FAIL ") + sql.name + ": " + detail);
-      results += std::string(results.size() > 1 ? ", " : "") + "{\"check\": " + JsonString(sql.name) +
-                 ", \"passed\": " + (passed ? "true" : "false") + ", \"observed\": " + std::to_string(observed) + "}";
-      if (passed) continue;
-      failures.push_back(sql.name + ": " + detail);
-      if (!sql.failing.empty()) {
-        WEIR_ASSIGN_OR_RETURN(auto sample, db->Query(sql.failing + " LIMIT 5"));
-        log.Output("  failing rows (up to 5):\n" + FormatRows(sample));
-      }
+    CheckRunOptions options = RunOptions(context, suite.name, *db);
+    WEIR_ASSIGN_OR_RETURN(int64_t sample_limit, IntParam(task, "sample_limit", options.sample_limit));
+    options.sample_limit = static_cast<int>(std::clamp<int64_t>(sample_limit, 0, 10000));
+    if (const ConfigNode* save = task.param("save_failing_rows")) {
+      WEIR_ASSIGN_OR_RETURN(options.save_failing_rows, save->AsBool("'save_failing_rows'"));
     }
-    results += "]";
-    if (!failures.empty()) {
-      std::string message = std::to_string(failures.size()) + " of " + std::to_string(checks->items().size()) +
-                            " checks failed on " + table.text + ": ";
-      for (size_t i = 0; i < failures.size(); ++i) message += (i ? "; " : "") + failures[i];
-      return UserError("check-failed", message + " (log: " + context.log_path + ")");
-    }
-    return "{\"checks\": " + results + "}";
+    DuckDbInterruptWatch watch(*db, context.cancel, context.deadline);
+    Result<SuiteResult> result = RunCheckSuite(*db, suite, options);
+    WEIR_TRY(watch.Interrupted());
+    if (!result.ok()) return result.status();
+    LogResults(log, *result);
+    WEIR_TRY(RecordHistory(context, *result));
+    if (result->failed()) return FailureOf(*result, context);
+    return OutputJson(*result);
   }
 
  private:

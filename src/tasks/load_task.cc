@@ -7,7 +7,12 @@
 //   merge              rows whose `keys` appear in the file are replaced
 //                      (an upsert); keys must be unique within the file
 // The table is created from the file's schema when missing; columns are
-// matched by name.
+// matched by name. With `quarantine:`, rows that fail its row checks go to
+// the rejects table (DESIGN.md's shape, the check's name as the reason)
+// instead of the table, and the load goes on with the rest.
+#include <map>
+
+#include "quality/quality.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
 #include "tasks/internal/secret_values.h"
@@ -45,6 +50,15 @@ class LoadTask final : public RedactingTask {
     }
     std::string source = ReadFileSql(path, format);
     std::string target = SqlQualifiedName(table.text);
+    AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": load " + from.text + " into " +
+                                         table.text + " (" + mode + ")");
+    log.SetSecrets(secrets);
+    WEIR_ASSIGN_OR_RETURN(auto warehouse, ConnectWarehouse(context, services_));
+    std::map<std::string, int64_t> quarantined;
+    if (const ConfigNode* quarantine = task.param("quarantine")) {
+      WEIR_ASSIGN_OR_RETURN(source, Quarantine(*warehouse, context, *quarantine, source, from.text, quarantined));
+      for (const auto& [check, rows] : quarantined) log.Line("quarantined " + std::to_string(rows) + " rows: " + check);
+    }
     WEIR_ASSIGN_OR_RETURN(std::string replace, ReplaceStatement(context, mode, target, source));
     size_t dot = table.text.find('.');
     std::string schema =
@@ -53,10 +67,6 @@ class LoadTask final : public RedactingTask {
     std::string sql = "BEGIN; " + schema + "CREATE TABLE IF NOT EXISTS " + target + " AS SELECT *" + marker +
                       " FROM " + source + " LIMIT 0; " + replace + "; INSERT INTO " + target +
                       " BY NAME SELECT *" + marker + " FROM " + source + "; COMMIT;";
-    AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": load " + from.text + " into " +
-                                         table.text + " (" + mode + ")");
-    log.SetSecrets(secrets);
-    WEIR_ASSIGN_OR_RETURN(auto warehouse, ConnectWarehouse(context, services_));
     WEIR_TRY(CheckUniqueKeys(*warehouse, context, mode, source));
     WEIR_ASSIGN_OR_RETURN(auto before, warehouse->QueryValue("SELECT count(*) FROM " + source));
     WEIR_ASSIGN_OR_RETURN(auto writing, warehouse->LockForWrite(context.cancel, context.deadline));
@@ -67,13 +77,57 @@ class LoadTask final : public RedactingTask {
       return loaded;
     }
     WEIR_ASSIGN_OR_RETURN(auto total, warehouse->QueryValue("SELECT count(*) FROM " + target));
-    return JsonObject({{"rows_loaded", before.value_or("0")},
-                       {"table_rows", total.value_or("0")},
-                       {"table", JsonString(table.text)},
-                       {"mode", JsonString(mode)}});
+    std::map<std::string, std::string> output = {{"rows_loaded", before.value_or("0")},
+                                                 {"table_rows", total.value_or("0")},
+                                                 {"table", JsonString(table.text)},
+                                                 {"mode", JsonString(mode)}};
+    if (task.param("quarantine") != nullptr) {
+      int64_t all = 0;
+      std::map<std::string, std::string> per_check;
+      for (const auto& [check, rows] : quarantined) {
+        per_check[check] = std::to_string(rows);
+        all += rows;
+      }
+      output["rows_quarantined"] = std::to_string(all);
+      output["quarantined"] = JsonObject(per_check);
+    }
+    return JsonObject(output);
   }
 
  private:
+  // Classifies the file's rows in a temporary table of the warehouse
+  // connection (a values_in check reads warehouse tables), writes the
+  // failing ones to the rejects table, and returns the rows to load.
+  Result<std::string> Quarantine(DuckDbConnection& db, const TaskContext& context, const ConfigNode& node,
+                                 const std::string& source, const std::string& from,
+                                 std::map<std::string, int64_t>& counts) {
+    const ConfigNode* table = node.is_map() ? node.Find("table") : nullptr;
+    const ConfigNode* checks = node.is_map() ? node.Find("checks") : nullptr;
+    if (table == nullptr || checks == nullptr) {
+      return UserError("bad-quarantine", "'quarantine' takes 'table' (the rejects table) and 'checks' (row checks)",
+                       node.where());
+    }
+    WEIR_ASSIGN_OR_RETURN(std::string rejects, table->AsString("'table'"));
+    WEIR_ASSIGN_OR_RETURN(std::vector<CheckSpec> specs, ParseCheckList(*checks));
+    std::string reason = "CASE";
+    for (const CheckSpec& spec : specs) {
+      WEIR_ASSIGN_OR_RETURN(std::string fails, RowFailurePredicate(spec));
+      reason += " WHEN " + fails + " THEN " + SqlString(spec.name);
+    }
+    reason += " END";
+    WEIR_TRY(db.ExecuteUntil("CREATE OR REPLACE TEMP TABLE __weir_quarantine AS SELECT t.*, to_json(t)::VARCHAR AS "
+                             "__weir_row, " + reason + " AS __weir_reason FROM " + source + " AS t",
+                             context.cancel, context.deadline));
+    WEIR_ASSIGN_OR_RETURN(counts, WriteRejects(db,
+                                               "SELECT __weir_reason AS reason, " + SqlString(from) +
+                                                   " AS source, __weir_row AS row_json FROM __weir_quarantine "
+                                                   "WHERE __weir_reason IS NOT NULL",
+                                               rejects, context, services_));
+    for (const CheckSpec& spec : specs) counts.emplace(spec.name, 0);
+    return std::string("(SELECT * EXCLUDE (__weir_row, __weir_reason) FROM __weir_quarantine "
+                       "WHERE __weir_reason IS NULL)");
+  }
+
   Result<std::vector<std::string>> Columns(const TaskContext& context, const std::string& key) {
     const ConfigNode* node = context.task.param(key);
     if (node == nullptr) {

@@ -1,5 +1,6 @@
 #include "state/internal/records.h"
 
+#include <cmath>
 #include <set>
 
 namespace weir::state_internal {
@@ -24,6 +25,23 @@ Status CheckDistinctTaskIds(const std::vector<std::string>& task_ids) {
     if (!seen.insert(id).second) return UserError("duplicate-task", "a run lists the same task twice: '" + id + "'");
   }
   return OkStatus();
+}
+
+Status CheckResultsAreNamed(const std::vector<CheckResultRecord>& results) {
+  for (const CheckResultRecord& r : results) {
+    if (r.suite.empty() || r.check.empty()) {
+      return InternalError("a check result without a suite or check name (suite '" + r.suite + "', check '" +
+                           r.check + "')");
+    }
+  }
+  return OkStatus();
+}
+
+CheckResultRecord StoredCheckResult(const CheckResultRecord& result) {
+  CheckResultRecord stored = result;
+  stored.recorded_at = TruncateToMillis(result.recorded_at);
+  if (stored.observed && std::isnan(*stored.observed)) stored.observed.reset();
+  return stored;
 }
 
 }  // namespace weir::state_internal

@@ -42,4 +42,11 @@ inline RunRecord NewRunRecord(const NewRun& run) {
 // A run's task ids must be distinct: they are the task instances' keys.
 Status CheckDistinctTaskIds(const std::vector<std::string>& task_ids);
 
+// Every check result names its suite and its check: history is looked up by them.
+Status CheckResultsAreNamed(const std::vector<CheckResultRecord>& results);
+
+// A result as the stores keep it: recorded_at to the millisecond, and a NaN
+// observed value as none (SQLite has no NaN; REAL NaN reads back as NULL).
+CheckResultRecord StoredCheckResult(const CheckResultRecord& result);
+
 }  // namespace weir::state_internal

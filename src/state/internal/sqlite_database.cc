@@ -79,6 +79,11 @@ SqliteStatement& SqliteStatement::BindOptional(int index, const std::optional<st
   return *this;
 }
 
+SqliteStatement& SqliteStatement::BindReal(int index, std::optional<double> value) {
+  KeepFirstError(value.has_value() ? sqlite3_bind_double(stmt_, index, *value) : sqlite3_bind_null(stmt_, index));
+  return *this;
+}
+
 Result<bool> SqliteStatement::Step() {
   if (bind_rc_ != SQLITE_OK) return db_->Error(bind_rc_);
   int rc = sqlite3_step(stmt_);
@@ -111,6 +116,11 @@ TimePoint SqliteStatement::Time(int column) const { return FromEpochMillis(Int(c
 std::optional<TimePoint> SqliteStatement::OptionalTime(int column) const {
   if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
   return Time(column);
+}
+
+std::optional<double> SqliteStatement::OptionalReal(int column) const {
+  if (sqlite3_column_type(stmt_, column) == SQLITE_NULL) return std::nullopt;
+  return sqlite3_column_double(stmt_, column);
 }
 
 Result<std::unique_ptr<SqliteDatabase>> SqliteDatabase::Open(const std::string& path) {

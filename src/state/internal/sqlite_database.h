@@ -39,6 +39,8 @@ class SqliteStatement {
   SqliteStatement& Bind(int index, std::optional<TimePoint> value);
   // Named apart: a std::string argument would convert to either overload.
   SqliteStatement& BindOptional(int index, const std::optional<std::string>& value);
+  // A REAL, or NULL when there is none.
+  SqliteStatement& BindReal(int index, std::optional<double> value);
 
   // True when a row is ready to read; false when the statement is done.
   Result<bool> Step();
@@ -50,6 +52,7 @@ class SqliteStatement {
   std::string Text(int column) const;
   TimePoint Time(int column) const;
   std::optional<TimePoint> OptionalTime(int column) const;
+  std::optional<double> OptionalReal(int column) const;
 
  private:
   void KeepFirstError(int rc);

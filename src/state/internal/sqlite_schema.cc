@@ -122,6 +122,24 @@ constexpr const char* kMigrations[] = {
       missed_event_id INTEGER NOT NULL DEFAULT 0
     );
     )sql",
+    // 9: data check results, for `weir checks history` and the anomaly and
+    // change checks. observed is NULL when the check measured nothing;
+    // interval_start is '' and run_id 0 outside runs. The index serves
+    // CheckHistory: one check (of one suite, or of all), by interval.
+    R"sql(
+    CREATE TABLE check_results (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      suite TEXT NOT NULL,
+      check_name TEXT NOT NULL,
+      status TEXT NOT NULL,
+      observed REAL,
+      interval_start TEXT NOT NULL DEFAULT '',
+      run_id INTEGER NOT NULL DEFAULT 0,
+      message TEXT NOT NULL DEFAULT '',
+      recorded_at_ms INTEGER NOT NULL
+    );
+    CREATE INDEX check_results_by_check ON check_results (check_name, suite, interval_start, recorded_at_ms);
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

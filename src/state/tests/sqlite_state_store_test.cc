@@ -5,6 +5,7 @@
 #include <fstream>
 #include <thread>
 
+#include "state/internal/sqlite_check_results.h"
 #include "state/state.h"
 #include "state/tests/test_support.h"
 
@@ -95,7 +96,7 @@ TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerWeir) {
   EXPECT_EQ(s.code(), "state-schema-newer");
   EXPECT_NE(s.message().find(path_), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("schema version 99"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("this binary knows version 8"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("this binary knows version 9"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("upgrade weir"), std::string::npos) << s.message();
 }
 
@@ -115,12 +116,13 @@ TEST_F(SqliteStateStoreTest, MigratesASchema6FileKeepingItsAttempts) {
     QueryText(path_, std::string("ALTER TABLE attempts DROP COLUMN ") + column);
   }
   QueryText(path_, "DROP TABLE dataset_freshness");
+  QueryText(path_, "DROP TABLE check_results");
   QueryText(path_, "DELETE FROM schema_migrations WHERE version > 6");
   ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "6");
   ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM pragma_table_info('attempts') WHERE name = 'owner_pid'"), "0");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
-  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "8");
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "9");
   ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> old, store->RunningAttempts(run_id));
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old[0].log_path, "logs/x");
@@ -135,6 +137,65 @@ TEST_F(SqliteStateStoreTest, MigratesASchema6FileKeepingItsAttempts) {
   EXPECT_EQ(now[0].process_group, (ProcessIdentity{"h", 77, 88}));
   EXPECT_EQ(now[0].heartbeat_at, At(3000));
   EXPECT_EQ(QueryText(path_, "SELECT process_pgid FROM attempts"), "77");
+}
+
+// A file from schema 8 (before check results) gets the table and its
+// index, keeps its runs, and records and reads check history.
+TEST_F(SqliteStateStoreTest, MigratesASchema8FileToCheckResults) {
+  RunId run_id;
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
+    ASSERT_OK_AND_ASSIGN(RunRecord run, store->CreateRun(SmallRun(1000)));
+    run_id = run.id;
+  }
+  QueryText(path_, "DROP TABLE check_results");
+  QueryText(path_, "DELETE FROM schema_migrations WHERE version > 8");
+  ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "8");
+  ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'check_results%'"), "0");
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "9");
+  EXPECT_EQ(QueryText(path_, "SELECT type FROM sqlite_master WHERE name = 'check_results'"), "table");
+  EXPECT_EQ(QueryText(path_, "SELECT tbl_name FROM sqlite_master WHERE name = 'check_results_by_check'"),
+            "check_results");
+  ASSERT_OK_AND_ASSIGN(RunRecord run, store->GetRun(run_id));
+  EXPECT_EQ(run.pipeline, "daily");
+
+  CheckResultRecord result;
+  result.suite = "daily.quality";
+  result.check = "row_count";
+  result.status = "pass";
+  result.observed = 150;
+  result.interval_start = run.interval_start;
+  result.run_id = run_id;
+  result.recorded_at = At(2000);
+  ASSERT_OK(store->RecordCheckResults({result}));
+  ASSERT_OK_AND_ASSIGN(std::vector<CheckResultRecord> history,
+                       store->CheckHistory("daily.quality", "row_count", "", 0));
+  ASSERT_EQ(history.size(), 1u);
+  EXPECT_EQ(history[0].observed, 150);
+  EXPECT_EQ(QueryText(path_, "SELECT observed FROM check_results"), "150.0");
+}
+
+// The history lookup of an anomaly check (one check of one suite, before
+// an interval) searches the index on all three, not the whole table.
+TEST_F(SqliteStateStoreTest, CheckHistoryLookupSearchesTheIndex) {
+  { ASSERT_OK(OpenSqliteStateStore(path_)); }
+  sqlite3* db = nullptr;
+  ASSERT_EQ(sqlite3_open(path_.c_str(), &db), SQLITE_OK);
+  std::string sql = "EXPLAIN QUERY PLAN " + state_internal::CheckHistoryQuery(true, true);
+  sqlite3_stmt* stmt = nullptr;
+  ASSERT_EQ(sqlite3_prepare_v2(db, sql.c_str(), -1, &stmt, nullptr), SQLITE_OK) << sqlite3_errmsg(db);
+  std::string plan;
+  while (sqlite3_step(stmt) == SQLITE_ROW) {
+    plan += reinterpret_cast<const char*>(sqlite3_column_text(stmt, 3)) + std::string("\n");
+  }
+  sqlite3_finalize(stmt);
+  sqlite3_close(db);
+  EXPECT_NE(plan.find("SEARCH check_results USING INDEX check_results_by_check (check_name=? AND suite=? AND "
+                      "interval_start>? AND interval_start<?)"),
+            std::string::npos)
+      << plan;
 }
 
 TEST_F(SqliteStateStoreTest, RefusesAFileThatIsNotADatabase) {

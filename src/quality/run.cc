@@ -1,0 +1,285 @@
+// Runs a compiled suite: each scan is one query; a scan that fails is
+// retried check by check so that one bad check (a typo in a column) is an
+// error of its own and the others still report. Failing checks then sample
+// their failing rows, saved to weir_audit when asked.
+#include <chrono>
+#include <cmath>
+#include <set>
+
+#include "connectors/connectors.h"
+#include "quality/internal/check_kinds.h"
+#include "quality/internal/judge.h"
+#include "quality/internal/plan.h"
+
+namespace weir {
+namespace {
+
+using quality_internal::Measure;
+using quality_internal::Measured;
+using quality_internal::PlannedScan;
+using quality_internal::SuitePlan;
+using Row = std::vector<std::optional<std::string>>;
+
+double SecondsSince(std::chrono::steady_clock::time_point start) {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+}
+
+std::optional<double> Number(const std::optional<std::string>& text) {
+  if (!text) return std::nullopt;
+  char* end = nullptr;
+  double value = std::strtod(text->c_str(), &end);
+  if (text->empty() || end != text->c_str() + text->size()) return std::nullopt;
+  return value;
+}
+
+class SuiteRunner {
+ public:
+  SuiteRunner(DuckDbConnection& db, const CheckSuite& suite, const CheckRunOptions& options)
+      : db_(db), suite_(suite), options_(options) {
+    std::string now = options.reference_time ? SqlString(*options.reference_time) + "::TIMESTAMPTZ" : "now()";
+    plan_ = quality_internal::CompileSuite(suite, now);
+  }
+
+  Result<SuiteResult> Run() {
+    auto start = std::chrono::steady_clock::now();
+    out_.suite = suite_.name;
+    out_.target = suite_.target.label;
+    for (const CheckSpec& spec : suite_.checks) {
+      out_.results.push_back(CheckResult{.name = spec.name, .kind = spec.kind, .severity = spec.severity,
+                                         .where = spec.where});
+    }
+    Result<QueryRows> probe = db_.Query("SELECT * FROM " + plan_.base + " LIMIT 0");
+    if (!probe.ok()) {
+      return UserError("check-target", "cannot read " + suite_.target.label + " to check it: " +
+                                           probe.status().message(), suite_.where);
+    }
+    for (size_t k = 0; k < plan_.scans.size(); ++k) {
+      if (k == 0 && plan_.scans[0].checks.empty() && !NeedsTargetRows()) continue;
+      RunScan(plan_.scans[k], static_cast<int>(k) + 1);
+    }
+    for (size_t i = 0; i < suite_.checks.size(); ++i) {
+      if (suite_.checks[i].kind == "schema") RunSchema(i);
+    }
+    WEIR_TRY(SampleFailingRows());
+    out_.duration_seconds = SecondsSince(start);
+    return std::move(out_);
+  }
+
+ private:
+  bool NeedsTargetRows() const {
+    for (const CheckSpec& spec : suite_.checks) {
+      if (spec.kind == "sql") return true;
+    }
+    return false;
+  }
+
+  void RunScan(const PlannedScan& scan, int number) {
+    auto start = std::chrono::steady_clock::now();
+    Result<QueryRows> rows = db_.Query(quality_internal::ScanSql(plan_, scan));
+    ++out_.scans;
+    if (rows.ok()) {
+      Record(scan, *rows, number, SecondsSince(start));
+      return;
+    }
+    if (scan.checks.size() == 1) {
+      Fail(scan.checks[0], rows.status().message());
+      return;
+    }
+    for (size_t i : scan.checks) RunScan(PlannedScan{scan.from, scan.group_by, {i}}, 0);
+  }
+
+  void Fail(size_t i, const std::string& message) {
+    out_.results[i].status = CheckStatus::kError;
+    out_.results[i].message = "could not measure: " + message;
+    out_.results[i].sql = CheckSql(i);
+  }
+
+  std::string CheckSql(size_t i) const {
+    const Measure& m = plan_.measures[i];
+    return "SELECT " + m.value + "\nFROM " + m.from;
+  }
+
+  void Record(const PlannedScan& scan, const QueryRows& rows, int number, double seconds) {
+    const size_t groups = scan.group_by.size();
+    if (plan_.scans.size() && &scan == &plan_.scans[0] && !rows.rows.empty()) {
+      target_rows_ = Number(rows.rows[0][0]).value_or(0);
+    }
+    for (size_t j = 0; j < scan.checks.size(); ++j) {
+      size_t i = scan.checks[j];
+      CheckResult& result = out_.results[i];
+      result.scan = number;
+      result.duration_seconds = seconds;
+      result.sql = CheckSql(i);
+      size_t column = groups + 1 + 3 * j;
+      if (groups == 0) {
+        Measured m = MeasuredAt(i, rows.rows.empty() ? Row{} : rows.rows[0], column);
+        if (Status s = MeasureOther(i, m); !s.ok()) {
+          Fail(i, s.message());
+          continue;
+        }
+        quality_internal::Judge(suite_.checks[i], m, result);
+      } else {
+        JudgeSegments(i, rows, column, groups);
+      }
+    }
+  }
+
+  Measured MeasuredAt(size_t i, const Row& row, size_t column) {
+    Measured m;
+    if (column + 2 < row.size()) {
+      m.value_text = row[column].value_or("");
+      m.value = Number(row[column]);
+      m.rows = static_cast<int64_t>(Number(row[column + 1]).value_or(target_rows_));
+      m.detail = row[column + 2].value_or("");
+    }
+    const CheckSpec& spec = suite_.checks[i];
+    if ((spec.max_change_percent >= 0 || spec.z > 0) && options_.history) {
+      Result<std::vector<double>> history = options_.history(spec.name, spec.window > 0 ? spec.window : 14);
+      if (history.ok()) m.history = *history;
+    }
+    return m;
+  }
+
+  Status MeasureOther(size_t i, Measured& m) {
+    const std::string& sql = plan_.measures[i].other_query;
+    if (sql.empty()) return OkStatus();
+    WEIR_ASSIGN_OR_RETURN(std::optional<std::string> count, db_.QueryValue(sql));
+    m.other = Number(count);
+    return OkStatus();
+  }
+
+  void JudgeSegments(size_t i, const QueryRows& rows, size_t column, size_t groups) {
+    CheckResult& result = out_.results[i];
+    int failing = 0;
+    for (const Row& row : rows.rows) {
+      CheckResult segment_result;
+      Measured m = MeasuredAt(i, row, column);
+      quality_internal::Judge(suite_.checks[i], m, segment_result);
+      result.rows_checked += segment_result.rows_checked;
+      if (segment_result.status == CheckStatus::kPass) continue;
+      ++failing;
+      std::string key;
+      for (size_t g = 0; g < groups; ++g) {
+        key += (g ? ", " : "") + suite_.checks[i].group_by[g] + "=" + row[g].value_or("NULL");
+      }
+      result.failing_segments.push_back(CheckSegment{key, segment_result.observed.value_or(NAN),
+                                                     segment_result.status});
+      result.threshold = segment_result.threshold;
+      if (static_cast<int>(result.status) < static_cast<int>(segment_result.status)) {
+        result.status = segment_result.status;
+      }
+      if (failing <= 3) {
+        result.message += (result.message.empty() ? "" : "; ") + key + ": " + segment_result.observed_text;
+      }
+    }
+    result.observed = failing;
+    result.observed_text = std::to_string(failing) + " of " + std::to_string(rows.rows.size()) + " segments failed";
+    if (failing > 3) result.message += "; and " + std::to_string(failing - 3) + " more segments";
+  }
+
+  void RunSchema(size_t i) {
+    auto start = std::chrono::steady_clock::now();
+    std::string sql = "DESCRIBE SELECT * FROM " + plan_.base;
+    Result<QueryRows> describe = db_.Query(sql);
+    CheckResult& result = out_.results[i];
+    result.sql = sql;
+    result.duration_seconds = SecondsSince(start);
+    if (!describe.ok()) {
+      Fail(i, describe.status().message());
+      return;
+    }
+    quality_internal::JudgeSchema(suite_.checks[i], *describe, result);
+  }
+
+  Status SampleFailingRows() {
+    bool save = options_.save_failing_rows && options_.sample_limit > 0;
+    std::set<std::string> existing;
+    if (save) {
+      Result<QueryRows> tables = db_.Query(
+          "SELECT table_name FROM information_schema.tables WHERE table_schema = 'weir_audit'");
+      if (tables.ok()) {
+        for (const Row& row : tables->rows) existing.insert(row[0].value_or(""));
+      }
+    }
+    std::string prefix = options_.audit_prefix.empty() ? suite_.name : options_.audit_prefix;
+    for (size_t i = 0; i < suite_.checks.size(); ++i) {
+      CheckResult& result = out_.results[i];
+      const std::string& failing = plan_.measures[i].failing_rows;
+      if (failing.empty() || result.status == CheckStatus::kError || !result.failing_segments.empty() ||
+          (result.status == CheckStatus::kPass && !existing.count(AuditTableName(prefix, result.name)))) {
+        continue;
+      }
+      std::string table = AuditTableName(prefix, result.name);
+      if (result.status == CheckStatus::kPass) {
+        WEIR_TRY(Write("DROP TABLE IF EXISTS weir_audit." + SqlIdentifier(table)));
+        continue;
+      }
+      Status sampled = save ? SaveSample(result, failing, table) : ReadSample(result, failing);
+      if (!sampled.ok()) result.message += " (failing rows could not be read: " + sampled.message() + ")";
+    }
+    return OkStatus();
+  }
+
+  Status Write(const std::string& sql) {
+    auto write = [&] { return db_.Execute(sql); };
+    return options_.write_turn ? options_.write_turn(write) : write();
+  }
+
+  Status SaveSample(CheckResult& result, const std::string& failing, const std::string& table) {
+    std::string name = "weir_audit." + SqlIdentifier(table);
+    WEIR_TRY(Write("CREATE SCHEMA IF NOT EXISTS weir_audit;\nCREATE OR REPLACE TABLE " + name +
+                   " AS SELECT * FROM (" + failing + ") AS failing LIMIT " +
+                   std::to_string(options_.sample_limit)));
+    result.audit_table = name;
+    return ReadSample(result, "SELECT * FROM " + name);
+  }
+
+  Status ReadSample(CheckResult& result, const std::string& failing) {
+    WEIR_ASSIGN_OR_RETURN(QueryRows rows, db_.Query("SELECT * FROM (" + failing + ") AS failing LIMIT " +
+                                                    std::to_string(options_.sample_limit)));
+    result.sample_columns = std::move(rows.columns);
+    result.sample_rows = std::move(rows.rows);
+    return OkStatus();
+  }
+
+  DuckDbConnection& db_;
+  const CheckSuite& suite_;
+  const CheckRunOptions& options_;
+  SuitePlan plan_;
+  SuiteResult out_;
+  double target_rows_ = 0;
+};
+
+void AppendSlug(std::string& out, const std::string& text) {
+  for (unsigned char c : text) {
+    char folded = static_cast<char>(std::tolower(c));
+    bool word = std::isalnum(c) != 0 || c == '_';
+    if (word) {
+      out += folded;
+    } else if (!out.empty() && out.back() != '_') {
+      out += '_';
+    }
+  }
+  while (!out.empty() && out.back() == '_') out.pop_back();
+}
+
+}  // namespace
+
+std::string AuditTableName(const std::string& prefix, const std::string& check) {
+  std::string name;
+  AppendSlug(name, prefix);
+  name += "__";
+  AppendSlug(name, check);
+  if (name.size() <= 63) return name;
+  uint32_t hash = 2166136261u;  // FNV-1a: stable across builds, unlike std::hash
+  for (unsigned char c : prefix + "\n" + check) hash = (hash ^ c) * 16777619u;
+  char suffix[10];
+  std::snprintf(suffix, sizeof suffix, "_%08x", hash);
+  return name.substr(0, 54) + suffix;
+}
+
+Result<SuiteResult> RunCheckSuite(DuckDbConnection& db, const CheckSuite& suite, const CheckRunOptions& options) {
+  return SuiteRunner(db, suite, options).Run();
+}
+
+}  // namespace weir
