@@ -93,10 +93,15 @@ const char* Colour(CheckStatus status) {
 void RecordHistory(StateStore* store, const SuiteResult& result) {
   if (store == nullptr) return;
   std::vector<CheckResultRecord> records;
+  auto now = std::chrono::system_clock::now();
   for (const CheckResult& r : result.results) {
-    records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name,
-                                        .status = std::string(CheckStatusName(r.status)), .observed = r.observed,
-                                        .message = r.message, .recorded_at = std::chrono::system_clock::now()});
+    std::string status(CheckStatusName(r.status));
+    records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name, .status = status,
+                                        .observed = r.observed, .message = r.message, .recorded_at = now});
+    for (const auto& [metric, value] : r.metrics) {  // drift's values, each with its own history
+      records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name + "." + metric, .status = status,
+                                          .observed = value, .recorded_at = now});
+    }
   }
   Status recorded = store->RecordCheckResults(records);
   if (!recorded.ok()) std::fprintf(stderr, "weir: check history not recorded: %s\n", recorded.ToString().c_str());
@@ -179,6 +184,11 @@ int RunCheckFiles(const std::string& dir, const std::vector<std::string>& only, 
   }
   Result<std::unique_ptr<StateStore>> store = OpenState(project);
   StateStore* history = store.ok() ? store->get() : nullptr;
+  auto open_connection = [&](const std::string& name) -> Result<std::unique_ptr<DuckDbConnection>> {
+    WEIR_ASSIGN_OR_RETURN(std::string path, DuckDbFileOf(project, name));
+    // The warehouse itself is already open read-write in this process.
+    return connector.Connect(path, /*read_only=*/path != *warehouse);
+  };
   int exit = kExitOk;
   for (FileSuite& file : suites) {
     if (history != nullptr) {
@@ -192,6 +202,7 @@ int RunCheckFiles(const std::string& dir, const std::vector<std::string>& only, 
         return values;
       };
     }
+    file.options.open_connection = open_connection;
     Result<SuiteResult> result = RunCheckSuite(**db, file.suite, file.options);
     if (!result.ok()) {
       std::fprintf(stderr, "%s\n", result.status().ToString().c_str());

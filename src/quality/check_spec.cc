@@ -42,6 +42,8 @@ const std::vector<CheckKindInfo>& Kinds() {
       {"metric", kMetric, "", {"expression", "min", "max", "equal", "change"}},
       {"freshness", kMetric, "", {"column", "max_age"}},
       {"anomaly", kMetric, "", {"metric", "column", "expression", "window", "z", "max_change"}},
+      {"reconcile", kMetric, "", {"source", "metric", "column", "columns", "tolerance"}},
+      {"drift", kMetric, "column", {"column", "max_change", "quantiles"}},
       {"schema", kSchema, "", {"columns", "order", "exact"}},
   };
   return kinds;
@@ -156,6 +158,10 @@ class SpecReader {
     } else if (key == "min" || key == "max" || key == "equal") {
       WEIR_ASSIGN_OR_RETURN(double value, AsNumber(item, what));
       (key == "min" ? spec_.min : key == "max" ? spec_.max : spec_.equal) = value;
+    } else if (key == "source") {
+      WEIR_TRY(ReadSource(item));
+    } else if (key == "quantiles") {
+      WEIR_ASSIGN_OR_RETURN(spec_.quantiles, item.AsBool(what));
     } else if (key == "inclusive" || key == "order" || key == "exact") {
       WEIR_ASSIGN_OR_RETURN(bool value, item.AsBool(what));
       (key == "inclusive" ? spec_.inclusive : key == "order" ? spec_.schema_order : spec_.schema_exact) = value;
@@ -197,6 +203,28 @@ class SpecReader {
     return OkStatus();
   }
 
+  // reconcile's `source: {connection, table | query, where}`.
+  Status ReadSource(const ConfigNode& item) {
+    if (!item.is_map()) return UserError("wrong-type", "'source' is a mapping: {connection, table or query, where}",
+                                         item.where());
+    for (const auto& [key, value] : item.entries()) {
+      const std::string& k = key.scalar();
+      if (k != "connection" && k != "table" && k != "query" && k != "where") {
+        return UserError("unknown-key", "unknown key '" + k + "' in a reconcile source; it takes connection, table, "
+                                        "query and where", key.where());
+      }
+      WEIR_ASSIGN_OR_RETURN(std::string text, value.AsString("'" + k + "'"));
+      if (k == "connection") spec_.source_connection = text;
+      if (k == "table") spec_.source = CheckTarget{text, SqlQualifiedName(text), spec_.source.filter};
+      if (k == "query") spec_.source = CheckTarget{"query", "(" + text + ") AS source_query", spec_.source.filter};
+      if (k == "where") spec_.source.filter = text;
+    }
+    if (spec_.source.relation.empty()) {
+      return UserError("bad-check", "a reconcile source needs 'table' or 'query'", item.where());
+    }
+    return OkStatus();
+  }
+
   const CheckKindInfo& info_;
   CheckSpec& spec_;
 };
@@ -213,6 +241,11 @@ std::string DefaultName(const CheckSpec& spec) {
   if (spec.kind == "anomaly") {
     return "anomaly(" + spec.metric + (spec.columns.empty() ? "" : "(" + Joined(spec.columns) + ")") + ")";
   }
+  if (spec.kind == "reconcile") {
+    std::string metric = spec.metric.empty() ? "row_count" : spec.metric;
+    return "reconcile(" + metric + (spec.columns.empty() ? "" : "(" + Joined(spec.columns) + ")") + ", " +
+           spec.source.label + ")";
+  }
   if (spec.kind == "percentile") return "percentile(" + Joined(spec.columns) + ", " + FormatNumber(spec.percentile) + ")";
   if (spec.columns.empty()) return spec.kind;
   return spec.kind + "(" + Joined(spec.columns) + ")";
@@ -223,9 +256,9 @@ Status Validate(const CheckKindInfo& info, const CheckSpec& spec) {
     return UserError("bad-check", std::string(info.kind) + " needs " + what, spec.where);
   };
   bool needs_column = std::find(info.keys.begin(), info.keys.end(), "column") != info.keys.end() &&
-                      info.kind != "anomaly";
+                      info.kind != "anomaly" && info.kind != "reconcile";
   if (needs_column && spec.columns.empty()) return missing("a column");
-  if (info.kind != "unique" && info.kind != "duplicate_count" && spec.columns.size() > 1) {
+  if (info.kind != "unique" && info.kind != "duplicate_count" && info.kind != "reconcile" && spec.columns.size() > 1) {
     return UserError("bad-check", std::string(info.kind) + " takes one column", spec.where);
   }
   if ((info.kind == "accepted_values" || info.kind == "not_accepted_values") && spec.values.empty()) {
@@ -251,15 +284,27 @@ Status Validate(const CheckKindInfo& info, const CheckSpec& spec) {
     }
     if (spec.z == 0 && spec.max_change_percent < 0) return missing("'z' and/or 'max_change'");
   }
-  if (info.shape == CheckShape::kMetric && info.kind != "anomaly" && info.kind != "freshness" && !spec.min &&
+  bool own_rule = info.kind == "anomaly" || info.kind == "freshness" || info.kind == "reconcile" || info.kind == "drift";
+  if (info.shape == CheckShape::kMetric && !own_rule && !spec.min &&
       !spec.max && !spec.equal && !spec.warn_if && !spec.error_if && spec.other.empty() &&
       spec.max_change_percent < 0) {
     return missing("a bound: 'min', 'max', 'equal', 'change', or warn_if / error_if");
   }
   if (info.kind == "schema" && spec.schema_columns.empty()) return missing("'columns'");
+  if (info.kind == "reconcile") {
+    if (spec.source.relation.empty()) return missing("a 'source' to compare with");
+    const std::string& metric = spec.metric;
+    if (!metric.empty() && metric != "row_count" && metric != "sum" && metric != "checksum") {
+      return UserError("bad-check", "reconcile compares row_count, sum or checksum, not '" + metric + "'", spec.where);
+    }
+    if ((metric == "sum" && spec.columns.size() != 1) || (metric == "checksum" && spec.columns.empty())) {
+      return missing(metric == "sum" ? "one 'column' to sum" : "'columns' to checksum");
+    }
+  }
+  if (info.kind == "drift" && spec.max_change_percent < 0) return missing("'max_change' (such as 20%)");
   bool history = spec.max_change_percent >= 0 || spec.z > 0;
   if (!spec.group_by.empty() && (info.kind == "sql" || info.kind == "schema" || history || !spec.other.empty() ||
-                                 info.kind == "metric")) {
+                                 info.kind == "metric" || info.kind == "reconcile")) {
     return UserError("bad-check", "group_by does not apply to a " + std::string(info.kind) +
                                       " check with these keys (segments of sql, schema, metric, compare_to, change "
                                       "and anomaly checks are not supported)", spec.where);

@@ -116,6 +116,33 @@ std::string MetricAggregate(const std::string& metric, const CheckSpec& spec, co
   return Filtered(metric + "(" + c + ")", filter);  // sum, avg, min, max
 }
 
+// reconcile's value on either side: a count, a sum, or an order-independent
+// checksum (the sum of row hashes over the columns as text, so that the
+// same values hash alike in two databases whatever their types).
+std::string ReconcileAggregate(const CheckSpec& spec, const std::string& filter) {
+  if (spec.metric == "sum") return Filtered("sum(" + Column(spec) + ")", filter);
+  if (spec.metric == "checksum") {
+    std::string columns;
+    for (const std::string& c : spec.columns) {
+      columns += (columns.empty() ? "" : ", ") + ("CAST(t." + SqlIdentifier(c) + " AS VARCHAR)");
+    }
+    return Filtered("sum(CAST(hash(" + columns + ") AS HUGEINT))", filter);
+  }
+  return CountWhere(filter);
+}
+
+// drift's further values, as a list in text: distinct count, then quartiles.
+std::string DriftDetail(const CheckSpec& spec, const std::string& filter) {
+  std::string c = Column(spec);
+  std::string list = "CAST(" + Filtered("count(DISTINCT " + c + ")", filter) + " AS DOUBLE)";
+  if (spec.quantiles) {
+    for (const char* p : {"0.25", "0.5", "0.75"}) {
+      list += ", CAST(" + Filtered("quantile_cont(" + c + ", " + p + ")", filter) + " AS DOUBLE)";
+    }
+  }
+  return "CAST(list_value(" + list + ") AS VARCHAR)";
+}
+
 Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::string& now) {
   Measure m;
   m.from = base;
@@ -148,6 +175,17 @@ Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::str
     m.value = "epoch(" + now + ") - epoch(" + Filtered("max(" + Column(spec) + ")", filter) + ")";
     m.rows = CountWhere(filter);
     m.detail = "CAST(" + Filtered("max(" + Column(spec) + ")", filter) + " AS VARCHAR)";
+  } else if (kind == "reconcile") {
+    m.value = ReconcileAggregate(spec, filter);
+    m.rows = CountWhere(filter);
+    const CheckTarget& source = spec.source;
+    m.other_query = "SELECT " + ReconcileAggregate(spec, "") + " FROM (SELECT * FROM " + source.relation +
+                    (source.filter.empty() ? "" : " WHERE " + source.filter) + ") AS t";
+    m.other_connection = spec.source_connection;
+  } else if (kind == "drift") {
+    m.value = MetricAggregate("missing_percent", spec, filter);
+    m.rows = CountWhere(filter);
+    m.detail = DriftDetail(spec, filter);
   } else if (kind == "schema") {
     // Measured from DESCRIBE, not a scan.
   } else {

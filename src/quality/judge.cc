@@ -93,10 +93,14 @@ std::string BoundsText(const CheckSpec& spec) {
   if (spec.min) add("min " + FormatNumber(*spec.min));
   if (spec.max) add("max " + FormatNumber(*spec.max));
   if (spec.equal) add("= " + FormatNumber(*spec.equal));
-  if (!spec.other.empty()) add("within " + FormatNumber(spec.tolerance_percent) + "% of " + spec.other);
+  if (!spec.other.empty() && spec.kind != "reconcile") add("within " + FormatNumber(spec.tolerance_percent) + "% of " + spec.other);
   if (spec.max_change_percent >= 0) add("change at most " + FormatNumber(spec.max_change_percent) + "%");
   if (spec.z > 0) add("z <= " + FormatNumber(spec.z) + " over " + std::to_string(spec.window ? spec.window : 14));
   if (spec.kind == "freshness") add("age at most " + FormatDurationSeconds(spec.max_age_seconds));
+  if (spec.kind == "reconcile") {
+    add(spec.metric == "checksum" ? "equal to " + spec.source.label
+                                  : "within " + FormatNumber(spec.tolerance_percent) + "% of " + spec.source.label);
+  }
   return out;
 }
 
@@ -111,6 +115,14 @@ std::string BoundsBreak(const CheckSpec& spec, const Measured& m) {
     return "newest value " + m.detail + " is " + FormatDurationSeconds(static_cast<int64_t>(v)) + " old (at most " +
            FormatDurationSeconds(spec.max_age_seconds) + ")";
   }
+  if (spec.kind == "reconcile") {
+    if (!m.other) return "the source has no value to compare with";
+    bool same = spec.metric == "checksum" ? m.value_text == m.other_text
+                                          : std::fabs(v - *m.other) <= spec.tolerance_percent / 100.0 *
+                                                                           std::fabs(*m.other);
+    if (!same) return m.value_text + " here against " + m.other_text + " in " + spec.source.label;
+    return "";
+  }
   if (m.other) {
     double allowed = spec.tolerance_percent / 100.0 * *m.other;
     if (std::fabs(v - *m.other) > allowed) {
@@ -119,6 +131,37 @@ std::string BoundsBreak(const CheckSpec& spec, const Measured& m) {
     }
   }
   return "";
+}
+
+// drift: null_percent moves by percentage points, the others by a relative
+// change; each against its own previous value.
+void JudgeDrift(const CheckSpec& spec, const Measured& m, CheckResult& result) {
+  std::string shown, drifted;
+  int broken = 0, compared = 0;
+  for (size_t i = 0; i < m.metrics.size(); ++i) {
+    const auto& [name, value] = m.metrics[i];
+    std::optional<double> previous = i < m.previous.size() ? m.previous[i] : std::nullopt;
+    shown += (shown.empty() ? "" : ", ") + name + " " + FormatNumber(value) +
+             (previous ? " (was " + FormatNumber(*previous) + ")" : "");
+    if (!previous) continue;
+    ++compared;
+    bool points = name == "null_percent";
+    double change = points ? std::fabs(value - *previous)
+                    : *previous == 0 ? (value == 0 ? 0 : INFINITY)
+                                     : 100.0 * std::fabs(value - *previous) / std::fabs(*previous);
+    if (change > spec.max_change_percent) {
+      ++broken;
+      drifted += (drifted.empty() ? "" : "; ") + name + " moved " + FormatNumber(change) + (points ? " points" : "%") +
+                 " (" + FormatNumber(*previous) + " -> " + FormatNumber(value) + ")";
+    }
+  }
+  result.metrics = m.metrics;
+  result.observed = broken;
+  result.observed_text = shown + (compared == 0 ? " (learning: no earlier interval)" : "");
+  result.threshold = "each within " + FormatNumber(spec.max_change_percent) + "% of the previous interval";
+  result.status = broken == 0 ? CheckStatus::kPass
+                  : spec.severity == CheckSeverity::kWarn ? CheckStatus::kWarn : CheckStatus::kFail;
+  result.message = drifted;
 }
 
 void JudgeMetric(const CheckSpec& spec, const Measured& m, CheckResult& result) {
@@ -155,6 +198,8 @@ void Judge(const CheckSpec& spec, const Measured& measured, CheckResult& result)
   result.rows_checked = measured.rows;
   if (FindCheckKind(spec.kind)->shape == CheckShape::kRows) {
     JudgeRows(spec, measured, result);
+  } else if (spec.kind == "drift") {
+    JudgeDrift(spec, measured, result);
   } else {
     JudgeMetric(spec, measured, result);
   }

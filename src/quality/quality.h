@@ -12,6 +12,7 @@
 #pragma once
 
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -36,6 +37,13 @@ struct CheckThreshold {
   double value = 0;
   bool percent = false;
   std::string text = "!=0";  // as written, for reports
+};
+
+// What a suite runs on. `relation` is SQL usable after FROM.
+struct CheckTarget {
+  std::string label;     // as the user named it: analytics.sales, raw/x.parquet
+  std::string relation;  // "analytics"."sales", read_parquet('...'), (SELECT ...)
+  std::string filter;    // `where:` and the interval, or ""
 };
 
 // One check as written, parsed. Which fields a kind reads is listed with
@@ -63,16 +71,15 @@ struct CheckSpec {
   double z = 0;                      // anomaly: z-score bound (0: unused)
   double max_change_percent = -1;    // anomaly/change: relative change bound (<0: unused)
   std::string metric;                // anomaly: row_count, null_percent, avg, ...
+  // reconcile: the other side (a table or query, filtered), on a DuckDB
+  // connection of weir.yml ("" = the same database), and what to compare:
+  // row_count, sum (of `columns[0]`) or checksum (of `columns`).
+  CheckTarget source;
+  std::string source_connection;
+  bool quantiles = true;             // drift: compare quartiles too (numeric columns)
   // schema: expected columns and types, `order: true`, `exact: true`.
   std::vector<std::pair<std::string, std::string>> schema_columns;
   bool schema_order = false, schema_exact = false;
-};
-
-// What a suite runs on. `relation` is SQL usable after FROM.
-struct CheckTarget {
-  std::string label;     // as the user named it: analytics.sales, raw/x.parquet
-  std::string relation;  // "analytics"."sales", read_parquet('...'), (SELECT ...)
-  std::string filter;    // `where:` and the interval, or ""
 };
 
 struct CheckSuite {
@@ -126,6 +133,9 @@ struct CheckResult {
   std::vector<std::vector<std::optional<std::string>>> sample_rows;
   std::string audit_table;         // weir_audit.<suite>__<check>, or ""
   std::vector<CheckSegment> failing_segments;
+  // Further values measured (drift: null_percent, distinct_count, p25 ...),
+  // kept in the history as "<name>.<metric>".
+  std::vector<std::pair<std::string, double>> metrics;
   SourceLocation where;
 };
 
@@ -154,6 +164,9 @@ struct CheckRunOptions {
   // Runs `write` (the failing-row tables) in the warehouse's write turn;
   // none: runs it directly.
   std::function<Status(const std::function<Status()>& write)> write_turn;
+  // Opens a DuckDB connection of weir.yml by name, for reconcile checks
+  // whose source is elsewhere; none: such checks are errors.
+  std::function<Result<std::unique_ptr<DuckDbConnection>>(const std::string& connection)> open_connection;
 };
 
 // weir_audit's table for a check: "<suite>__<check>" folded to lower-case

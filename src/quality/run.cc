@@ -4,6 +4,7 @@
 // their failing rows, saved to weir_audit when asked.
 #include <chrono>
 #include <cmath>
+#include <map>
 #include <set>
 
 #include "connectors/connectors.h"
@@ -133,6 +134,10 @@ class SuiteRunner {
       m.detail = row[column + 2].value_or("");
     }
     const CheckSpec& spec = suite_.checks[i];
+    if (spec.kind == "drift") {
+      DriftMetrics(spec, m);
+      return m;
+    }
     if ((spec.max_change_percent >= 0 || spec.z > 0) && options_.history) {
       Result<std::vector<double>> history = options_.history(spec.name, spec.window > 0 ? spec.window : 14);
       if (history.ok()) m.history = *history;
@@ -140,12 +145,55 @@ class SuiteRunner {
     return m;
   }
 
+  // drift: null_percent (the value), then the detail's list of distinct
+  // count and quartiles, each with its previous value from the history.
+  void DriftMetrics(const CheckSpec& spec, Measured& m) {
+    m.metrics.emplace_back("null_percent", m.value.value_or(0));
+    std::vector<std::string> names = {"distinct_count", "p25", "p50", "p75"};
+    std::string list = m.detail.size() >= 2 ? m.detail.substr(1, m.detail.size() - 2) : "";
+    size_t next = 0;
+    for (size_t at = 0; at < list.size() && next < names.size(); ++next) {
+      size_t comma = list.find(',', at);
+      std::string item = list.substr(at, comma == std::string::npos ? std::string::npos : comma - at);
+      while (!item.empty() && item.front() == ' ') item.erase(0, 1);
+      if (std::optional<double> value = Number(item); value && std::isfinite(*value)) {
+        m.metrics.emplace_back(names[next], *value);
+      }
+      at = comma == std::string::npos ? list.size() : comma + 1;
+    }
+    for (const auto& [name, value] : m.metrics) {
+      std::optional<double> previous;
+      if (options_.history) {
+        Result<std::vector<double>> earlier = options_.history(spec.name + "." + name, 1);
+        if (earlier.ok() && !earlier->empty()) previous = earlier->front();
+      }
+      m.previous.push_back(previous);
+    }
+  }
+
   Status MeasureOther(size_t i, Measured& m) {
-    const std::string& sql = plan_.measures[i].other_query;
-    if (sql.empty()) return OkStatus();
-    WEIR_ASSIGN_OR_RETURN(std::optional<std::string> count, db_.QueryValue(sql));
-    m.other = Number(count);
+    const Measure& measure = plan_.measures[i];
+    if (measure.other_query.empty()) return OkStatus();
+    DuckDbConnection* db = &db_;
+    if (!measure.other_connection.empty()) {
+      WEIR_ASSIGN_OR_RETURN(db, OtherConnection(measure.other_connection));
+    }
+    WEIR_ASSIGN_OR_RETURN(std::optional<std::string> value, db->QueryValue(measure.other_query));
+    m.other = Number(value);
+    m.other_text = value.value_or("NULL");
     return OkStatus();
+  }
+
+  Result<DuckDbConnection*> OtherConnection(const std::string& name) {
+    auto found = others_.find(name);
+    if (found != others_.end()) return found->second.get();
+    if (!options_.open_connection) {
+      return UserError("not-available", "connection '" + name + "' cannot be opened here");
+    }
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> opened, options_.open_connection(name));
+    DuckDbConnection* raw = opened.get();
+    others_.emplace(name, std::move(opened));
+    return raw;
   }
 
   void JudgeSegments(size_t i, const QueryRows& rows, size_t column, size_t groups) {
@@ -247,6 +295,7 @@ class SuiteRunner {
   const CheckRunOptions& options_;
   SuitePlan plan_;
   SuiteResult out_;
+  std::map<std::string, std::unique_ptr<DuckDbConnection>> others_;  // reconcile sources, by connection
   double target_rows_ = 0;
 };
 

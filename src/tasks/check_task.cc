@@ -71,7 +71,8 @@ Result<int64_t> IntParam(const TaskDef& task, const char* key, int64_t fallback)
   return node == nullptr ? fallback : node->AsInt(std::string("'") + key + "'");
 }
 
-CheckRunOptions RunOptions(const TaskContext& context, const std::string& suite, DuckDbConnection& db) {
+CheckRunOptions RunOptions(const TaskContext& context, const TaskServices& services, const std::string& suite,
+                           DuckDbConnection& db) {
   CheckRunOptions options;
   options.audit_prefix = context.pipeline.name + "__" + context.task.id;
   options.reference_time = context.interval.end_iso;
@@ -85,6 +86,12 @@ CheckRunOptions RunOptions(const TaskContext& context, const std::string& suite,
       return values;
     };
   }
+  options.open_connection = [&context, &services](const std::string& name) -> Result<std::unique_ptr<DuckDbConnection>> {
+    WEIR_ASSIGN_OR_RETURN(std::string path, DuckDbSourcePath(context, name, context.task.where));
+    WEIR_ASSIGN_OR_RETURN(std::string warehouse, WarehousePath(context));
+    // The warehouse itself is already open read-write in this process.
+    return services.duckdb.Connect(path, /*read_only=*/path != warehouse);
+  };
   options.write_turn = [&context, &db](const std::function<Status()>& write) -> Status {
     WEIR_ASSIGN_OR_RETURN(auto writing, db.LockForWrite(context.cancel, context.deadline));
     return write();
@@ -95,11 +102,17 @@ CheckRunOptions RunOptions(const TaskContext& context, const std::string& suite,
 Status RecordHistory(const TaskContext& context, const SuiteResult& result) {
   if (context.store == nullptr) return OkStatus();
   std::vector<CheckResultRecord> records;
+  auto now = std::chrono::system_clock::now();
   for (const CheckResult& r : result.results) {
-    records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name,
-                                        .status = std::string(CheckStatusName(r.status)), .observed = r.observed,
-                                        .interval_start = context.interval.start_iso, .run_id = context.run.id,
-                                        .message = r.message, .recorded_at = std::chrono::system_clock::now()});
+    std::string status(CheckStatusName(r.status));
+    records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name, .status = status,
+                                        .observed = r.observed, .interval_start = context.interval.start_iso,
+                                        .run_id = context.run.id, .message = r.message, .recorded_at = now});
+    for (const auto& [metric, value] : r.metrics) {  // drift's values, each with its own history
+      records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name + "." + metric, .status = status,
+                                          .observed = value, .interval_start = context.interval.start_iso,
+                                          .run_id = context.run.id, .recorded_at = now});
+    }
   }
   return context.store->RecordCheckResults(records);
 }
@@ -173,7 +186,7 @@ class CheckTask final : public RedactingTask {
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": checks on " + target.label);
     log.SetSecrets(secrets);
     WEIR_ASSIGN_OR_RETURN(auto db, ConnectWarehouse(context, services_));
-    CheckRunOptions options = RunOptions(context, suite.name, *db);
+    CheckRunOptions options = RunOptions(context, services_, suite.name, *db);
     WEIR_ASSIGN_OR_RETURN(int64_t sample_limit, IntParam(task, "sample_limit", options.sample_limit));
     options.sample_limit = static_cast<int>(std::clamp<int64_t>(sample_limit, 0, 10000));
     if (const ConfigNode* save = task.param("save_failing_rows")) {

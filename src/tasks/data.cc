@@ -81,7 +81,7 @@ Result<int64_t> WriteQueryToFile(DuckDbConnection& db, const std::string& select
   return count ? std::stoll(*count) : 0;
 }
 
-Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& context, const TaskServices& services) {
+Result<std::string> WarehousePath(const TaskContext& context) {
   const ConfigNode& warehouse = context.project.warehouse;
   std::string type = "duckdb";
   std::string path = "warehouse.duckdb";
@@ -93,7 +93,12 @@ Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& co
     return UserError("warehouse-not-available", "warehouse type '" + type + "' is not available yet in this build "
                                                 "of weir (duckdb is)", warehouse.where());
   }
-  return services.duckdb.Connect(context.project.Resolve(path));
+  return context.project.Resolve(path);
+}
+
+Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& context, const TaskServices& services) {
+  WEIR_ASSIGN_OR_RETURN(std::string path, WarehousePath(context));
+  return services.duckdb.Connect(path);
 }
 
 Result<std::string> DuckDbSourcePath(const TaskContext& context, const std::string& name, const SourceLocation& where) {

@@ -15,7 +15,11 @@ struct Measured {
   std::string value_text;       // as the warehouse returned it
   int64_t rows = 0;             // rows the check was measured on
   std::string detail;           // freshness: the newest value
-  std::optional<double> other;  // row_count compare_to: the other table's count
+  std::optional<double> other;  // compare_to, reconcile: the other side's value
+  std::string other_text;       // ... as returned (checksums compare exactly)
+  // drift: the values measured now and each one's previous value.
+  std::vector<std::pair<std::string, double>> metrics;
+  std::vector<std::optional<double>> previous;
   // anomaly / change: earlier intervals' values, newest first; none when
   // there is no history to ask.
   std::optional<std::vector<double>> history;

@@ -19,7 +19,8 @@ struct Measure {
   std::string rows;    // aggregate SQL: rows it was measured on; "" = the target's row count
   std::string detail;  // an extra aggregate shown with the value (freshness: the newest value), or ""
   std::string failing_rows;  // SELECT of failing rows (no LIMIT), or ""
-  std::string other_query;   // row_count compare_to: the other table's count
+  std::string other_query;   // compare_to, reconcile: the other side's value
+  std::string other_connection;  // reconcile: where other_query runs ("": the same database)
 };
 
 struct PlannedScan {

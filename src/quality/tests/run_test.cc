@@ -5,6 +5,7 @@
 #include <cmath>
 #include <map>
 #include <numeric>
+#include <set>
 
 #include <gtest/gtest.h>
 
@@ -395,6 +396,85 @@ TEST_F(QualityRunTest, AMissingTargetIsAnError) {
   Result<SuiteResult> result = RunCheckSuite(*db_, suite, {});
   ASSERT_FALSE(result.ok());
   EXPECT_EQ(result.status().code(), "check-target");
+}
+
+TEST_F(QualityRunTest, ReconcileCountsSumsAndChecksumsAgainstASource) {
+  ASSERT_TRUE(db_->Execute("CREATE TABLE copy AS SELECT * FROM orders").ok());
+  std::string checks = R"y(
+- reconcile: {source: {table: copy}}
+- reconcile: {source: {table: copy, where: "region = 'EU'"}, name: eu only}
+- reconcile: {source: {table: copy}, metric: sum, column: order_id}
+- reconcile: {source: {table: copy}, metric: checksum, columns: [order_id, status]}
+)y";
+  SuiteResult same = Run(checks);
+  for (const CheckResult& r : same.results) {
+    EXPECT_EQ(r.status, r.name == "eu only" ? CheckStatus::kFail : CheckStatus::kPass) << r.name << ": " << r.message;
+  }
+  EXPECT_EQ(Find(same, "eu only").message, "40 here against 25 in copy");
+  // Two rows swap their statuses: the count and the sum of ids agree, the checksum does not.
+  ASSERT_TRUE(db_->Execute("UPDATE copy SET status = CASE WHEN status = 'placed' THEN 'shipped' ELSE 'placed' END "
+                           "WHERE order_id IN (1, 2)").ok());
+  SuiteResult swapped = Run(checks);
+  EXPECT_EQ(Find(swapped, "reconcile(row_count, copy)").status, CheckStatus::kPass);
+  EXPECT_EQ(Find(swapped, "reconcile(sum(order_id), copy)").status, CheckStatus::kPass);
+  EXPECT_EQ(Find(swapped, "reconcile(checksum(order_id, status), copy)").status, CheckStatus::kFail);
+}
+
+TEST_F(QualityRunTest, ReconcileReadsTheSourceOnItsConnection) {
+  auto other = DuckDbConnection::Open(":memory:");
+  ASSERT_TRUE(other.ok());
+  ASSERT_TRUE((*other)->Execute("CREATE TABLE src AS SELECT range AS id FROM range(38)").ok());
+  CheckRunOptions options;
+  std::string asked;
+  options.open_connection = [&](const std::string& name) -> Result<std::unique_ptr<DuckDbConnection>> {
+    asked = name;
+    return std::move(*other);
+  };
+  // 40 rows against 38: 2 apart, which is 5.26% of the source's count.
+  SuiteResult both = Run("- reconcile: {source: {connection: source_db, table: src}, tolerance: 6%}\n"
+                         "- reconcile: {source: {connection: source_db, table: src}, tolerance: 5%, name: tight}\n",
+                         "orders", options);
+  EXPECT_EQ(asked, "source_db");  // opened once, for both
+  EXPECT_EQ(Find(both, "reconcile(row_count, src)").status, CheckStatus::kPass);
+  EXPECT_EQ(Find(both, "tight").status, CheckStatus::kFail);
+  EXPECT_EQ(Run("- reconcile: {source: {connection: nowhere, table: src}}\n").results[0].status,
+            CheckStatus::kError);
+}
+
+TEST_F(QualityRunTest, DriftComparesNullsDistinctsAndQuartilesWithThePreviousInterval) {
+  std::vector<double> ids;
+  for (const Order& o : orders_) if (o.id) ids.push_back(*o.id);
+  std::sort(ids.begin(), ids.end());
+  auto quantile = [&](double p) {
+    double position = p * static_cast<double>(ids.size() - 1);
+    size_t lo = static_cast<size_t>(std::floor(position));
+    return ids[lo] + (position - static_cast<double>(lo)) * (ids[std::min(lo + 1, ids.size() - 1)] - ids[lo]);
+  };
+  std::set<double> distinct(ids.begin(), ids.end());
+  double null_percent = 100.0 * CountIf([](const Order& o) { return !o.id; }) / 40;
+  std::map<std::string, double> previous = {{"null_percent", null_percent + 4},   // 4 points: within 5
+                                            {"distinct_count", static_cast<double>(distinct.size())},
+                                            {"p25", quantile(0.25)}, {"p50", quantile(0.5) * 1.1},  // ~9% off
+                                            {"p75", quantile(0.75)}};
+  CheckRunOptions options;
+  options.history = [&](const std::string& name, int) -> Result<std::vector<double>> {
+    std::string metric = name.substr(name.find('.') + 1);
+    EXPECT_EQ(name.substr(0, name.find('.')), "drift(order_id)");
+    return std::vector<double>{previous.at(metric)};
+  };
+  const CheckResult calm = Run("- drift: {column: order_id, max_change: 10%}\n", "orders", options).results[0];
+  EXPECT_EQ(calm.status, CheckStatus::kPass) << calm.message;
+  ASSERT_EQ(calm.metrics.size(), 5u);
+  EXPECT_NEAR(calm.metrics[0].second, null_percent, 1e-9);
+  EXPECT_EQ(calm.metrics[1].second, static_cast<double>(distinct.size()));
+  EXPECT_NEAR(calm.metrics[3].second, quantile(0.5), 1e-9);
+  const CheckResult moved = Run("- drift: {column: order_id, max_change: 3%}\n", "orders", options).results[0];
+  EXPECT_EQ(moved.status, CheckStatus::kFail);
+  EXPECT_EQ(moved.observed, 2);  // null_percent (4 points) and p50 (~9%)
+  EXPECT_NE(moved.message.find("p50 moved"), std::string::npos) << moved.message;
+  const CheckResult first = Run("- drift: {column: order_id, max_change: 3%}\n").results[0];
+  EXPECT_EQ(first.status, CheckStatus::kPass);
+  EXPECT_NE(first.observed_text.find("learning"), std::string::npos);
 }
 
 TEST(AuditTableName, FoldsAndBoundsNames) {

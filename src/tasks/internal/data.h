@@ -28,6 +28,8 @@ std::string ReadFileSql(const std::string& absolute_path, FileFormat format);
 Result<int64_t> WriteQueryToFile(DuckDbConnection& db, const std::string& select_sql,
                                  const std::string& absolute_path, FileFormat format, const TaskContext& context);
 
+// The warehouse's DuckDB file (weir.yml `warehouse:`), absolute.
+Result<std::string> WarehousePath(const TaskContext& context);
 // A connection to the project's warehouse (weir.yml `warehouse:`; DuckDB).
 Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& context, const TaskServices& services);
 // The file of the DuckDB connection `name` of weir.yml `connections:`
