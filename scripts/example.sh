@@ -17,11 +17,13 @@ for ds in 2024-01-01 2024-01-02 2024-01-03; do
 done
 "$weir" query "SELECT * FROM marts.fct_daily_sales"
 "$weir" query "SELECT ds, reason, count(*) AS rows FROM rejects.sales GROUP BY ALL ORDER BY ALL"
+"$weir" test --report "$project/checks.html"
 cat <<MSG
 
 The warehouse is $project/warehouse.duckdb; the lake is $project/lake/.
 Try:
   cd $project
   $weir query "SELECT order_id, amount, date, order_status FROM analytics.sales ORDER BY amount DESC LIMIT 5"
-  $weir logs daily_sales --date 2024-01-03
+  $weir logs daily_sales --date 2024-01-03 --task quality_check
+  open $project/checks.html                     (the checks' report)
 MSG

@@ -64,6 +64,8 @@ tasks:
     table: analytics.sales
     mode: merge
     keys: [order_id]
+  # Checks of the day's rows (docs/checks.md): an error fails the task and
+  # stops the mart; a warning is logged and the run goes on.
   - id: quality_check
     kind: check
     after: [load]
@@ -74,12 +76,27 @@ tasks:
       - not_null: order_id
       - unique: order_id
       - expression: amount > 0
+      - between: {column: amount, max: 1000}
+      - accepted_values: {column: order_status, values: [placed, shipped], severity: warn}
+      - freshness: {column: created_at, max_age: 1d}
+      - anomaly: {metric: row_count, window: 14, z: 3}
   # The mart, rebuilt from the whole table (W4's fct_daily_sales).
   - id: mart.fct_daily_sales
     kind: sql
     after: [quality_check]
     sql: sql/fct_daily_sales.sql
 )";
+
+constexpr char kChecks[] = R"yaml(# Checks of the whole sales table, run by `weir test` (docs/checks.md).
+table: analytics.sales
+checks:
+  - row_count: {min: 1}
+  - unique: order_id
+  - not_null: customer_id
+  - missing_percent: {column: order_status, max: 30}
+  - avg: {column: amount, min: 1, max: 250}
+  - schema: {columns: {order_id: BIGINT, customer_id: BIGINT, amount: "DECIMAL(10,2)", created_at: TIMESTAMP}}
+)yaml";
 
 constexpr char kCleanSales[] = R"(-- W1's clean-and-transform: types from the API's strings, date and hour.
 SELECT
@@ -117,6 +134,7 @@ constexpr char kReadme[] = R"(# shop: the daily sales pipeline
     weir run daily_sales --date 2024-01-01
     weir query "SELECT * FROM marts.fct_daily_sales"
     weir query "SELECT reason, count(*) FROM rejects.sales GROUP BY ALL"
+    weir test --report checks.html
 
 data/api holds the sales API's payload for each day (read through a file://
 URL), data/source.duckdb the orders database. Runs write the lake under
@@ -155,6 +173,7 @@ std::vector<std::pair<std::string, std::string>> ExampleProjectFiles() {
   return {{"weir.yml", kWeirYml},
           {"pipelines/daily_sales.yml", kPipeline},
           {"sql/clean_sales.sql", kCleanSales},
+          {"checks/sales.yml", kChecks},
           {"sql/fct_daily_sales.sql", kFctDailySales},
           {"README.md", kReadme}};
 }
