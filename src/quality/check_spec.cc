@@ -302,12 +302,11 @@ Status Validate(const CheckKindInfo& info, const CheckSpec& spec) {
     }
   }
   if (info.kind == "drift" && spec.max_change_percent < 0) return missing("'max_change' (such as 20%)");
-  bool history = spec.max_change_percent >= 0 || spec.z > 0;
-  if (!spec.group_by.empty() && (info.kind == "sql" || info.kind == "schema" || history || !spec.other.empty() ||
-                                 info.kind == "metric" || info.kind == "reconcile")) {
+  if (!spec.group_by.empty() && (info.kind == "sql" || info.kind == "schema" || !spec.other.empty() ||
+                                 info.kind == "metric" || info.kind == "reconcile" || info.kind == "drift")) {
     return UserError("bad-check", "group_by does not apply to a " + std::string(info.kind) +
-                                      " check with these keys (segments of sql, schema, metric, compare_to, change "
-                                      "and anomaly checks are not supported)", spec.where);
+                                      " check with these keys (segments of sql, schema, metric, compare_to, "
+                                      "reconcile and drift checks are not supported)", spec.where);
   }
   return OkStatus();
 }

@@ -113,7 +113,7 @@ class SuiteRunner {
       result.sql = CheckSql(i);
       size_t column = groups + 1 + 3 * j;
       if (groups == 0) {
-        Measured m = MeasuredAt(i, rows.rows.empty() ? Row{} : rows.rows[0], column);
+        Measured m = MeasuredAt(i, rows.rows.empty() ? Row{} : rows.rows[0], column, suite_.checks[i].name);
         if (Status s = MeasureOther(i, m); !s.ok()) {
           Fail(i, s.message());
           continue;
@@ -125,7 +125,8 @@ class SuiteRunner {
     }
   }
 
-  Measured MeasuredAt(size_t i, const Row& row, size_t column) {
+  // `history_name`: the check's own history, or a segment's (check.segment).
+  Measured MeasuredAt(size_t i, const Row& row, size_t column, const std::string& history_name) {
     Measured m;
     if (column + 2 < row.size()) {
       m.value_text = row[column].value_or("");
@@ -139,7 +140,7 @@ class SuiteRunner {
       return m;
     }
     if ((spec.max_change_percent >= 0 || spec.z > 0) && options_.history) {
-      Result<std::vector<double>> history = options_.history(spec.name, spec.window > 0 ? spec.window : 14);
+      Result<std::vector<double>> history = options_.history(history_name, spec.window > 0 ? spec.window : 14);
       if (history.ok()) m.history = *history;
     }
     return m;
@@ -196,20 +197,24 @@ class SuiteRunner {
     return raw;
   }
 
+  // Each segment judged on its own; a check on history compares each
+  // segment with that segment's history, and records its value under
+  // "<check>.<segment>".
   void JudgeSegments(size_t i, const QueryRows& rows, size_t column, size_t groups) {
     CheckResult& result = out_.results[i];
+    const CheckSpec& spec = suite_.checks[i];
+    bool uses_history = spec.max_change_percent >= 0 || spec.z > 0;
     int failing = 0;
     for (const Row& row : rows.rows) {
+      std::string key;
+      for (size_t g = 0; g < groups; ++g) key += (g ? ", " : "") + spec.group_by[g] + "=" + row[g].value_or("NULL");
       CheckResult segment_result;
-      Measured m = MeasuredAt(i, row, column);
-      quality_internal::Judge(suite_.checks[i], m, segment_result);
+      Measured m = MeasuredAt(i, row, column, spec.name + "." + key);
+      quality_internal::Judge(spec, m, segment_result);
       result.rows_checked += segment_result.rows_checked;
+      if (uses_history && m.value) result.metrics.emplace_back(key, *m.value);
       if (segment_result.status == CheckStatus::kPass) continue;
       ++failing;
-      std::string key;
-      for (size_t g = 0; g < groups; ++g) {
-        key += (g ? ", " : "") + suite_.checks[i].group_by[g] + "=" + row[g].value_or("NULL");
-      }
       result.failing_segments.push_back(CheckSegment{key, segment_result.observed.value_or(NAN),
                                                      segment_result.status});
       result.threshold = segment_result.threshold;

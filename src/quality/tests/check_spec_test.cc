@@ -61,7 +61,7 @@ TEST(CheckSpec, ErrorsSayWhatAndWhere) {
   expect_error("- parseable: {column: t, type: 'date); DROP TABLE x; --'}\n", "bad-check", "checks.yml:1:32",
                "type name");
   expect_error("- anomaly: {metric: rows, z: 3}\n", "bad-check", "checks.yml:1:3", "unknown anomaly metric");
-  expect_error("- sql: 'select 1'\n- row_count: {min: 1, group_by: r, change: 5%}\n", "bad-check", "checks.yml:2:3",
+  expect_error("- sql: 'select 1'\n- row_count: {group_by: r, compare_to: other}\n", "bad-check", "checks.yml:2:3",
                "group_by");
   expect_error("checks: []\n", "bad-check", "checks.yml:1:1", "list");
   expect_error("- {not_null: a, unique: b}\n", "bad-check", "checks.yml:1:3", "one key");

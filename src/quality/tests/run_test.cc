@@ -340,6 +340,21 @@ TEST_F(QualityRunTest, AnomalyOverHistoryWithAnInjectedOutlier) {
   EXPECT_NE(learning.observed_text.find("learning"), std::string::npos);
 }
 
+TEST_F(QualityRunTest, AnomalyPerSegmentUsesEachSegmentsHistory) {
+  // EU has 25 rows and US 15; EU's history is steady around 25, US's around 5.
+  std::map<std::string, std::vector<double>> history = {
+      {"anomaly(row_count).region=EU", {25, 24, 26, 25, 25}}, {"anomaly(row_count).region=US", {5, 6, 4, 5, 5}}};
+  CheckRunOptions options;
+  options.history = [&](const std::string& name, int) -> Result<std::vector<double>> { return history.at(name); };
+  const CheckResult r =
+      Run("- anomaly: {metric: row_count, z: 3, group_by: region}\n", "orders", options).results[0];
+  EXPECT_EQ(r.status, CheckStatus::kFail);
+  ASSERT_EQ(r.failing_segments.size(), 1u);
+  EXPECT_EQ(r.failing_segments[0].key, "region=US");
+  // Both segments' values go to their own histories.
+  EXPECT_EQ(r.metrics, (std::vector<std::pair<std::string, double>>{{"region=EU", 25}, {"region=US", 15}}));
+}
+
 TEST_F(QualityRunTest, TwentyChecksShareOneScanOfTheTable) {
   std::string yaml = R"y(
 - row_count: {min: 1}
