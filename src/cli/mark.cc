@@ -1,8 +1,11 @@
 // weir mark PIPELINE --date D --task T success|failed [--downstream]
 //
 // Sets task instances of the date's latest run by hand (Airflow's "mark
-// success"), and the run's state from its tasks.
+// success"), and the run's state from its tasks. `--task load[3]` marks
+// one instance of a mapped task; the task then takes the state its
+// instances add up to, as the engine would give it.
 #include <cstdio>
+#include <optional>
 #include <set>
 
 #include "cli/arguments.h"
@@ -10,6 +13,34 @@
 #include "cli/run_session.h"
 
 namespace weir::cli {
+namespace {
+
+// Marks instance `id` ("load[3]") and sets its task from all its instances:
+// failed if any failed, else upstream_failed if any was, else success if
+// any succeeded, else skipped; unchanged while one is unfinished.
+Status MarkInstance(StateStore& store, RunId run, const std::string& id, TaskState target) {
+  std::string task = ParseMapInstanceId(id)->first;
+  WEIR_ASSIGN_OR_RETURN(std::vector<TaskInstanceRecord> instances, store.TaskInstances(run));
+  bool found = false;
+  for (const TaskInstanceRecord& r : instances) found |= r.task_id == id;
+  if (!found) return UserError("unknown-instance", "no instance '" + id + "' in this run (is '" + task + "' expanded?)");
+  WEIR_TRY(store.SetTaskState(run, id, target));
+  bool failed = false, upstream_failed = false, succeeded = false;
+  for (const TaskInstanceRecord& r : instances) {
+    std::optional<std::pair<std::string, int>> of = ParseMapInstanceId(r.task_id);
+    if (!of || of->first != task) continue;
+    TaskState s = r.task_id == id ? target : r.state;
+    if (!IsFinished(s)) return OkStatus();
+    failed |= s == TaskState::kFailed;
+    upstream_failed |= s == TaskState::kUpstreamFailed;
+    succeeded |= Succeeded(s);
+  }
+  TaskState parent = failed ? TaskState::kFailed : upstream_failed ? TaskState::kUpstreamFailed
+                     : succeeded ? TaskState::kSuccess : TaskState::kSkipped;
+  return store.SetTaskState(run, task, parent);
+}
+
+}  // namespace
 
 int MarkCommand(const Args& args) {
   CLI::App app{"Set a task instance's state by hand", "weir mark"};
@@ -29,7 +60,16 @@ int MarkCommand(const Args& args) {
   StateStore* store = opened->store.get();
   RunId run = opened->run.id;
   std::set<int> chosen;
+  std::vector<std::string> instance_ids;
   for (const std::string& t : tasks) {
+    std::optional<std::pair<std::string, int>> instance = ParseMapInstanceId(t);
+    if (instance && graph->Find(instance->first) >= 0) {
+      instance_ids.push_back(t);
+      if (downstream) {
+        for (int d : graph->DownstreamOf(graph->Find(instance->first))) chosen.insert(d);
+      }
+      continue;
+    }
     int i = graph->Find(t);
     if (i < 0) return UsageError("mark", "no task '" + t + "' in pipeline '" + pipeline + "'");
     if (downstream) {
@@ -38,6 +78,10 @@ int MarkCommand(const Args& args) {
     chosen.insert(i);
   }
   TaskState target = state == "success" ? TaskState::kSuccess : TaskState::kFailed;
+  for (const std::string& t : instance_ids) {
+    if (Status s = MarkInstance(*store, run, t, target); !s.ok()) return UsageError("mark", s.message());
+    std::printf("marked %s %s\n", t.c_str(), state.c_str());
+  }
   for (int i : chosen) {
     Status s = store->SetTaskState(run, graph->id(i), target);
     if (!s.ok()) return UsageError("mark", s.ToString());
