@@ -78,7 +78,7 @@ class CachingRunner final : public TaskRunner {
     key = KeyDigest(key);
     const std::string& pipeline = context.pipeline.name;
     WEIR_ASSIGN_OR_RETURN(auto hit, context.store->LookupCache(pipeline, context.task.id, key));
-    TimePoint now = std::chrono::system_clock::now();
+    TimePoint now = services_.clock != nullptr ? services_.clock->Now() : std::chrono::system_clock::now();
     if (hit && (!cache.expire || now - hit->created_at < *cache.expire)) {
       if (context.cache_hit != nullptr) *context.cache_hit = true;
       return hit->output_json;

@@ -25,6 +25,7 @@ struct TaskServices {
   const Environment& environment;
   const Filesystem& files;
   DuckDbConnector& duckdb;
+  const Clock* clock = nullptr;  // "now" for cached results' expiry; null: the system clock
 };
 
 // Every task kind this build can run. `services` must outlive the factory.
