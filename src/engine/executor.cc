@@ -563,7 +563,10 @@ class RunExecutor::Impl {
       return Settled(c.task);
     }
     if (error.kind() == ErrorKind::kNotYet && !slot.timed_out) return Reschedule(c, task, now);
-    if (slot.timed_out) {
+    // A runner that saw its deadline pass first says so itself: the same timeout.
+    bool own_timeout = task.timeout && error.code() == "timeout" &&
+                       now + std::chrono::milliseconds(100) >= c.attempt.started_at + *task.timeout;
+    if (slot.timed_out || own_timeout) {
       error = Fault("timeout", "timed out after " + FormatDuration(*task.timeout) + " (attempt " +
                                    std::to_string(c.attempt.number) + ")");
     } else if (error.kind() == ErrorKind::kCancelled) {
