@@ -36,10 +36,28 @@ bool HasTemplate(const ConfigNode& node) {
 void CheckCheckTasks(const ProjectDef& project, std::vector<Status>& errors) {
   for (const PipelineDef& pipeline : project.pipelines) {
     for (const TaskDef& task : pipeline.tasks) {
-      const ConfigNode* checks = task.kind.value == "check" ? task.param("checks") : nullptr;
+      const ConfigNode* checks = nullptr;
+      if (task.kind.value == "check") {
+        int targets = (task.param("table") != nullptr) + (task.param("path") != nullptr) +
+                      (task.param("query") != nullptr);
+        if (targets != 1) {
+          errors.push_back(UserError("bad-check-target", "a check task needs exactly one of 'table', 'path' or "
+                                                         "'query' to run on", task.where));
+        }
+        checks = task.param("checks");
+      } else if (const ConfigNode* quarantine = task.kind.value == "load" ? task.param("quarantine") : nullptr) {
+        checks = quarantine->is_map() ? quarantine->Find("checks") : nullptr;
+      }
       if (checks == nullptr || HasTemplate(*checks)) continue;
       Result<std::vector<CheckSpec>> specs = ParseCheckList(*checks);
-      if (!specs.ok()) errors.push_back(specs.status());
+      if (!specs.ok()) {
+        errors.push_back(specs.status());
+        continue;
+      }
+      for (const CheckSpec& spec : *specs) {
+        if (task.kind.value != "load") break;
+        if (Result<std::string> p = RowFailurePredicate(spec); !p.ok()) errors.push_back(p.status());
+      }
     }
   }
 }

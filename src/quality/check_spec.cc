@@ -4,6 +4,7 @@
 // ones (name, severity, warn_if, error_if, where, group_by).
 #include <cmath>
 #include <map>
+#include <regex>
 
 #include "common/text.h"
 #include "connectors/connectors.h"
@@ -51,11 +52,17 @@ const std::vector<CheckKindInfo>& Kinds() {
 
 const std::vector<std::string_view> kCommonKeys = {"name", "severity", "warn_if", "error_if", "where", "group_by"};
 
+// "12", "-1.5", "2e3": what SQL reads as a number (not nan, inf or 0x10).
+bool IsDecimal(const std::string& text) {
+  static const std::regex kDecimal(R"(^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d{1,3})?$)");
+  return std::regex_match(text, kDecimal);
+}
+
 Result<double> AsNumber(const ConfigNode& node, std::string_view what) {
   WEIR_ASSIGN_OR_RETURN(std::string text, node.AsString(what));
   char* end = nullptr;
   double value = std::strtod(text.c_str(), &end);
-  if (text.empty() || end != text.c_str() + text.size() || std::isnan(value)) {
+  if (text.empty() || end != text.c_str() + text.size() || !std::isfinite(value) || !IsDecimal(text)) {
     return UserError("wrong-type", std::string(what) + " must be a number, not '" + text + "'", node.where());
   }
   return value;
@@ -72,16 +79,11 @@ Result<double> AsPercent(const ConfigNode& node, std::string_view what) {
   return value;
 }
 
-// SQL type names a `parseable` check may name: letters, digits, spaces,
-// parentheses and commas only (it is pasted into TRY_CAST).
+// SQL type names a `parseable` check may name (it is pasted into
+// TRY_CAST): words, then optionally (p) or (p, s), then optionally [].
 bool IsTypeName(const std::string& type) {
-  if (type.empty()) return false;
-  for (char c : type) {
-    if (!std::isalnum(static_cast<unsigned char>(c)) && c != ' ' && c != '(' && c != ')' && c != ',' && c != '_') {
-      return false;
-    }
-  }
-  return true;
+  static const std::regex kType(R"(^[A-Za-z_][A-Za-z0-9_ ]*(\(\s*\d+\s*(,\s*\d+\s*)?\))?(\[\])?$)");
+  return std::regex_match(type, kType);
 }
 
 class SpecReader {
@@ -266,6 +268,9 @@ Status Validate(const CheckKindInfo& info, const CheckSpec& spec) {
   }
   if (info.kind == "between" && spec.low.empty() && spec.high.empty()) return missing("'min' and/or 'max'");
   if (info.kind == "length" && !spec.min && !spec.max) return missing("'min' and/or 'max'");
+  if (spec.min && spec.max && *spec.min > *spec.max) {
+    return UserError("bad-check", "'min' is above 'max': no value could pass", spec.where);
+  }
   if ((info.kind == "regex" || info.kind == "expression" || info.kind == "sql" || info.kind == "metric" ||
        info.kind == "parseable") &&
       spec.expression.empty()) {
@@ -283,6 +288,10 @@ Status Validate(const CheckKindInfo& info, const CheckSpec& spec) {
                                     "or metric (with 'expression')", spec.where);
     }
     if (spec.z == 0 && spec.max_change_percent < 0) return missing("'z' and/or 'max_change'");
+    if (spec.metric == "metric" && spec.expression.empty()) return missing("an 'expression' for metric: metric");
+    if (spec.metric != "metric" && spec.metric != "row_count" && spec.columns.empty()) {
+      return missing("a 'column' for metric: " + spec.metric);
+    }
   }
   bool own_rule = info.kind == "anomaly" || info.kind == "freshness" || info.kind == "reconcile" || info.kind == "drift";
   if (info.shape == CheckShape::kMetric && !own_rule && !spec.min &&
@@ -376,11 +385,7 @@ bool IsAggregateMetric(std::string_view metric) {
 
 std::string ScalarLiteral(const ConfigNode& node) {
   const std::string& text = node.scalar();
-  if (!node.quoted()) {
-    char* end = nullptr;
-    std::strtod(text.c_str(), &end);
-    if (!text.empty() && end == text.c_str() + text.size()) return text;
-  }
+  if (!node.quoted() && IsDecimal(text)) return text;
   return SqlString(text);
 }
 

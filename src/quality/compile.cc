@@ -16,18 +16,20 @@ std::string ColumnList(const std::vector<std::string>& columns, const std::strin
   return out;
 }
 
+// User SQL ends with a newline before any closing parenthesis, so that a
+// trailing `-- comment` in a where: cannot swallow it.
 std::string And(const std::string& a, const std::string& b) {
   if (a.empty()) return b;
   if (b.empty()) return a;
-  return "(" + a + ") AND (" + b + ")";
+  return "(" + a + "\n) AND (" + b + "\n)";
 }
 
 std::string CountWhere(const std::string& predicate) {
-  return predicate.empty() ? "count(*)" : "count(*) FILTER (WHERE " + predicate + ")";
+  return predicate.empty() ? "count(*)" : "count(*) FILTER (WHERE " + predicate + "\n)";
 }
 
 std::string Filtered(const std::string& aggregate, const std::string& filter) {
-  return filter.empty() ? aggregate : aggregate + " FILTER (WHERE " + filter + ")";
+  return filter.empty() ? aggregate : aggregate + " FILTER (WHERE " + filter + "\n)";
 }
 
 bool IsNumberLiteral(const std::string& literal) { return !literal.empty() && literal[0] != '\''; }
@@ -67,7 +69,7 @@ std::string FailingPredicate(const CheckSpec& spec) {
     return c + " IS NOT NULL AND NOT (" + ok + ")";
   }
   if (kind == "parseable") return c + " IS NOT NULL AND TRY_CAST(" + c + " AS " + spec.expression + ") IS NULL";
-  if (kind == "expression") return "NOT (" + spec.expression + ")";
+  if (kind == "expression") return "NOT (" + spec.expression + "\n)";
   return "";
 }
 
@@ -79,17 +81,17 @@ std::string NotAllNull(const std::vector<std::string>& columns) {
   return "(" + out + ")";
 }
 
-// Rows whose key appears more than once (NULL keys never match).
+// Rows whose key appears more than once (NULL keys never match), among
+// the rows the check's filter keeps.
 std::string DuplicateRows(const CheckSpec& spec, const std::string& base, const std::string& filter) {
   std::string keys = ColumnList(spec.columns, "t.");
   std::string on;
   for (const std::string& c : spec.columns) {
     on += (on.empty() ? "" : " AND ") + ("t." + SqlIdentifier(c)) + " IS NOT DISTINCT FROM d." + SqlIdentifier(c);
   }
-  std::string where = And(NotAllNull(spec.columns), filter);
-  return "SELECT t.* FROM " + base + " JOIN (SELECT " + keys + " FROM " + base + " WHERE " + where + " GROUP BY " +
-         keys + " HAVING count(*) > 1) AS d ON " + on + (filter.empty() ? "" : " WHERE " + filter) + " ORDER BY " +
-         keys;
+  std::string rows = filter.empty() ? base : "(SELECT * FROM " + base + " WHERE " + filter + "\n) AS t";
+  return "SELECT t.* FROM " + rows + " JOIN (SELECT " + keys + " FROM " + rows + " WHERE " +
+         NotAllNull(spec.columns) + " GROUP BY " + keys + " HAVING count(*) > 1) AS d ON " + on + " ORDER BY " + keys;
 }
 
 std::string MetricAggregate(const std::string& metric, const CheckSpec& spec, const std::string& filter) {
@@ -162,10 +164,10 @@ Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::str
     m.rows = CountWhere(filter);
     m.failing_rows = "SELECT t.* FROM " + m.from + " WHERE " + And(failing, filter);
   } else if (kind == "sql") {
-    m.from = "(" + spec.expression + ") AS t";
-    m.value = "count(*)";
+    m.from = "(" + spec.expression + "\n) AS t";
+    m.value = CountWhere(filter);
     m.rows = "NULL";  // the target's row count
-    m.failing_rows = "SELECT * FROM (" + spec.expression + ") AS t";
+    m.failing_rows = "SELECT * FROM (" + spec.expression + "\n) AS t" + (filter.empty() ? "" : " WHERE " + filter);
   } else if (FindCheckKind(kind)->shape == CheckShape::kRows) {
     std::string predicate = FailingPredicate(spec);
     m.value = CountWhere(And(predicate, filter));
@@ -180,7 +182,7 @@ Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::str
     m.rows = CountWhere(filter);
     const CheckTarget& source = spec.source;
     m.other_query = "SELECT " + ReconcileAggregate(spec, "") + " FROM (SELECT * FROM " + source.relation +
-                    (source.filter.empty() ? "" : " WHERE " + source.filter) + ") AS t";
+                    (source.filter.empty() ? "" : " WHERE " + source.filter) + "\n) AS t";
     m.other_connection = spec.source_connection;
   } else if (kind == "drift") {
     m.value = MetricAggregate("missing_percent", spec, filter);
@@ -190,7 +192,7 @@ Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::str
     // Measured from DESCRIBE, not a scan.
   } else {
     const std::string& metric = kind == "anomaly" ? spec.metric : kind;
-    if (metric == "metric" && !filter.empty()) m.from = "(SELECT * FROM " + base + " WHERE " + filter + ") AS t";
+    if (metric == "metric" && !filter.empty()) m.from = "(SELECT * FROM " + base + " WHERE " + filter + "\n) AS t";
     m.value = MetricAggregate(metric, spec, metric == "metric" ? "" : filter);
     m.rows = metric == "metric" ? "count(*)" : CountWhere(filter);
     if (!spec.other.empty()) m.other_query = "SELECT count(*) FROM " + SqlQualifiedName(spec.other);
@@ -204,7 +206,7 @@ SuitePlan CompileSuite(const CheckSuite& suite, const std::string& now) {
   SuitePlan plan;
   const CheckTarget& target = suite.target;
   plan.base = "(SELECT * FROM " + target.relation + (target.filter.empty() ? "" : " WHERE " + target.filter) +
-              ") AS t";
+              "\n) AS t";
   plan.scans.push_back(PlannedScan{plan.base, {}, {}});
   for (size_t i = 0; i < suite.checks.size(); ++i) {
     plan.measures.push_back(MeasureOf(suite.checks[i], plan.base, now));
@@ -224,8 +226,8 @@ std::string ScanSql(const SuitePlan& plan, const PlannedScan& scan) {
   for (size_t i : scan.checks) {
     const Measure& m = plan.measures[i];
     std::string n = std::to_string(i);
-    sql += ",\n  " + m.value + " AS weir_value_" + n + ", " + (m.rows.empty() ? "NULL" : m.rows) + " AS weir_rows_" +
-           n + ", " + (m.detail.empty() ? "NULL" : m.detail) + " AS weir_detail_" + n;
+    sql += ",\n  " + m.value + "\n  AS weir_value_" + n + ", " + (m.rows.empty() ? "NULL" : m.rows) +
+           " AS weir_rows_" + n + ", " + (m.detail.empty() ? "NULL" : m.detail) + " AS weir_detail_" + n;
   }
   sql += "\nFROM " + scan.from;
   if (!groups.empty()) sql += "\nGROUP BY " + groups + "\nORDER BY " + groups;

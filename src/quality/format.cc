@@ -7,7 +7,10 @@ std::string FormatResultLine(const CheckResult& result) {
   std::string status(CheckStatusName(result.status));
   for (char& c : status) c = result.status == CheckStatus::kPass ? c : static_cast<char>(std::toupper(c));
   std::string line = status + " " + result.name + ": ";
-  if (result.status == CheckStatus::kError) return line + result.message;
+  if (result.status == CheckStatus::kError) {
+    std::string where = result.where.ToString();
+    return line + result.message + (where.empty() ? "" : " (" + where + ")");
+  }
   line += result.observed_text;
   if (!result.threshold.empty()) line += " [" + result.threshold + "]";
   if (result.status != CheckStatus::kPass && !result.message.empty() && result.message != result.observed_text) {

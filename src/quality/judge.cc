@@ -106,8 +106,16 @@ std::string BoundsText(const CheckSpec& spec) {
 
 // Why a metric's value breaks its bounds, or "".
 std::string BoundsBreak(const CheckSpec& spec, const Measured& m) {
+  if (spec.kind == "reconcile" && !m.value && m.value_text.empty() && m.other_text == "NULL") {
+    return "";  // nothing on either side (a sum or checksum of no rows)
+  }
+  if (!m.value && !m.value_text.empty()) {
+    return "'" + m.value_text + "' is not a number: bounds compare numbers (use freshness for times, between for "
+                                "dates)";
+  }
   if (!m.value) return "no value (no rows to measure)";
   double v = *m.value;
+  if (std::isnan(v)) return "the value is NaN";
   if (spec.min && v < *spec.min) return FormatNumber(v) + " is below the minimum " + FormatNumber(*spec.min);
   if (spec.max && v > *spec.max) return FormatNumber(v) + " is above the maximum " + FormatNumber(*spec.max);
   if (spec.equal && v != *spec.equal) return FormatNumber(v) + " is not " + FormatNumber(*spec.equal);

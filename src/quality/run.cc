@@ -49,13 +49,16 @@ class SuiteRunner {
       out_.results.push_back(CheckResult{.name = spec.name, .kind = spec.kind, .severity = spec.severity,
                                          .where = spec.where});
     }
+    // Timestamps without a zone are UTC here whatever the host's zone, so
+    // that partition_by's interval and freshness mean the same everywhere.
+    db_.Execute("SET SESSION TimeZone = 'UTC'").IgnoreError();
     Result<QueryRows> probe = db_.Query("SELECT * FROM " + plan_.base + " LIMIT 0");
     if (!probe.ok()) {
       return UserError("check-target", "cannot read " + suite_.target.label + " to check it: " +
                                            probe.status().message(), suite_.where);
     }
     for (size_t k = 0; k < plan_.scans.size(); ++k) {
-      if (k == 0 && plan_.scans[0].checks.empty() && !NeedsTargetRows()) continue;
+      if (plan_.scans[k].checks.empty()) continue;
       RunScan(plan_.scans[k], static_cast<int>(k) + 1);
     }
     for (size_t i = 0; i < suite_.checks.size(); ++i) {
@@ -67,13 +70,6 @@ class SuiteRunner {
   }
 
  private:
-  bool NeedsTargetRows() const {
-    for (const CheckSpec& spec : suite_.checks) {
-      if (spec.kind == "sql") return true;
-    }
-    return false;
-  }
-
   void RunScan(const PlannedScan& scan, int number) {
     auto start = std::chrono::steady_clock::now();
     Result<QueryRows> rows = db_.Query(quality_internal::ScanSql(plan_, scan));
@@ -97,12 +93,14 @@ class SuiteRunner {
 
   std::string CheckSql(size_t i) const {
     const Measure& m = plan_.measures[i];
-    return "SELECT " + m.value + "\nFROM " + m.from;
+    std::string groups;
+    for (const std::string& g : m.group_by) groups += "t." + SqlIdentifier(g) + ", ";
+    return "SELECT " + groups + m.value + "\nFROM " + m.from + (groups.empty() ? "" : "\nGROUP BY ALL");
   }
 
   void Record(const PlannedScan& scan, const QueryRows& rows, int number, double seconds) {
     const size_t groups = scan.group_by.size();
-    if (plan_.scans.size() && &scan == &plan_.scans[0] && !rows.rows.empty()) {
+    if (scan.from == plan_.base && scan.group_by.empty() && !rows.rows.empty()) {  // also a retried check's scan
       target_rows_ = Number(rows.rows[0][0]).value_or(0);
     }
     for (size_t j = 0; j < scan.checks.size(); ++j) {
@@ -125,13 +123,25 @@ class SuiteRunner {
     }
   }
 
+  // For checks measured elsewhere (sql:): counted here when no scan of the
+  // target did (its scan failed, or there was none).
+  double TargetRows() {
+    if (!target_rows_) {
+      Result<std::optional<std::string>> count = db_.QueryValue("SELECT count(*) FROM " + plan_.base);
+      ++out_.scans;
+      target_rows_ = count.ok() ? Number(*count).value_or(0) : 0;
+    }
+    return *target_rows_;
+  }
+
   // `history_name`: the check's own history, or a segment's (check.segment).
   Measured MeasuredAt(size_t i, const Row& row, size_t column, const std::string& history_name) {
     Measured m;
     if (column + 2 < row.size()) {
       m.value_text = row[column].value_or("");
       m.value = Number(row[column]);
-      m.rows = static_cast<int64_t>(Number(row[column + 1]).value_or(target_rows_));
+      std::optional<double> rows = Number(row[column + 1]);
+      m.rows = static_cast<int64_t>(rows ? *rows : TargetRows());
       m.detail = row[column + 2].value_or("");
     }
     const CheckSpec& spec = suite_.checks[i];
@@ -263,6 +273,8 @@ class SuiteRunner {
         continue;
       }
       std::string table = AuditTableName(prefix, result.name);
+      // Two names that fold alike ("a b", "a_b") must not share a table.
+      if (!written_.insert(table).second) table = AuditTableName(prefix, result.name + "\n" + std::to_string(i));
       if (result.status == CheckStatus::kPass) {
         WEIR_TRY(Write("DROP TABLE IF EXISTS weir_audit." + SqlIdentifier(table)));
         continue;
@@ -281,14 +293,14 @@ class SuiteRunner {
   Status SaveSample(CheckResult& result, const std::string& failing, const std::string& table) {
     std::string name = "weir_audit." + SqlIdentifier(table);
     WEIR_TRY(Write("CREATE SCHEMA IF NOT EXISTS weir_audit;\nCREATE OR REPLACE TABLE " + name +
-                   " AS SELECT * FROM (" + failing + ") AS failing LIMIT " +
+                   " AS SELECT * FROM (" + failing + "\n) AS failing LIMIT " +
                    std::to_string(options_.sample_limit)));
     result.audit_table = name;
     return ReadSample(result, "SELECT * FROM " + name);
   }
 
   Status ReadSample(CheckResult& result, const std::string& failing) {
-    WEIR_ASSIGN_OR_RETURN(QueryRows rows, db_.Query("SELECT * FROM (" + failing + ") AS failing LIMIT " +
+    WEIR_ASSIGN_OR_RETURN(QueryRows rows, db_.Query("SELECT * FROM (" + failing + "\n) AS failing LIMIT " +
                                                     std::to_string(options_.sample_limit)));
     result.sample_columns = std::move(rows.columns);
     result.sample_rows = std::move(rows.rows);
@@ -300,8 +312,9 @@ class SuiteRunner {
   const CheckRunOptions& options_;
   SuitePlan plan_;
   SuiteResult out_;
-  std::map<std::string, std::unique_ptr<DuckDbConnection>> others_;  // reconcile sources, by connection
-  double target_rows_ = 0;
+  std::map<std::string, std::unique_ptr<DuckDbConnection>> others_;
+  std::set<std::string> written_;  // audit tables named in this run  // reconcile sources, by connection
+  std::optional<double> target_rows_;  // the filtered target's rows, once counted
 };
 
 void AppendSlug(std::string& out, const std::string& text) {

@@ -64,6 +64,12 @@ TEST(CheckSpec, ErrorsSayWhatAndWhere) {
   expect_error("- sql: 'select 1'\n- row_count: {group_by: r, compare_to: other}\n", "bad-check", "checks.yml:2:3",
                "group_by");
   expect_error("checks: []\n", "bad-check", "checks.yml:1:1", "list");
+  expect_error("- parseable: {column: t, type: 'INTEGER) OR (1'}\n", "bad-check", "checks.yml:1:32", "type name");
+  expect_error("- max: {column: t, max: nan}\n", "wrong-type", "checks.yml:1:25", "number");
+  expect_error("- max: {column: t, max: 0x10}\n", "wrong-type", "checks.yml:1:25", "number");
+  expect_error("- length: {column: t, min: 5, max: 2}\n", "bad-check", "checks.yml:1:3", "above");
+  expect_error("- anomaly: {metric: avg, z: 3}\n", "bad-check", "checks.yml:1:3", "'column'");
+  expect_error("- anomaly: {metric: metric, z: 3}\n", "bad-check", "checks.yml:1:3", "'expression'");
   expect_error("- {not_null: a, unique: b}\n", "bad-check", "checks.yml:1:3", "one key");
 }
 

@@ -492,6 +492,35 @@ TEST_F(QualityRunTest, DriftComparesNullsDistinctsAndQuartilesWithThePreviousInt
   EXPECT_NE(first.observed_text.find("learning"), std::string::npos);
 }
 
+TEST_F(QualityRunTest, EdgesFoundInReview) {
+  // A NaN metric breaks its bounds; a metric that is not a number says so.
+  EXPECT_EQ(Run("- max: {column: amount, max: 1000}\n").results[0].message, "the value is NaN");
+  const CheckResult text = Run("- max: {column: status, max: 5}\n").results[0];
+  EXPECT_EQ(text.status, CheckStatus::kFail);
+  EXPECT_NE(text.message.find("'shipped' is not a number"), std::string::npos) << text.message;
+  // Two empty sides reconcile.
+  ASSERT_TRUE(db_->Execute("CREATE TABLE e1 (b DOUBLE); CREATE TABLE e2 (b DOUBLE)").ok());
+  EXPECT_EQ(Run("- reconcile: {source: {table: e2}, metric: sum, column: b}\n", "e1").results[0].status,
+            CheckStatus::kPass);
+  // unique's failing rows under its own where:; sql's where:; a -- comment in a where:.
+  CheckRunOptions saving;
+  saving.audit_prefix = "review";
+  SuiteResult suite = Run(R"y(
+- unique: {columns: [order_id], where: "order_id IS NOT NULL -- a comment"}
+- sql: {query: "SELECT * FROM orders WHERE amount IS NULL", where: "region = 'US'"}
+- not_null: {column: amount, name: "a b"}
+- not_null: {column: amount, name: "a_b"}
+)y", "orders", saving);
+  const CheckResult& unique = Find(suite, "unique(order_id)");
+  EXPECT_EQ(unique.status, CheckStatus::kFail);
+  EXPECT_FALSE(unique.sample_rows.empty()) << unique.message;
+  EXPECT_EQ(Find(suite, "sql").observed, CountIf([](const Order& o) { return !o.amount && o.region == "US"; }));
+  EXPECT_NE(Find(suite, "a b").audit_table, Find(suite, "a_b").audit_table);
+  // After a broken check is retried alone, sql's percentages still use the target's rows.
+  SuiteResult retried = Run("- not_null: nosuch\n- sql: {query: \"SELECT * FROM orders WHERE amount IS NULL\"}\n");
+  EXPECT_EQ(Find(retried, "sql").rows_checked, 40);
+}
+
 TEST(AuditTableName, FoldsAndBoundsNames) {
   EXPECT_EQ(AuditTableName("Shop.Daily", "not_null(order_id)"), "shop_daily__not_null_order_id");
   std::string long_name = AuditTableName("p", std::string(100, 'x'));
