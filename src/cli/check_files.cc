@@ -10,6 +10,7 @@
 #include "cli/project_session.h"
 #include "common/text.h"
 #include "connectors/connectors.h"
+#include "tasks/tasks.h"
 
 namespace weir::cli {
 namespace {
@@ -92,18 +93,7 @@ const char* Colour(CheckStatus status) {
 
 void RecordHistory(StateStore* store, const SuiteResult& result) {
   if (store == nullptr) return;
-  std::vector<CheckResultRecord> records;
-  auto now = std::chrono::system_clock::now();
-  for (const CheckResult& r : result.results) {
-    std::string status(CheckStatusName(r.status));
-    records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name, .status = status,
-                                        .observed = r.observed, .message = r.message, .recorded_at = now});
-    for (const auto& [metric, value] : r.metrics) {  // drift's values, each with its own history
-      records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name + "." + metric, .status = status,
-                                          .observed = value, .recorded_at = now});
-    }
-  }
-  Status recorded = store->RecordCheckResults(records);
+  Status recorded = store->RecordCheckResults(CheckHistoryRecords(result, "", RunId{}, std::chrono::system_clock::now()));
   if (!recorded.ok()) std::fprintf(stderr, "weir: check history not recorded: %s\n", recorded.ToString().c_str());
 }
 
@@ -191,17 +181,7 @@ int RunCheckFiles(const std::string& dir, const std::vector<std::string>& only, 
   };
   int exit = kExitOk;
   for (FileSuite& file : suites) {
-    if (history != nullptr) {
-      file.options.history = [history, name = file.suite.name](const std::string& check,
-                                                               int limit) -> Result<std::vector<double>> {
-        WEIR_ASSIGN_OR_RETURN(auto records, history->CheckHistory(name, check, "", limit));
-        std::vector<double> values;
-        for (const CheckResultRecord& r : records) {
-          if (r.observed) values.push_back(*r.observed);
-        }
-        return values;
-      };
-    }
+    if (history != nullptr) file.options.history = CheckHistoryLookupIn(*history, file.suite.name, "");
     file.options.open_connection = open_connection;
     Result<SuiteResult> result = RunCheckSuite(**db, file.suite, file.options);
     if (!result.ok()) {

@@ -77,14 +77,7 @@ CheckRunOptions RunOptions(const TaskContext& context, const TaskServices& servi
   options.audit_prefix = context.pipeline.name + "__" + context.task.id;
   options.reference_time = context.interval.end_iso;
   if (context.store != nullptr) {
-    options.history = [&context, suite](const std::string& check, int limit) -> Result<std::vector<double>> {
-      WEIR_ASSIGN_OR_RETURN(auto records, context.store->CheckHistory(suite, check, context.interval.start_iso, limit));
-      std::vector<double> values;
-      for (const CheckResultRecord& r : records) {
-        if (r.observed) values.push_back(*r.observed);
-      }
-      return values;
-    };
+    options.history = CheckHistoryLookupIn(*context.store, suite, context.interval.start_iso);
   }
   options.open_connection = [&context, &services](const std::string& name) -> Result<std::unique_ptr<DuckDbConnection>> {
     WEIR_ASSIGN_OR_RETURN(std::string path, DuckDbSourcePath(context, name, context.task.where));
@@ -101,20 +94,8 @@ CheckRunOptions RunOptions(const TaskContext& context, const TaskServices& servi
 
 Status RecordHistory(const TaskContext& context, const SuiteResult& result) {
   if (context.store == nullptr) return OkStatus();
-  std::vector<CheckResultRecord> records;
-  auto now = std::chrono::system_clock::now();
-  for (const CheckResult& r : result.results) {
-    std::string status(CheckStatusName(r.status));
-    records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name, .status = status,
-                                        .observed = r.observed, .interval_start = context.interval.start_iso,
-                                        .run_id = context.run.id, .message = r.message, .recorded_at = now});
-    for (const auto& [metric, value] : r.metrics) {  // drift's values, each with its own history
-      records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name + "." + metric, .status = status,
-                                          .observed = value, .interval_start = context.interval.start_iso,
-                                          .run_id = context.run.id, .recorded_at = now});
-    }
-  }
-  return context.store->RecordCheckResults(records);
+  return context.store->RecordCheckResults(
+      CheckHistoryRecords(result, context.interval.start_iso, context.run.id, std::chrono::system_clock::now()));
 }
 
 void LogResults(AttemptLog& log, const SuiteResult& result) {
@@ -211,3 +192,36 @@ class CheckTask final : public RedactingTask {
 std::shared_ptr<TaskRunner> NewCheckTask(const TaskServices& services) { return std::make_shared<CheckTask>(services); }
 
 }  // namespace weir::tasks_internal
+
+namespace weir {
+
+std::vector<CheckResultRecord> CheckHistoryRecords(const SuiteResult& result, const std::string& interval_start,
+                                                   RunId run, TimePoint recorded_at) {
+  std::vector<CheckResultRecord> records;
+  for (const CheckResult& r : result.results) {
+    std::string status(CheckStatusName(r.status));
+    records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name, .status = status,
+                                        .observed = r.observed, .interval_start = interval_start, .run_id = run,
+                                        .message = r.message, .recorded_at = recorded_at});
+    for (const auto& [metric, value] : r.metrics) {
+      records.push_back(CheckResultRecord{.suite = result.suite, .check = r.name + "." + metric, .status = status,
+                                          .observed = value, .interval_start = interval_start, .run_id = run,
+                                          .recorded_at = recorded_at});
+    }
+  }
+  return records;
+}
+
+std::function<Result<std::vector<double>>(const std::string& check, int limit)> CheckHistoryLookupIn(
+    StateStore& store, const std::string& suite, const std::string& before_interval) {
+  return [&store, suite, before_interval](const std::string& check, int limit) -> Result<std::vector<double>> {
+    WEIR_ASSIGN_OR_RETURN(auto records, store.CheckHistory(suite, check, before_interval, limit));
+    std::vector<double> values;
+    for (const CheckResultRecord& r : records) {
+      if (r.observed) values.push_back(*r.observed);
+    }
+    return values;
+  };
+}
+
+}  // namespace weir

@@ -28,6 +28,18 @@ struct TaskServices {
   const Clock* clock = nullptr;  // "now" for cached results' expiry; null: the system clock
 };
 
+struct SuiteResult;
+
+// A suite of data checks' results as the state store keeps them (drift's
+// and segments' further values as "<check>.<metric>"), and the lookup that
+// anomaly and change checks compare with: a check's values before
+// `before_interval` ("": every earlier result), newest first. Shared by
+// the check task and `weir test`.
+std::vector<CheckResultRecord> CheckHistoryRecords(const SuiteResult& result, const std::string& interval_start,
+                                                   RunId run, TimePoint recorded_at);
+std::function<Result<std::vector<double>>(const std::string& check, int limit)> CheckHistoryLookupIn(
+    StateStore& store, const std::string& suite, const std::string& before_interval);
+
 // Every task kind this build can run. `services` must outlive the factory.
 std::unique_ptr<TaskRunnerFactory> NewTaskRunnerFactory(const TaskServices& services);
 
