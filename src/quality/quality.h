@@ -158,6 +158,9 @@ struct CheckRunOptions {
   int sample_limit = 20;       // failing rows kept per check
   bool save_failing_rows = true;  // to weir_audit.<audit_prefix>__<check>
   std::string audit_prefix;    // default: the suite's name
+  // The run's data interval (its start): the audit table keeps each
+  // interval's failing rows apart; "" outside runs.
+  std::string audit_interval;
   // "Now" for freshness: the interval's end in runs; default current time.
   std::optional<std::string> reference_time;  // ISO-8601
   CheckHistoryLookup history;  // none: anomaly/change checks pass with a note

@@ -275,8 +275,9 @@ class SuiteRunner {
       std::string table = AuditTableName(prefix, result.name);
       // Two names that fold alike ("a b", "a_b") must not share a table.
       if (!written_.insert(table).second) table = AuditTableName(prefix, result.name + "\n" + std::to_string(i));
-      if (result.status == CheckStatus::kPass) {
-        WEIR_TRY(Write("DROP TABLE IF EXISTS weir_audit." + SqlIdentifier(table)));
+      if (result.status == CheckStatus::kPass) {  // this interval's failing rows are gone
+        WEIR_TRY(Write("DELETE FROM weir_audit." + SqlIdentifier(table) + " WHERE weir_interval = " +
+                       SqlString(options_.audit_interval)));
         continue;
       }
       Status sampled = save ? SaveSample(result, failing, table) : ReadSample(result, failing);
@@ -290,13 +291,25 @@ class SuiteRunner {
     return options_.write_turn ? options_.write_turn(write) : write();
   }
 
+  // The audit table keeps each interval's failing rows (column
+  // weir_interval): a check of one interval replaces only its own, so a
+  // backfill keeps every interval's. A table whose columns no longer match
+  // the target's is made again.
   Status SaveSample(CheckResult& result, const std::string& failing, const std::string& table) {
     std::string name = "weir_audit." + SqlIdentifier(table);
-    WEIR_TRY(Write("CREATE SCHEMA IF NOT EXISTS weir_audit;\nCREATE OR REPLACE TABLE " + name +
-                   " AS SELECT * FROM (" + failing + "\n) AS failing LIMIT " +
-                   std::to_string(options_.sample_limit)));
+    std::string interval = SqlString(options_.audit_interval);
+    std::string rows = "SELECT *, " + interval + " AS weir_interval FROM (" + failing + "\n) AS failing LIMIT " +
+                       std::to_string(options_.sample_limit);
+    Status replaced = Write("CREATE SCHEMA IF NOT EXISTS weir_audit;\nCREATE TABLE IF NOT EXISTS " + name +
+                           " AS SELECT * FROM (" + rows + ") LIMIT 0;\nBEGIN;\nDELETE FROM " + name +
+                           " WHERE weir_interval = " + interval + ";\nINSERT INTO " + name + " BY NAME " + rows +
+                           ";\nCOMMIT;");
+    if (!replaced.ok()) {
+      db_.Execute("ROLLBACK").IgnoreError();
+      WEIR_TRY(Write("CREATE OR REPLACE TABLE " + name + " AS " + rows));
+    }
     result.audit_table = name;
-    return ReadSample(result, "SELECT * FROM " + name);
+    return ReadSample(result, "SELECT * EXCLUDE (weir_interval) FROM " + name + " WHERE weir_interval = " + interval);
   }
 
   Status ReadSample(CheckResult& result, const std::string& failing) {

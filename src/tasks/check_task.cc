@@ -75,6 +75,7 @@ CheckRunOptions RunOptions(const TaskContext& context, const TaskServices& servi
                            DuckDbConnection& db) {
   CheckRunOptions options;
   options.audit_prefix = context.pipeline.name + "__" + context.task.id;
+  options.audit_interval = context.interval.start_iso;
   options.reference_time = context.interval.end_iso;
   if (context.store != nullptr) {
     options.history = CheckHistoryLookupIn(*context.store, suite, context.interval.start_iso);

@@ -163,13 +163,38 @@ TEST_F(QualityRunTest, FailingRowsAreSampledAndSavedToTheAuditSchema) {
   ASSERT_TRUE(saved.ok());
   EXPECT_EQ(*saved, "2");
 
-  // Once the data is fixed, the stale table goes.
+  // Once the data is fixed, the interval's stale rows go.
   ASSERT_TRUE(db_->Execute("UPDATE orders SET status = 'placed' WHERE status = 'lost'").ok());
   SuiteResult fixed = Run("- accepted_values: {column: status, values: [placed, shipped, returned]}\n", "orders",
                           options);
   EXPECT_EQ(fixed.results[0].status, CheckStatus::kPass);
-  auto left = db_->QueryValue("SELECT count(*) FROM information_schema.tables WHERE table_schema = 'weir_audit'");
-  EXPECT_EQ(*left, "0");
+  EXPECT_EQ(*db_->QueryValue("SELECT count(*) FROM " + r.audit_table), "0");
+}
+
+TEST_F(QualityRunTest, EachIntervalKeepsItsOwnFailingRows) {
+  CheckRunOptions options;
+  options.audit_prefix = "p__t";
+  std::string check = "- not_accepted_values: {column: region, values: [EU, US]}\n";
+  options.audit_interval = "2024-03-01";
+  Run(check, "orders", options);
+  options.audit_interval = "2024-03-02";
+  ASSERT_TRUE(db_->Execute("CREATE TABLE us AS SELECT * FROM orders WHERE region = 'US'").ok());
+  const CheckResult second = Run(check, "us", options).results[0];
+  ASSERT_EQ(second.status, CheckStatus::kFail);
+  EXPECT_EQ(second.sample_rows.size(), 15u);  // only its own interval's rows are read back
+  std::string per_interval = "SELECT weir_interval, count(*) FROM " + second.audit_table + " GROUP BY 1 ORDER BY 1";
+  auto rows = db_->Query(per_interval);
+  ASSERT_TRUE(rows.ok());
+  ASSERT_EQ(rows->rows.size(), 2u);
+  EXPECT_EQ(rows->rows[0][1], "20");  // sample_limit's default
+  EXPECT_EQ(rows->rows[1][1], "15");
+  // A pass of the first interval clears only its rows.
+  options.audit_interval = "2024-03-01";
+  ASSERT_TRUE(db_->Execute("CREATE TABLE none AS SELECT * FROM orders WHERE false").ok());
+  Run(check, "none", options);
+  rows = db_->Query(per_interval);
+  ASSERT_EQ(rows->rows.size(), 1u);
+  EXPECT_EQ(rows->rows[0][0], "2024-03-02");
 }
 
 TEST_F(QualityRunTest, ThresholdsAtTheEdgeAndOnePast) {
