@@ -166,7 +166,7 @@ int RunCheckFiles(const std::string& dir, const std::vector<std::string>& only, 
     std::fprintf(stderr, "%s\n", warehouse.status().ToString().c_str());
     return kExitUsage;
   }
-  DuckDbConnector connector;
+  DuckDbConnector connector(WarehouseDuckDbOptions(project));
   Result<std::unique_ptr<DuckDbConnection>> db = connector.Connect(*warehouse);
   if (!db.ok()) {
     std::fprintf(stderr, "%s\n", db.status().ToString().c_str());

@@ -134,6 +134,13 @@ std::unique_ptr<PipelineState> OpenPipelineState(const std::string& command, con
   return opened;
 }
 
+DuckDbOptions WarehouseDuckDbOptions(const ProjectDef& project) {
+  DuckDbOptions options;
+  const ConfigNode* limit = project.warehouse.is_map() ? project.warehouse.Find("memory_limit") : nullptr;
+  if (limit != nullptr && limit->is_scalar()) options.memory_limit = limit->scalar();
+  return options;
+}
+
 Result<std::string> DuckDbFileOf(const ProjectDef& project, const std::string& connection) {
   const ConfigNode* node = &project.warehouse;
   std::string what = "warehouse";

@@ -7,6 +7,7 @@
 #include <string>
 
 #include "common/files.h"
+#include "connectors/connectors.h"
 #include "config/config.h"
 #include "graph/graph.h"
 #include "state/state.h"
@@ -39,6 +40,11 @@ int UsageError(const std::string& command, const std::string& message);
 const PipelineGraph* FindPipelineOrComplain(const LoadedProject& loaded, const std::string& name);
 
 Result<std::unique_ptr<StateStore>> OpenState(const ProjectDef& project);
+
+// How this process opens the warehouse: weir.yml's `warehouse:
+// {memory_limit: 2GB}` (beyond it DuckDB spills to disk; default: DuckDB's,
+// 80% of RAM).
+DuckDbOptions WarehouseDuckDbOptions(const ProjectDef& project);
 
 // The DuckDB file of the warehouse (`connection` empty) or of a named
 // DuckDB connection of weir.yml. UserError "unknown-connection",

@@ -29,7 +29,8 @@ bool SchedulerRunning(const ProjectDef& project);
 // The real services tasks run with, and the project's pools shared by every
 // run of this process. Not movable: the services refer to it.
 struct TaskRuntime {
-  explicit TaskRuntime(const ProjectDef& project) : pools(PoolSizes(project)) {}
+  explicit TaskRuntime(const ProjectDef& project)
+      : duckdb(WarehouseDuckDbOptions(project)), pools(PoolSizes(project)) {}
   // weir.yml's pools, plus one per pipeline with max_active_tasks.
   static std::map<std::string, int> PoolSizes(const ProjectDef& project);
   PosixProcessLauncher processes;
