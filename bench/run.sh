@@ -31,6 +31,10 @@ python3 bench/orchestration.py --weir build/release/src/cli/weir --out bench/wor
 python3 bench/w1.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql \
   --python /usr/bin/python3 --out bench/work/w1.md
 python3 bench/models.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql --out bench/work/models.md
+# Data checks against pandas at 10M and 50M rows (data kept under bench/work/quality/data).
+python3 bench/quality.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql \
+  --python /usr/bin/python3 --rows 10000000,50000000 --out bench/work/quality.md
 python3 bench/scheduler_idle.py --weir build/release/src/cli/weir --out bench/work/scheduler.md
-python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/scheduler.md bench/work/w1.md bench/work/models.md
+python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/scheduler.md bench/work/w1.md bench/work/models.md \
+  bench/work/quality.md
 echo "bench: wrote docs/benchmarks.md"
