@@ -57,10 +57,11 @@ class SuiteRunner {
       return UserError("check-target", "cannot read " + suite_.target.label + " to check it: " +
                                            probe.status().message(), suite_.where);
     }
-    for (size_t k = 0; k < plan_.scans.size(); ++k) {
+    for (size_t k = 0; k < plan_.scans.size() && !stopped_; ++k) {
       if (plan_.scans[k].checks.empty()) continue;
       RunScan(plan_.scans[k], static_cast<int>(k) + 1);
     }
+    if (stopped_) return Cancelled("checks on " + suite_.target.label + " stopped");
     for (size_t i = 0; i < suite_.checks.size(); ++i) {
       if (suite_.checks[i].kind == "schema") RunSchema(i);
     }
@@ -78,8 +79,10 @@ class SuiteRunner {
       Record(scan, *rows, number, SecondsSince(start));
       return;
     }
-    if (scan.checks.size() == 1) {
-      Fail(scan.checks[0], rows.status().message());
+    // An interrupted scan (a stop or timeout) is not retried check by check.
+    stopped_ = stopped_ || rows.status().kind() == ErrorKind::kCancelled;
+    if (scan.checks.size() == 1 || stopped_) {
+      for (size_t i : scan.checks) Fail(i, rows.status().message());
       return;
     }
     for (size_t i : scan.checks) RunScan(PlannedScan{scan.from, scan.group_by, {i}}, 0);
@@ -326,7 +329,8 @@ class SuiteRunner {
   SuitePlan plan_;
   SuiteResult out_;
   std::map<std::string, std::unique_ptr<DuckDbConnection>> others_;
-  std::set<std::string> written_;  // audit tables named in this run  // reconcile sources, by connection
+  std::set<std::string> written_;  // audit tables named in this run
+  bool stopped_ = false;           // a scan was interrupted: the rest is not run  // reconcile sources, by connection
   std::optional<double> target_rows_;  // the filtered target's rows, once counted
 };
 

@@ -2,6 +2,7 @@
 // expected values are computed here in C++ from the same rows the table is
 // built from, never read back from the engine under test.
 #include <algorithm>
+#include <chrono>
 #include <cmath>
 #include <map>
 #include <numeric>
@@ -544,6 +545,20 @@ TEST_F(QualityRunTest, EdgesFoundInReview) {
   // After a broken check is retried alone, sql's percentages still use the target's rows.
   SuiteResult retried = Run("- not_null: nosuch\n- sql: {query: \"SELECT * FROM orders WHERE amount IS NULL\"}\n");
   EXPECT_EQ(Find(retried, "sql").rows_checked, 40);
+}
+
+TEST_F(QualityRunTest, AnInterruptedScanStopsTheSuite) {
+  YamlDocument doc = ParseYaml("- row_count: {min: 1}\n- not_null: range\n- sum: {column: range, min: 0}\n", "c.yml");
+  CheckSuite suite{"s", CheckTarget{"query", "(SELECT * FROM range(4000000000)) AS q", ""}, *ParseCheckList(doc.root),
+                   {}};
+  CancelToken cancel;
+  DuckDbInterruptWatch watch(*db_, cancel, std::chrono::system_clock::now() + std::chrono::milliseconds(300));
+  auto start = std::chrono::steady_clock::now();
+  Result<SuiteResult> result = RunCheckSuite(*db_, suite, {});
+  double seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  ASSERT_FALSE(result.ok());
+  EXPECT_EQ(result.status().kind(), ErrorKind::kCancelled) << result.status().ToString();
+  EXPECT_LT(seconds, 20);  // not the whole scan, nor three more of them
 }
 
 TEST(AuditTableName, FoldsAndBoundsNames) {
