@@ -32,7 +32,8 @@ Weir's peak memory is then taken apart: the suite is run again without
 each check whose aggregate keeps values in memory (count(DISTINCT) keeps
 every distinct value, quantile_cont every value) and without failing-row
 samples, so that a peak that grows with the rows is traced to the check
-that causes it.
+that causes it; and once more with the warehouse's memory_limit, beyond
+which DuckDB spills its hash tables to disk.
 
 usage: quality.py --weir WEIR --duckdb-sql RUNNER --out SECTION.md
                   [--python /usr/bin/python3] [--rows 10000000,50000000]
@@ -128,6 +129,10 @@ CHECKS = [
 # every distinct value, quantile_cont every value. Each is left out once to
 # see what it costs.
 GROWING_STATE_CHECKS = ["unique(order_id)", "duplicate_count(email)", "distinct_count(region)", "percentile(amount)"]
+# The warehouse's memory_limit (weir.yml) of one more run of all 20: beyond
+# it DuckDB spills hash tables to disk.
+MEMORY_LIMIT = "512MB"
+SPILLING = f"all 20, `warehouse: {{memory_limit: {MEMORY_LIMIT}}}`"
 
 
 # ---------------------------------------------------------------- pandas side
@@ -277,15 +282,16 @@ def checks_yaml(leave_out=(), sample_limit=None):
     return "\n".join(lines) + "\n"
 
 
-def weir_project(name, parquet, checks):
-    """A fresh project under WORK: weir.yml, checks/bench.yml, the Parquet
-    file linked into its lake."""
+def weir_project(name, parquet, checks, memory_limit=None):
+    """A fresh project under WORK: weir.yml (the warehouse's memory_limit
+    when given), checks/bench.yml, the Parquet file linked into its lake."""
     root = os.path.join(WORK, name)
     shutil.rmtree(root, ignore_errors=True)
     os.makedirs(os.path.join(root, "checks"))
     os.makedirs(os.path.join(root, "lake"))
     with open(os.path.join(root, "weir.yml"), "w") as f:
-        f.write("name: bench_quality\nwarehouse: {type: duckdb, path: warehouse.duckdb}\nlake: lake/\n")
+        limit = f", memory_limit: {memory_limit}" if memory_limit else ""
+        f.write(f"name: bench_quality\nwarehouse: {{type: duckdb, path: warehouse.duckdb{limit}}}\nlake: lake/\n")
     with open(os.path.join(root, "checks", "bench.yml"), "w") as f:
         f.write(checks)
     os.link(parquet, os.path.join(root, "lake", "orders.parquet"))
@@ -370,13 +376,14 @@ def run_size(args, rows, run_pandas):
               f"{size.suite['scans']} scan(s)", flush=True)
         if rep == 0 and run_pandas:
             run_pandas_side(args, size, csv)
-        for variant, leave_out, sample_limit in variants[rep::args.repeats]:
-            vroot = weir_project(f"project_{rows}_variant", parquet, checks_yaml(leave_out, sample_limit))
+        for variant, leave_out, sample_limit, memory_limit in variants[rep::args.repeats]:
+            vroot = weir_project(f"project_{rows}_variant", parquet, checks_yaml(leave_out, sample_limit),
+                                 memory_limit)
             size.variants[variant], _ = run_weir(args.weir, vroot, os.path.join(vroot, "weir.log"))
             print(f"quality: {rows:,} rows, weir {variant}: {size.variants[variant]['wall']:.2f} s, "
                   f"{size.variants[variant]['mb']:.0f} MB", flush=True)
             shutil.rmtree(vroot, ignore_errors=True)
-    size.variants = {v: size.variants[v] for v, _, _ in variants}  # in the table's order
+    size.variants = {v[0]: size.variants[v[0]] for v in variants}  # in the table's order
     size.load.append(load_average())
     shutil.rmtree(root, ignore_errors=True)
     return size
@@ -404,10 +411,13 @@ def run_pandas_side(args, size, csv):
 
 
 def memory_variants():
-    """(label, checks left out, sample_limit) of the runs that take the peak apart."""
-    out = [(f"without {name}", [name], None) for name in GROWING_STATE_CHECKS]
-    out.append((f"without these {len(GROWING_STATE_CHECKS)}", GROWING_STATE_CHECKS, None))
-    out.append(("all 20, no failing-row samples (sample_limit: 0)", [], 0))
+    """(label, checks left out, sample_limit, warehouse memory_limit) of the
+    runs that take the peak apart, and of the full suite with DuckDB told to
+    spill beyond MEMORY_LIMIT."""
+    out = [(f"without {name}", [name], None, None) for name in GROWING_STATE_CHECKS]
+    out.append((f"without these {len(GROWING_STATE_CHECKS)}", GROWING_STATE_CHECKS, None, None))
+    out.append(("all 20, no failing-row samples (sample_limit: 0)", [], 0, None))
+    out.append((SPILLING, [], None, MEMORY_LIMIT))
     return out
 
 
@@ -472,9 +482,10 @@ def memory_table(sizes):
     runs.update({v: [s.variants[v] for s in sizes] for v in sizes[0].variants})
     lines = ["Where Weir's memory and time go: the suite again with one check left out at a time, then",
              "without all four checks whose aggregate keeps values in memory (count(DISTINCT) every",
-             "distinct value, quantile_cont every value), then all 20 without failing-row samples",
-             "(single runs, between the full suite's runs; growth is from the smallest to the largest",
-             "size):", "",
+             "distinct value, quantile_cont every value), then all 20 without failing-row samples, and",
+             f"all 20 with the warehouse's `memory_limit: {MEMORY_LIMIT}` in weir.yml, beyond which DuckDB spills",
+             "hash tables to disk (single runs, between the full suite's runs; growth is from the",
+             "smallest to the largest size):", "",
              "| weir runs | " + " | ".join(f"peak at {s.rows:,} (MB)" for s in sizes) + " | growth (MB) | " +
              " | ".join(f"time at {s.rows:,} (s)" for s in sizes) + " |",
              "|---|" + "---:|" * (2 * len(sizes) + 1)]
@@ -519,7 +530,10 @@ def goals(sizes):
                    f"({'flat: met' if full <= 1.2 else 'not flat: not met'}). Of the growth, " +
                    ", ".join(f"{name} accounts for {mb:+.0f} MB" for name, mb in growth_by_check(first, last).items()) +
                    f"; without these four the peak goes from {first.variants[rest]['mb']:.0f} to "
-                   f"{last.variants[rest]['mb']:.0f} MB.")
+                   f"{last.variants[rest]['mb']:.0f} MB. With `memory_limit: {MEMORY_LIMIT}` all 20 go from "
+                   f"{first.variants[SPILLING]['mb']:.0f} to {last.variants[SPILLING]['mb']:.0f} MB "
+                   f"({last.variants[SPILLING]['mb'] / first.variants[SPILLING]['mb']:.2f}x), in "
+                   f"{first.variants[SPILLING]['wall']:.1f} s and {last.variants[SPILLING]['wall']:.1f} s.")
     return out + [""]
 
 
