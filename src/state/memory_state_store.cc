@@ -161,6 +161,11 @@ class MemoryStateStore final : public StateStore {
   Status RecordCheckResults(const std::vector<CheckResultRecord>& results) override;
   Result<std::vector<CheckResultRecord>> CheckHistory(const std::string& suite, const std::string& check,
                                                       const std::string& before_interval, int limit) override;
+  Status RecordCursorRange(const CursorRange& range) override;
+  Result<std::optional<CursorRange>> CursorRangeFor(const std::string& pipeline, const std::string& task_id,
+                                                    const std::string& interval_start) override;
+  Result<std::optional<CursorRange>> PreviousCursorRange(const std::string& pipeline, const std::string& task_id,
+                                                         const std::string& interval_start) override;
 
  private:
   // Lookups with mu_ held; the pointers live until the store does.
@@ -177,6 +182,8 @@ class MemoryStateStore final : public StateStore {
   std::vector<DatasetEvent> dataset_events_;  // in id order
   std::map<std::string, DatasetFreshnessRecord> freshness_;
   std::vector<CheckResultRecord> check_results_;  // in id order
+  // By (pipeline, task_id), then interval start.
+  std::map<std::pair<std::string, std::string>, std::map<std::string, CursorRange>> cursor_ranges_;
 };
 
 Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {
@@ -404,5 +411,35 @@ Result<std::vector<CheckResultRecord>> MemoryStateStore::CheckHistory(const std:
 }  // namespace
 
 std::unique_ptr<StateStore> NewMemoryStateStore() { return std::make_unique<MemoryStateStore>(); }
+
+Status MemoryStateStore::RecordCursorRange(const CursorRange& range) {
+  std::lock_guard lock(mu_);
+  CursorRange stored = range;
+  stored.recorded_at = TruncateToMillis(range.recorded_at);
+  cursor_ranges_[{range.pipeline, range.task_id}][range.interval_start] = std::move(stored);
+  return OkStatus();
+}
+
+Result<std::optional<CursorRange>> MemoryStateStore::CursorRangeFor(const std::string& pipeline,
+                                                                    const std::string& task_id,
+                                                                    const std::string& interval_start) {
+  std::lock_guard lock(mu_);
+  auto task = cursor_ranges_.find({pipeline, task_id});
+  if (task == cursor_ranges_.end()) return std::optional<CursorRange>();
+  auto range = task->second.find(interval_start);
+  if (range == task->second.end()) return std::optional<CursorRange>();
+  return std::optional<CursorRange>(range->second);
+}
+
+Result<std::optional<CursorRange>> MemoryStateStore::PreviousCursorRange(const std::string& pipeline,
+                                                                         const std::string& task_id,
+                                                                         const std::string& interval_start) {
+  std::lock_guard lock(mu_);
+  auto task = cursor_ranges_.find({pipeline, task_id});
+  if (task == cursor_ranges_.end()) return std::optional<CursorRange>();
+  auto after = task->second.lower_bound(interval_start);
+  if (after == task->second.begin()) return std::optional<CursorRange>();
+  return std::optional<CursorRange>(std::prev(after)->second);
+}
 
 }  // namespace weir

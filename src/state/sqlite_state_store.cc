@@ -5,6 +5,7 @@
 
 #include "state/internal/records.h"
 #include "state/internal/sqlite_check_results.h"
+#include "state/internal/sqlite_cursor_ranges.h"
 #include "state/internal/sqlite_database.h"
 #include "state/internal/sqlite_schema.h"
 #include "state/state.h"
@@ -70,8 +71,15 @@ class SqliteStateStore final : public StateStore {
   Status RecordCheckResults(const std::vector<CheckResultRecord>& results) override;
   Result<std::vector<CheckResultRecord>> CheckHistory(const std::string& suite, const std::string& check,
                                                       const std::string& before_interval, int limit) override;
+  Status RecordCursorRange(const CursorRange& range) override;
+  Result<std::optional<CursorRange>> CursorRangeFor(const std::string& pipeline, const std::string& task_id,
+                                                    const std::string& interval_start) override;
+  Result<std::optional<CursorRange>> PreviousCursorRange(const std::string& pipeline, const std::string& task_id,
+                                                         const std::string& interval_start) override;
 
  private:
+  Result<std::optional<CursorRange>> ReadCursorRange(const std::string& pipeline, const std::string& task_id,
+                                                     const std::string& interval_start, bool before);
   // Helpers run inside a caller's transaction with mu_ held.
   Result<RunRecord> ReadRun(RunId id);
   Result<RunRecord> RunFromRow(const SqliteStatement& row);
@@ -699,6 +707,38 @@ Result<std::vector<CheckResultRecord>> SqliteStateStore::CheckHistory(const std:
                         state_internal::QueryCheckHistory(*db_, suite, check, before_interval, limit));
   WEIR_TRY(txn.Commit());
   return history;
+}
+
+Status SqliteStateStore::RecordCursorRange(const CursorRange& range) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_TRY(state_internal::UpsertCursorRange(*db_, range));
+  return txn.Commit();
+}
+
+Result<std::optional<CursorRange>> SqliteStateStore::ReadCursorRange(const std::string& pipeline,
+                                                                     const std::string& task_id,
+                                                                     const std::string& interval_start, bool before) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_ASSIGN_OR_RETURN(std::optional<CursorRange> range,
+                        state_internal::QueryCursorRange(*db_, pipeline, task_id, interval_start, before));
+  WEIR_TRY(txn.Commit());
+  return range;
+}
+
+Result<std::optional<CursorRange>> SqliteStateStore::CursorRangeFor(const std::string& pipeline,
+                                                                    const std::string& task_id,
+                                                                    const std::string& interval_start) {
+  return ReadCursorRange(pipeline, task_id, interval_start, false);
+}
+
+Result<std::optional<CursorRange>> SqliteStateStore::PreviousCursorRange(const std::string& pipeline,
+                                                                         const std::string& task_id,
+                                                                         const std::string& interval_start) {
+  return ReadCursorRange(pipeline, task_id, interval_start, true);
 }
 
 }  // namespace weir

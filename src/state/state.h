@@ -192,6 +192,20 @@ struct CheckResultRecord {
   TimePoint recorded_at;
 };
 
+// What an incremental extract read for one data interval: the values of
+// its cursor column (or API cursor) after `from` up to and including `to`.
+// Kept apart from task instances, so that a rerun, clear or backfill of an
+// interval reads the same range again, and a new interval starts where
+// the one before it ended.
+struct CursorRange {
+  std::string pipeline;
+  std::string task_id;         // "task" or a mapped instance "task[3]"
+  std::string interval_start;  // the run's data interval (ISO-8601)
+  std::string from;            // "" : from the beginning (the initial value is the task's)
+  std::string to;              // the last cursor value read; == from when nothing new was read
+  TimePoint recorded_at;
+};
+
 struct AttemptEnd {
   AttemptState state = AttemptState::kSuccess;
   TimePoint ended_at;
@@ -302,6 +316,16 @@ class StateStore {
   virtual Status RecordCheckResults(const std::vector<CheckResultRecord>& results) = 0;
   virtual Result<std::vector<CheckResultRecord>> CheckHistory(const std::string& suite, const std::string& check,
                                                               const std::string& before_interval, int limit) = 0;
+
+  // Incremental extracts' cursor ranges. Recording an interval's range
+  // again replaces it. PreviousCursorRange is the range of the latest
+  // interval before `interval_start` (ISO-8601 text order), if any.
+  virtual Status RecordCursorRange(const CursorRange& range) = 0;
+  virtual Result<std::optional<CursorRange>> CursorRangeFor(const std::string& pipeline, const std::string& task_id,
+                                                            const std::string& interval_start) = 0;
+  virtual Result<std::optional<CursorRange>> PreviousCursorRange(const std::string& pipeline,
+                                                                 const std::string& task_id,
+                                                                 const std::string& interval_start) = 0;
 
   // After a crash: attempts still marked running in `run` become interrupted
   // (ended at `now`), and their task instances too. Returns how many.

@@ -140,6 +140,18 @@ constexpr const char* kMigrations[] = {
     );
     CREATE INDEX check_results_by_check ON check_results (check_name, suite, interval_start, recorded_at_ms);
     )sql",
+    // 10: incremental extracts' cursor ranges, one per task and interval.
+    R"sql(
+    CREATE TABLE cursor_ranges (
+      pipeline TEXT NOT NULL,
+      task_id TEXT NOT NULL,
+      interval_start TEXT NOT NULL,
+      cursor_from TEXT NOT NULL,
+      cursor_to TEXT NOT NULL,
+      recorded_at_ms INTEGER NOT NULL,
+      PRIMARY KEY (pipeline, task_id, interval_start)
+    );
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

@@ -96,7 +96,7 @@ TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerWeir) {
   EXPECT_EQ(s.code(), "state-schema-newer");
   EXPECT_NE(s.message().find(path_), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("schema version 99"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("this binary knows version 9"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("this binary knows version 10"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("upgrade weir"), std::string::npos) << s.message();
 }
 
@@ -117,12 +117,13 @@ TEST_F(SqliteStateStoreTest, MigratesASchema6FileKeepingItsAttempts) {
   }
   QueryText(path_, "DROP TABLE dataset_freshness");
   QueryText(path_, "DROP TABLE check_results");
+  QueryText(path_, "DROP TABLE cursor_ranges");
   QueryText(path_, "DELETE FROM schema_migrations WHERE version > 6");
   ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "6");
   ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM pragma_table_info('attempts') WHERE name = 'owner_pid'"), "0");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
-  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "9");
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "10");
   ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> old, store->RunningAttempts(run_id));
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old[0].log_path, "logs/x");
@@ -149,12 +150,13 @@ TEST_F(SqliteStateStoreTest, MigratesASchema8FileToCheckResults) {
     run_id = run.id;
   }
   QueryText(path_, "DROP TABLE check_results");
+  QueryText(path_, "DROP TABLE cursor_ranges");
   QueryText(path_, "DELETE FROM schema_migrations WHERE version > 8");
   ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "8");
   ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'check_results%'"), "0");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
-  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "9");
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "10");
   EXPECT_EQ(QueryText(path_, "SELECT type FROM sqlite_master WHERE name = 'check_results'"), "table");
   EXPECT_EQ(QueryText(path_, "SELECT tbl_name FROM sqlite_master WHERE name = 'check_results_by_check'"),
             "check_results");
