@@ -118,6 +118,10 @@ class DuckDbConnection {
   friend class DuckDbConnector;
   struct Handles;
   explicit DuckDbConnection(std::unique_ptr<Handles> handles);
+  using RunForRows = std::function<Result<QueryRows>(const std::string& sql, std::vector<std::string>* types)>;
+  Result<QueryRows> QueryAsText(const std::string& sql, const RunForRows& run);
+  Result<QueryRows> QueryPrepared(const std::string& sql, const std::vector<std::string>& parameters,
+                                  std::vector<std::string>* types);
   std::unique_ptr<Handles> handles_;
   std::shared_ptr<std::timed_mutex> writer_;  // shared by connections to one file
 };

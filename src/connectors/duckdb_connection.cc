@@ -59,14 +59,20 @@ std::string TypeName(duckdb_type type) {
   }
 }
 
-// The rows of a successful result as text; destroys the result.
-QueryRows TakeRows(duckdb_result& result) {
+constexpr const char* kNotText = "not-text";
+
+// The rows of a successful result as text; destroys the result. Fails with
+// code kNotText when a value has a type that duckdb_value_varchar cannot
+// render (lists, structs, TIMESTAMPTZ, ...).
+// `types`, when given, receives the column types even then.
+Result<QueryRows> TakeRows(duckdb_result& result, std::vector<std::string>* types) {
   QueryRows out;
   idx_t columns = duckdb_column_count(&result);
   for (idx_t c = 0; c < columns; ++c) {
     out.columns.emplace_back(duckdb_column_name(&result, c));
     out.types.push_back(TypeName(duckdb_column_type(&result, c)));
   }
+  if (types != nullptr) *types = out.types;
   idx_t rows = duckdb_row_count(&result);
   out.rows.assign(rows, std::vector<std::optional<std::string>>(columns));
   // duckdb_value_varchar renders each type as DuckDB itself prints it.
@@ -74,12 +80,26 @@ QueryRows TakeRows(duckdb_result& result) {
     for (idx_t c = 0; c < columns; ++c) {
       if (duckdb_value_is_null(&result, c, r)) continue;
       char* text = duckdb_value_varchar(&result, c, r);
+      if (text == nullptr) {
+        duckdb_destroy_result(&result);
+        return UserError(kNotText, "column '" + out.columns[c] + "' has a value of type " + out.types[c] +
+                                       " that cannot be shown as text");
+      }
       out.rows[r][c] = std::string(text);
       duckdb_free(text);
     }
   }
   duckdb_destroy_result(&result);
   return out;
+}
+
+// The query again, every column cast to VARCHAR by DuckDB (which renders
+// nested and zoned types as it prints them), for results TakeRows could not
+// read. Only a query can be wrapped so: other statements fail to parse.
+std::optional<std::string> TextColumnsQuery(const std::string& sql) {
+  std::vector<std::string> statements = SplitSqlStatements(sql);
+  if (statements.size() != 1) return std::nullopt;
+  return "SELECT CAST(COLUMNS(*) AS VARCHAR) FROM (" + statements[0] + "\n)";
 }
 
 bool IsLockError(const std::string& message) {
@@ -124,16 +144,38 @@ Status DuckDbConnection::Execute(const std::string& sql) {
 }
 
 Result<QueryRows> DuckDbConnection::Query(const std::string& sql) {
-  duckdb_result result;
-  if (duckdb_query(handles_->connection, sql.c_str(), &result) != DuckDBSuccess) {
-    Status s = QueryError(&result);
-    duckdb_destroy_result(&result);
-    return s;
-  }
-  return TakeRows(result);
+  return QueryAsText(sql, [this](const std::string& text, std::vector<std::string>* types) -> Result<QueryRows> {
+    duckdb_result result;
+    if (duckdb_query(handles_->connection, text.c_str(), &result) != DuckDBSuccess) {
+      Status s = QueryError(&result);
+      duckdb_destroy_result(&result);
+      return s;
+    }
+    return TakeRows(result, types);
+  });
+}
+
+// Runs `sql` through `run`; when a value cannot be shown as text, runs it
+// again with its columns cast to VARCHAR, keeping the first run's types.
+Result<QueryRows> DuckDbConnection::QueryAsText(const std::string& sql, const RunForRows& run) {
+  std::vector<std::string> first_types;
+  Result<QueryRows> rows = run(sql, &first_types);
+  if (rows.ok() || rows.status().code() != kNotText) return rows;
+  std::optional<std::string> text_sql = TextColumnsQuery(sql);
+  Result<QueryRows> as_text = text_sql ? run(*text_sql, nullptr) : rows.status();
+  if (!as_text.ok()) return UserError("sql", "cannot show the result: " + rows.status().message());
+  as_text->types = std::move(first_types);
+  return as_text;
 }
 
 Result<QueryRows> DuckDbConnection::Query(const std::string& sql, const std::vector<std::string>& parameters) {
+  return QueryAsText(sql, [this, &parameters](const std::string& text, std::vector<std::string>* types) {
+    return QueryPrepared(text, parameters, types);
+  });
+}
+
+Result<QueryRows> DuckDbConnection::QueryPrepared(const std::string& sql, const std::vector<std::string>& parameters,
+                                                  std::vector<std::string>* types) {
   duckdb_prepared_statement statement = nullptr;
   if (duckdb_prepare(handles_->connection, sql.c_str(), &statement) != DuckDBSuccess) {
     Status s = UserError("sql", duckdb_prepare_error(statement) != nullptr ? duckdb_prepare_error(statement)
@@ -155,7 +197,7 @@ Result<QueryRows> DuckDbConnection::Query(const std::string& sql, const std::vec
     duckdb_destroy_result(&result);
     return s;
   }
-  return TakeRows(result);
+  return TakeRows(result, types);
 }
 
 Result<std::optional<std::string>> DuckDbConnection::QueryValue(const std::string& sql) {

@@ -51,6 +51,35 @@ TEST(DuckDbConnectionTest, WritesParquetAndReadsItBack) {
   std::filesystem::remove_all(std::filesystem::path(file).parent_path());
 }
 
+// duckdb_value_varchar has no text for lists, structs or zoned times: the
+// query is read again with its columns cast to VARCHAR, types kept.
+TEST(DuckDbConnectionTest, NestedAndZonedValuesAreShownAsDuckDbPrintsThem) {
+  auto db = DuckDbConnection::Open(":memory:");
+  ASSERT_TRUE(db.ok());
+  ASSERT_TRUE((*db)->Execute("SET TimeZone = 'UTC'").ok());
+  for (const std::vector<std::string>& parameters : {std::vector<std::string>{}, std::vector<std::string>{"x"}}) {
+    std::string label = parameters.empty() ? "'x'" : "?";
+    auto rows = (*db)->Query("SELECT " + label + " AS label, [[1, 2], [3]] AS nested, {'a': 1} AS s, "
+                             "TIMESTAMPTZ '2024-01-01 10:00:00+05:30' AS tz, NULL::INTEGER[] AS none;",
+                             parameters);
+    ASSERT_TRUE(rows.ok()) << rows.status().ToString();
+    EXPECT_EQ(rows->columns, (std::vector<std::string>{"label", "nested", "s", "tz", "none"}));
+    EXPECT_EQ(rows->types, (std::vector<std::string>{"VARCHAR", "LIST", "STRUCT", "TIMESTAMP WITH TIME ZONE", "LIST"}));
+    ASSERT_EQ(rows->rows.size(), 1u);
+    EXPECT_EQ(rows->rows[0][0], "x");
+    EXPECT_EQ(rows->rows[0][1], "[[1, 2], [3]]");
+    EXPECT_EQ(rows->rows[0][2], "{'a': 1}");
+    EXPECT_EQ(rows->rows[0][3], "2024-01-01 04:30:00+00");
+    EXPECT_EQ(rows->rows[0][4], std::nullopt);
+  }
+  // A statement that is not a query cannot be read again: a clear error.
+  ASSERT_TRUE((*db)->Execute("CREATE TABLE t (l TIMESTAMPTZ)").ok());
+  auto two = (*db)->Query("INSERT INTO t VALUES ('2024-01-01 10:00:00+00') RETURNING l");
+  ASSERT_FALSE(two.ok());
+  EXPECT_NE(two.status().message().find("column 'l' has a value of type TIMESTAMP WITH TIME ZONE"), std::string::npos)
+      << two.status().ToString();
+}
+
 TEST(DuckDbConnectionTest, SqlErrorsAreUserErrors) {
   auto db = DuckDbConnection::Open("");
   ASSERT_TRUE(db.ok());
