@@ -32,22 +32,33 @@ function(weir_library name)
   target_link_libraries(weir_${name} PUBLIC ${ARG_DEPS} PRIVATE ${ARG_PRIVATE_DEPS})
 endfunction()
 
-# weir_test(NAME SRCS a_test.cc DEPS weir_x [LABELS l])
+# The private PostgreSQL cluster of a ctest run (tests/postgres/cluster.sh,
+# the CTest fixture `postgres`) writes its port here.
+set(WEIR_TEST_PG_STATE "${CMAKE_BINARY_DIR}/test-pg")
+
+# weir_test(NAME SRCS a_test.cc DEPS weir_x [LABELS l] [FIXTURES f])
 # A GoogleTest executable registered with CTest, one CTest test per suite so
-# that suites run in parallel.
+# that suites run in parallel. FIXTURES names the CTest fixtures its tests
+# need (`postgres`: the cluster, whose state folder is WEIR_TEST_PG_STATE).
 function(weir_test name)
   if(NOT WEIR_TESTS)
     return()
   endif()
-  cmake_parse_arguments(ARG "" "" "SRCS;DEPS;LABELS" ${ARGN})
+  cmake_parse_arguments(ARG "" "" "SRCS;DEPS;LABELS;FIXTURES" ${ARGN})
   add_executable(${name} ${ARG_SRCS})
   target_compile_options(${name} PRIVATE ${WEIR_WARNINGS})
   target_link_libraries(${name} PRIVATE ${ARG_DEPS} GTest::gmock GTest::gtest_main)
+  target_compile_definitions(${name} PRIVATE WEIR_TEST_PG_STATE="${WEIR_TEST_PG_STATE}")
+  set(fixture_properties)
+  if(ARG_FIXTURES)
+    set(fixture_properties FIXTURES_REQUIRED "${ARG_FIXTURES}")
+  endif()
   include(GoogleTest)
   gtest_discover_tests(${name}
     DISCOVERY_MODE PRE_TEST
     PROPERTIES LABELS "unit;${ARG_LABELS}"
-               ENVIRONMENT "WEIR_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp")
+               ENVIRONMENT "WEIR_TEST_TMP=${CMAKE_BINARY_DIR}/test-tmp"
+               ${fixture_properties})
 endfunction()
 
 # weir_executable(NAME SRCS ... DEPS ...)

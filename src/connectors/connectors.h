@@ -253,6 +253,116 @@ class DuckDbConnector {
   std::map<std::string, std::shared_ptr<std::timed_mutex>> writers_ WEIR_GUARDED_BY(writers_mu_);
 };
 
+// Postgres (libpq, which only this subsystem links). Settings as weir.yml's
+// `connections:` give them; the password comes from a secret or the
+// environment and never appears in messages.
+struct PostgresParams {
+  std::string host = "localhost";
+  int port = 5432;
+  std::string user;
+  std::string dbname;
+  std::string password;
+  std::string sslmode;  // "": libpq's default (prefer)
+  int connect_timeout_seconds = 10;
+  // "user@host:port/dbname", for messages.
+  std::string Describe() const;
+};
+
+// A result column as the server describes it.
+struct PostgresColumn {
+  std::string name;
+  uint32_t type_oid = 0;
+  int type_modifier = -1;  // numeric's precision and scale, varchar's length; -1: none
+};
+
+// One connection, in UTC with ISO dates (so that values read back exactly).
+// Every call waits for the server at most until the deadline SetLimits
+// gave, and stops when its cancel token is set, cancelling the statement
+// on the server; the connection stays usable. Not thread-safe.
+class PostgresConnection {
+ public:
+  ~PostgresConnection();
+  PostgresConnection(const PostgresConnection&) = delete;
+  PostgresConnection& operator=(const PostgresConnection&) = delete;
+
+  // `cancel` and `deadline` bound the connecting only.
+  static Result<std::unique_ptr<PostgresConnection>> Open(const PostgresParams& params, const CancelToken& cancel,
+                                                          TimePoint deadline);
+  // Bounds the calls that follow (`cancel` null: no cancel).
+  void SetLimits(const CancelToken* cancel, TimePoint deadline);
+  const std::string& described() const;
+  // Connected, with no transaction open: fit to be reused.
+  bool idle() const;
+
+  // One or more statements (the simple query protocol).
+  Status Execute(const std::string& sql);
+  // One statement with $1.. bound to `parameters` (nullopt: NULL), its rows
+  // as text; `types` holds the type OIDs as decimal text.
+  Result<QueryRows> Query(const std::string& sql, const std::vector<std::optional<std::string>>& parameters = {});
+  // A query's result columns, without running it (errors point into `sql`).
+  Result<std::vector<PostgresColumn>> Describe(const std::string& sql);
+
+  // COPY ... TO STDOUT: StartCopyOut sends it, then each ReadCopyData
+  // gives the next row (text format: one line, with its newline) until it
+  // returns false. `data` stays valid until the next call.
+  Status StartCopyOut(const std::string& copy_sql);
+  Result<bool> ReadCopyData(std::string_view* data);
+  // COPY ... FROM STDIN: rows go through WriteCopyData in any pieces;
+  // EndCopyIn finishes it and returns the rows the server took.
+  Status StartCopyIn(const std::string& copy_sql);
+  Status WriteCopyData(std::string_view data);
+  Result<int64_t> EndCopyIn();
+
+ private:
+  struct Handle;
+  explicit PostgresConnection(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+};
+
+// How one column of a Postgres query reaches DuckDB: the expression COPY
+// sends (its text form), and the DuckDB expression over that text.
+struct PostgresColumnPlan {
+  std::string name;
+  std::string postgres_type;  // pg_type's name: "int4", "numeric", "_text", an enum's name
+  std::string duckdb_type;    // "INTEGER", "DECIMAL(12,2)", "VARCHAR[]", ...
+  std::string postgres_sql;
+  std::string duckdb_sql;
+};
+
+// A Postgres query's rows as a DuckDbRowSource: COPY (query) TO STDOUT read a
+// row at a time (never the whole result), each column as text, and the
+// SELECT that casts them to the DuckDB types matching the Postgres ones
+// (docs/tasks.md has the table). Unconstrained numeric, enums and types
+// DuckDB lacks stay text. The connection must outlive the source.
+class PostgresQuerySource final : public DuckDbRowSource {
+ public:
+  // Describes `query` (errors point into it) and plans its columns.
+  static Result<std::unique_ptr<PostgresQuerySource>> Prepare(PostgresConnection& pg, const std::string& query);
+
+  std::vector<DuckDbColumn> Columns() override;
+  Status Fill(DuckDbChunkWriter& out) override;
+
+  // The typed SELECT over the source registered as `function_name`.
+  std::string SelectSql(const std::string& function_name) const;
+  const std::vector<PostgresColumnPlan>& plan() const { return plan_; }
+  int64_t rows_read() const { return rows_read_; }
+  // The first error Fill met (DuckDB reports it only as text): a lost
+  // connection stays a fault, a stop stays Cancelled.
+  const Status& error() const { return error_; }
+
+ private:
+  explicit PostgresQuerySource(PostgresConnection& pg);
+  Status FillRows(DuckDbChunkWriter& out);
+
+  PostgresConnection& pg_;
+  std::vector<PostgresColumnPlan> plan_;
+  std::string copy_sql_;
+  bool started_ = false;
+  bool finished_ = false;
+  int64_t rows_read_ = 0;
+  Status error_;
+};
+
 // HTTP (and file://) requests through libcurl, which only this subsystem
 // links. Redirects are followed (http and https only); gzip/deflate bodies
 // are decoded; TLS peers are verified.
