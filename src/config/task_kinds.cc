@@ -53,7 +53,7 @@ const std::vector<TaskKindKeys>& TaskKinds() {
       {"shell", {"command"}, {"cwd", "env"}},
       {"sql", {"sql"}, {"inputs", "to", "rejects", "skip_if"}},
       {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth", "rejects"}},
-      {"extract", {"connection", "sql", "to"}, {}},
+      {"extract", {"connection", "sql", "to"}, {"incremental"}},
       {"load", {"from", "table"}, {"mode", "keys", "partition_by", "quarantine"}},
       {"check", {"checks"}, {"table", "path", "query", "where", "partition_by", "sample_limit", "save_failing_rows", "skip_if"}},
       SensorKindKeys(),

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include <filesystem>
 #include <unistd.h>
 
@@ -101,7 +102,8 @@ Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& co
   return services.duckdb.Connect(path);
 }
 
-Result<std::string> DuckDbSourcePath(const TaskContext& context, const std::string& name, const SourceLocation& where) {
+Result<const ConfigNode*> FindConnection(const TaskContext& context, const std::string& name,
+                                         const SourceLocation& where) {
   auto it = context.project.connections.find(name);
   if (it == context.project.connections.end()) {
     std::vector<std::string> known;
@@ -109,18 +111,58 @@ Result<std::string> DuckDbSourcePath(const TaskContext& context, const std::stri
     return UserError("unknown-connection", "no connection named '" + name + "' in weir.yml" + DidYouMean(name, known),
                      where);
   }
-  const ConfigNode& conn = it->second;
-  const ConfigNode* type = conn.is_map() ? conn.Find("type") : nullptr;
-  const ConfigNode* path = conn.is_map() ? conn.Find("path") : nullptr;
-  if (type == nullptr || type->scalar() != "duckdb") {
+  return &it->second;
+}
+
+std::string ConnectionType(const ConfigNode& connection) {
+  const ConfigNode* type = connection.is_map() ? connection.Find("type") : nullptr;
+  return type != nullptr && type->is_scalar() ? type->scalar() : "";
+}
+
+Result<std::string> DuckDbSourcePath(const TaskContext& context, const std::string& name, const SourceLocation& where) {
+  WEIR_ASSIGN_OR_RETURN(const ConfigNode* conn, FindConnection(context, name, where));
+  const ConfigNode* path = conn->is_map() ? conn->Find("path") : nullptr;
+  if (ConnectionType(*conn) != "duckdb") {
     return UserError("connection-not-available",
-                     "connection '" + name + "' is of type '" + (type ? type->scalar() : std::string("?")) +
-                         "'; tasks read duckdb connections in this build of weir", conn.where());
+                     "connection '" + name + "' is of type '" + ConnectionType(*conn) +
+                         "'; this reads duckdb connections", conn->where());
   }
   if (path == nullptr || !path->is_scalar()) {
-    return UserError("missing-key", "connection '" + name + "' needs 'path'", conn.where());
+    return UserError("missing-key", "connection '" + name + "' needs 'path'", conn->where());
   }
   return context.project.Resolve(path->scalar());
+}
+
+Result<PostgresParams> PostgresParamsOf(const ConfigNode& connection, const std::string& name,
+                                        const TemplateContext& names) {
+  static const std::vector<std::string> kKeys = {"type", "host", "port", "user", "dbname", "password", "sslmode",
+                                                 "connect_timeout"};
+  PostgresParams params;
+  for (const auto& [key_node, value] : connection.entries()) {
+    const std::string& key = key_node.scalar();
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      return UserError("unknown-key", "connection '" + name + "': unknown key '" + key + "'" + DidYouMean(key, kKeys),
+                       key_node.where());
+    }
+    if (key == "type") continue;
+    WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(value, "'" + key + "' of connection '" + name + "'", names));
+    if (key == "host") params.host = text.text;
+    if (key == "user") params.user = text.text;
+    if (key == "dbname") params.dbname = text.text;
+    if (key == "password") params.password = text.text;
+    if (key == "sslmode") params.sslmode = text.text;
+    if (key == "port" || key == "connect_timeout") {
+      bool digits = !text.text.empty() && text.text.size() <= 5 &&
+                    std::all_of(text.text.begin(), text.text.end(), [](char c) { return c >= '0' && c <= '9'; });
+      int number = digits ? std::stoi(text.text) : 0;
+      if (number <= 0 || number > 65535) {
+        return UserError("bad-value", "connection '" + name + "': '" + key + "' must be a positive whole number, got '" +
+                                          text.shown + "'", value.where());
+      }
+      (key == "port" ? params.port : params.connect_timeout_seconds) = number;
+    }
+  }
+  return params;
 }
 
 Result<std::unique_ptr<DuckDbConnection>> ConnectCompute(const TaskContext& context) {

@@ -1,9 +1,10 @@
 // The extract task: a query on a source connection written to the lake.
-// Sources today: DuckDB files (opened read-only); Postgres comes with the
-// connectors issue.
+// Sources: DuckDB files (opened read-only) and Postgres (postgres_extract.cc,
+// with incremental reads).
 #include "common/text.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/postgres_extract.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
@@ -19,8 +20,8 @@ class ExtractTask final : public RedactingTask {
     TemplateContext names = MakeTemplateContext(context, services_);
     RecordSecrets(names, secrets);
     WEIR_ASSIGN_OR_RETURN(RenderedText connection, RenderParam(context.task, "connection", names));
-    WEIR_ASSIGN_OR_RETURN(std::string source_path,
-                          DuckDbSourcePath(context, connection.text, context.task.param("connection")->where()));
+    const SourceLocation connection_where = context.task.param("connection")->where();
+    WEIR_ASSIGN_OR_RETURN(const ConfigNode* source_node, FindConnection(context, connection.text, connection_where));
     std::string shown;
     WEIR_ASSIGN_OR_RETURN(std::string sql, RenderSqlParam(context.task, "sql", names, context, services_, &shown));
     WEIR_ASSIGN_OR_RETURN(RenderedText to, RenderParam(context.task, "to", names));
@@ -29,17 +30,32 @@ class ExtractTask final : public RedactingTask {
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": extract from " +
                                          connection.text);
     log.SetSecrets(secrets);
-    WEIR_ASSIGN_OR_RETURN(auto source, services_.duckdb.Connect(source_path, /*read_only=*/true));
-    Result<int64_t> written = WriteQueryToFile(*source, sql, path, format, context);
-    if (!written.ok()) {
+    Result<std::string> output = ConnectionType(*source_node) == "postgres"
+                                     ? ExtractFromPostgres(PostgresExtract{context, *source_node, connection.text,
+                                                                           names, sql, to.text, path, format, log})
+                                     : ExtractFromDuckDb(context, connection.text, sql, to.text, path, format);
+    if (!output.ok()) {
       log.Line("SQL:\n" + shown);
-      log.Line("failed: " + written.status().message());
-      return written.status();
+      log.Line("failed: " + output.status().message());
     }
-    return JsonObject({{"rows_written", std::to_string(*written)}, {"path", JsonString(to.text)}});
+    return output;
   }
 
  private:
+  Result<std::string> ExtractFromDuckDb(const TaskContext& context, const std::string& connection,
+                                        const std::string& sql, const std::string& to, const std::string& path,
+                                        FileFormat format) {
+    if (context.task.param("incremental") != nullptr) {
+      return UserError("not-available", "incremental extracts read postgres connections; a duckdb source is read "
+                                        "whole (filter it in the SQL)", context.task.param("incremental")->where());
+    }
+    WEIR_ASSIGN_OR_RETURN(std::string source_path,
+                          DuckDbSourcePath(context, connection, context.task.param("connection")->where()));
+    WEIR_ASSIGN_OR_RETURN(auto source, services_.duckdb.Connect(source_path, /*read_only=*/true));
+    WEIR_ASSIGN_OR_RETURN(int64_t written, WriteQueryToFile(*source, sql, path, format, context));
+    return JsonObject({{"rows_written", std::to_string(written)}, {"path", JsonString(to)}});
+  }
+
   const TaskServices& services_;
 };
 

@@ -23,7 +23,10 @@ Expectations after `----` (stdout and stderr together, ANSI codes removed):
 
 `run` steps put the weir binary first on PATH; `sh` steps are plain bash
 (for marker files, kill -9 and the like). Both see $WEIR (the binary) and
-$CASE_DIR (the case folder). A failing step prints what it ran, what it
+$CASE_DIR (the case folder), and, in a case with a `needs-postgres` file,
+$WEIR_TEST_PG_PORT: the port of the private PostgreSQL cluster on
+127.0.0.1 (superuser `postgres` trusted; `weir_etl`, password
+`etl-secret`). A failing step prints what it ran, what it
 expected and what came out, and the case exits 1.
 """
 import argparse
@@ -143,6 +146,11 @@ def main():
     env["CASE_DIR"] = case_dir
     env["TERM"] = "dumb"
     env["PATH"] = os.path.dirname(weir) + os.pathsep + env.get("PATH", "")
+    if os.path.exists(os.path.join(case_dir, "needs-postgres")):
+        port_file = os.path.join(env.get("WEIR_TEST_PG_STATE", ""), "port")
+        if not os.path.exists(port_file):
+            sys.exit(f"{case_dir} needs the postgres cluster: run it through ctest (fixture.postgres.start)")
+        env["WEIR_TEST_PG_PORT"] = open(port_file).read().strip()
 
     failed = 0
     for step in steps:

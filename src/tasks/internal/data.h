@@ -32,6 +32,16 @@ Result<int64_t> WriteQueryToFile(DuckDbConnection& db, const std::string& select
 Result<std::string> WarehousePath(const TaskContext& context);
 // A connection to the project's warehouse (weir.yml `warehouse:`; DuckDB).
 Result<std::unique_ptr<DuckDbConnection>> ConnectWarehouse(const TaskContext& context, const TaskServices& services);
+// The weir.yml `connections:` entry `name` (UserError "unknown-connection"
+// at `where`), and its `type:` ("" when it has none).
+Result<const ConfigNode*> FindConnection(const TaskContext& context, const std::string& name,
+                                         const SourceLocation& where);
+std::string ConnectionType(const ConfigNode& connection);
+// A `type: postgres` connection's settings, each value rendered with
+// `names` (so that a password can be "{{ secret('pg') }}"). UserError
+// "unknown-key" or "bad-value" at the key.
+Result<PostgresParams> PostgresParamsOf(const ConfigNode& connection, const std::string& name,
+                                        const TemplateContext& names);
 // The file of the DuckDB connection `name` of weir.yml `connections:`
 // (the extract task's source, a sql sensor's `connection:`). UserError
 // "unknown-connection" (at `where`), "connection-not-available" for

@@ -1,0 +1,179 @@
+// The extract task on a Postgres connection: the query's rows streamed by
+// COPY into a private DuckDB that writes the lake file (PostgresQuerySource,
+// never the whole result in memory), with optional incremental reads by a
+// cursor column. Each interval's cursor range is kept in the state store
+// (CursorRange): a rerun, clear or backfill of an interval reads the same
+// range again, and a new interval starts where the interval before it
+// ended (less `overlap`, for rows committed late).
+#include "tasks/internal/postgres_extract.h"
+
+#include <algorithm>
+
+#include "common/text.h"
+#include "schedule/schedule.h"
+#include "tasks/internal/data.h"
+#include "tasks/internal/task_kinds.h"
+
+namespace weir::tasks_internal {
+namespace {
+
+constexpr const char* kRowsFunction = "weir_postgres_rows";
+
+struct Incremental {
+  std::string cursor;
+  std::string initial;  // "" : none (the first interval reads everything)
+  std::string overlap;  // "" : none; a duration ("1h") or a number, as the cursor's type takes it
+};
+
+Result<std::optional<Incremental>> ReadIncremental(const TaskDef& task, const TemplateContext& names) {
+  const ConfigNode* node = task.param("incremental");
+  if (node == nullptr || node->is_null()) return std::optional<Incremental>();
+  if (!node->is_map()) {
+    return UserError("wrong-type", "'incremental' must be a mapping such as {cursor: updated_at}", node->where());
+  }
+  static const std::vector<std::string> kKeys = {"cursor", "initial", "overlap"};
+  Incremental incremental;
+  for (const auto& [key_node, value] : node->entries()) {
+    const std::string& key = key_node.scalar();
+    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
+      return UserError("unknown-key", "'incremental': unknown key '" + key + "'" + DidYouMean(key, kKeys),
+                       key_node.where());
+    }
+    WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(value, "'incremental." + key + "'", names));
+    (key == "cursor" ? incremental.cursor : key == "initial" ? incremental.initial : incremental.overlap) = text.text;
+  }
+  if (incremental.cursor.empty()) {
+    return UserError("missing-key", "'incremental' needs 'cursor': the column whose values only grow",
+                     node->where());
+  }
+  return std::optional<Incremental>(std::move(incremental));
+}
+
+bool IsCursorType(const std::string& duckdb_type) {
+  for (const char* type : {"SMALLINT", "INTEGER", "BIGINT", "FLOAT", "DOUBLE", "DATE", "TIMESTAMP", "TIMESTAMPTZ"}) {
+    if (duckdb_type == type) return true;
+  }
+  return duckdb_type.rfind("DECIMAL(", 0) == 0;
+}
+
+// The cursor column's plan, checked to be one whose order DuckDB and
+// Postgres agree on.
+Result<PostgresColumnPlan> CursorColumn(const PostgresQuerySource& source, const Incremental& incremental,
+                                        const SourceLocation& where) {
+  std::vector<std::string> names;
+  for (const PostgresColumnPlan& column : source.plan()) {
+    if (column.name != incremental.cursor) {
+      names.push_back(column.name);
+      continue;
+    }
+    if (!IsCursorType(column.duckdb_type)) {
+      return UserError("bad-cursor", "incremental cursor '" + column.name + "' is of type " + column.postgres_type +
+                                         "; a cursor must be a number, date or timestamp column (numeric needs a "
+                                         "precision: CAST it in the query)", where);
+    }
+    return column;
+  }
+  return UserError("bad-cursor", "incremental cursor '" + incremental.cursor + "' is not a column of the query" +
+                                     DidYouMean(incremental.cursor, names) + " (columns: " + QuotedList(names) + ")",
+                   where);
+}
+
+// The range this attempt reads: the interval's recorded one on a rerun,
+// else from where the interval before it ended (less the overlap).
+Result<CursorRange> PlanRange(const TaskContext& context, PostgresConnection& pg, const Incremental& incremental,
+                              const PostgresColumnPlan& cursor) {
+  CursorRange range;
+  range.pipeline = context.pipeline.name;
+  range.task_id = context.task.id;
+  if (context.map_index) range.task_id += "[" + std::to_string(*context.map_index) + "]";
+  range.interval_start = FormatUtc(context.interval.start);
+  if (context.store == nullptr) return InternalError("an incremental extract needs the state store");
+  WEIR_ASSIGN_OR_RETURN(std::optional<CursorRange> recorded,
+                        context.store->CursorRangeFor(range.pipeline, range.task_id, range.interval_start));
+  if (recorded) return *recorded;
+  WEIR_ASSIGN_OR_RETURN(std::optional<CursorRange> previous,
+                        context.store->PreviousCursorRange(range.pipeline, range.task_id, range.interval_start));
+  if (!previous || previous->to.empty()) return range;  // from the beginning (or `initial`)
+  range.from = previous->to;
+  if (!incremental.overlap.empty()) {
+    bool timed = cursor.duckdb_type == "DATE" || cursor.duckdb_type.rfind("TIMESTAMP", 0) == 0;
+    std::string type = cursor.postgres_type;
+    WEIR_ASSIGN_OR_RETURN(
+        QueryRows moved,
+        pg.Query("SELECT CAST(CAST(CAST($1 AS " + type + ") - CAST($2 AS " + (timed ? "interval" : type) + ") AS " +
+                     type + ") AS text)",
+                 {range.from, incremental.overlap}));
+    range.from = moved.rows.at(0).at(0).value_or(range.from);
+  }
+  return range;
+}
+
+// The query limited to the range: after `from` (or from `initial`, which
+// counts), up to `to` on a rerun.
+std::string LimitedQuery(const std::string& sql, const Incremental& incremental, const PostgresColumnPlan& cursor,
+                         const CursorRange& range) {
+  std::string column = "weir_inc." + SqlIdentifier(cursor.name);
+  auto value = [&](const std::string& text) { return "CAST(" + SqlString(text) + " AS " + cursor.postgres_type + ")"; };
+  std::vector<std::string> conditions;
+  if (!range.from.empty()) {
+    conditions.push_back(column + " > " + value(range.from));
+  } else if (!incremental.initial.empty()) {
+    conditions.push_back(column + " >= " + value(incremental.initial));
+  }
+  if (!range.to.empty()) conditions.push_back(column + " <= " + value(range.to));
+  std::string where;
+  for (const std::string& c : conditions) where += (where.empty() ? " WHERE " : " AND ") + c;
+  return "SELECT * FROM (" + sql + "\n) AS weir_inc" + where;
+}
+
+}  // namespace
+
+Result<std::string> ExtractFromPostgres(const PostgresExtract& extract) {
+  const TaskContext& context = extract.context;
+  WEIR_ASSIGN_OR_RETURN(PostgresParams params,
+                        PostgresParamsOf(extract.connection, extract.connection_name, extract.names));
+  WEIR_ASSIGN_OR_RETURN(std::optional<Incremental> incremental, ReadIncremental(context.task, extract.names));
+  extract.log.Line("postgres " + params.Describe());
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> pg,
+                        PostgresConnection::Open(params, context.cancel, context.deadline));
+  pg->SetLimits(&context.cancel, context.deadline);
+  const SourceLocation sql_where = context.task.param("sql")->where();
+  Result<std::unique_ptr<PostgresQuerySource>> prepared = PostgresQuerySource::Prepare(*pg, extract.sql);
+  if (!prepared.ok()) return prepared.status().At(sql_where);
+  std::unique_ptr<PostgresQuerySource> source = std::move(*prepared);
+  std::optional<CursorRange> range;
+  std::optional<PostgresColumnPlan> cursor;
+  if (incremental) {
+    WEIR_ASSIGN_OR_RETURN(cursor, CursorColumn(*source, *incremental, context.task.param("incremental")->where()));
+    WEIR_ASSIGN_OR_RETURN(range, PlanRange(context, *pg, *incremental, *cursor));
+    extract.log.Line("incremental: " + cursor->name + (range->from.empty() ? " from the start" : " after " + range->from) +
+                     (range->to.empty() ? "" : " up to " + range->to + " (this interval's recorded range)"));
+    WEIR_ASSIGN_OR_RETURN(source, PostgresQuerySource::Prepare(*pg, LimitedQuery(extract.sql, *incremental,
+                                                                                   *cursor, *range)));
+  }
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> compute, ConnectCompute(context));
+  WEIR_TRY(compute->Execute("SET TimeZone = 'UTC'"));
+  WEIR_TRY(compute->RegisterRowSource(kRowsFunction, source.get()));
+  Result<int64_t> written = WriteQueryToFile(*compute, source->SelectSql(kRowsFunction), extract.path, extract.format,
+                                             context);
+  if (!source->error().ok()) return source->error();
+  WEIR_TRY(written.status());
+  std::map<std::string, std::string> output = {{"rows_written", std::to_string(*written)},
+                                               {"path", JsonString(extract.to)}};
+  if (range) {
+    if (range->to.empty()) {  // a new range ends at the last value read
+      WEIR_ASSIGN_OR_RETURN(std::optional<std::string> last,
+                            compute->QueryValue("SELECT CAST(max(" + SqlIdentifier(cursor->name) + ") AS VARCHAR) FROM " +
+                                                ReadFileSql(extract.path, extract.format)));
+      range->to = last.value_or(range->from);
+      range->recorded_at = std::chrono::system_clock::now();
+      WEIR_TRY(context.store->RecordCursorRange(*range));
+    }
+    output["cursor_from"] = JsonString(range->from);
+    output["cursor_to"] = JsonString(range->to);
+    extract.log.Line("read " + std::to_string(*written) + " rows, cursor up to " + range->to);
+  }
+  return JsonObject(output);
+}
+
+}  // namespace weir::tasks_internal
