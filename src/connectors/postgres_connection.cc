@@ -183,6 +183,9 @@ Result<std::unique_ptr<PostgresConnection>> PostgresConnection::Open(const Postg
     handle->WaitSocket(/*for_write=*/polled == PGRES_POLLING_WRITING);
   }
   if (PQsetnonblocking(handle->conn, 1) != 0) return handle->ConnectionError("cannot set up the connection to");
+  // Notices ("schema already exists, skipping") are not errors: libpq would
+  // print them to stderr.
+  PQsetNoticeProcessor(handle->conn, [](void*, const char*) {}, nullptr);
   auto connection = std::unique_ptr<PostgresConnection>(new PostgresConnection(std::move(handle)));
   // Text forms that DuckDB reads back exactly: instants in UTC, ISO dates,
   // every float digit, intervals as "1 year 2 mons 3 days 04:05:06".

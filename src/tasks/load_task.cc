@@ -1,4 +1,5 @@
-// The load task: a lake file into a warehouse table, in one transaction.
+// The load task: a lake file into a warehouse table, in one transaction
+// (or, with `connection:`, into a Postgres table: postgres_load.cc).
 //   append             rows added; a rerun of the same interval first removes
 //                      what that interval added (column _weir_ds), so
 //                      nothing is duplicated
@@ -15,6 +16,7 @@
 #include "quality/quality.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/load.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
@@ -53,6 +55,20 @@ class LoadTask final : public RedactingTask {
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": load " + from.text + " into " +
                                          table.text + " (" + mode + ")");
     log.SetSecrets(secrets);
+    if (const ConfigNode* connection_param = task.param("connection")) {
+      WEIR_ASSIGN_OR_RETURN(RenderedText name, RenderParam(task, "connection", names));
+      WEIR_ASSIGN_OR_RETURN(const ConfigNode* connection, FindConnection(context, name.text, connection_param->where()));
+      if (ConnectionType(*connection) != "postgres") {
+        return UserError("connection-not-available", "load writes to the warehouse or to a postgres connection; '" +
+                                                         name.text + "' is of type '" + ConnectionType(*connection) +
+                                                         "'", connection_param->where());
+      }
+      if (task.param("quarantine") != nullptr) {
+        return UserError("not-available", "'quarantine' works on loads into the DuckDB warehouse; a load into "
+                                          "postgres cannot quarantine rows yet", task.param("quarantine")->where());
+      }
+      return LoadIntoPostgres(PostgresLoad{context, *connection, name.text, names, source, table.text, mode, log});
+    }
     WEIR_ASSIGN_OR_RETURN(auto warehouse, ConnectWarehouse(context, services_));
     std::map<std::string, int64_t> quarantined;
     if (const ConfigNode* quarantine = task.param("quarantine")) {
@@ -67,7 +83,7 @@ class LoadTask final : public RedactingTask {
     std::string sql = "BEGIN; " + schema + "CREATE TABLE IF NOT EXISTS " + target + " AS SELECT *" + marker +
                       " FROM " + source + " LIMIT 0; " + replace + "; INSERT INTO " + target +
                       " BY NAME SELECT *" + marker + " FROM " + source + "; COMMIT;";
-    WEIR_TRY(CheckUniqueKeys(*warehouse, context, mode, source));
+    if (mode == "merge") WEIR_TRY(CheckMergeKeysUnique(*warehouse, context, source));
     WEIR_ASSIGN_OR_RETURN(auto before, warehouse->QueryValue("SELECT count(*) FROM " + source));
     WEIR_ASSIGN_OR_RETURN(auto writing, warehouse->LockForWrite(context.cancel, context.deadline));
     Status loaded = warehouse->ExecuteUntil(sql, context.cancel, context.deadline);
@@ -128,14 +144,6 @@ class LoadTask final : public RedactingTask {
                        "WHERE __weir_reason IS NULL)");
   }
 
-  Result<std::vector<std::string>> Columns(const TaskContext& context, const std::string& key) {
-    const ConfigNode* node = context.task.param(key);
-    if (node == nullptr) {
-      return UserError("missing-key", "load with this mode needs '" + key + "'", context.task.where);
-    }
-    return node->AsStringList("'" + key + "'");
-  }
-
   // The statement that removes what this load replaces.
   Result<std::string> ReplaceStatement(const TaskContext& context, const std::string& mode, const std::string& target,
                                        const std::string& source) {
@@ -143,7 +151,7 @@ class LoadTask final : public RedactingTask {
       return "DELETE FROM " + target + " WHERE _weir_ds = " + SqlString(context.interval.ds);
     }
     if (mode == "replace_partition" || mode == "merge") {
-      WEIR_ASSIGN_OR_RETURN(auto columns, Columns(context, mode == "merge" ? "keys" : "partition_by"));
+      WEIR_ASSIGN_OR_RETURN(auto columns, LoadColumns(context, mode == "merge" ? "keys" : "partition_by"));
       std::string match;
       for (const std::string& c : columns) {
         match += (match.empty() ? "" : " AND ") + std::string("s.") + SqlIdentifier(c) + " IS NOT DISTINCT FROM " +
@@ -155,28 +163,34 @@ class LoadTask final : public RedactingTask {
                      context.task.param("mode")->where());
   }
 
-  Status CheckUniqueKeys(DuckDbConnection& db, const TaskContext& context, const std::string& mode,
-                         const std::string& source) {
-    if (mode != "merge") return OkStatus();
-    WEIR_ASSIGN_OR_RETURN(auto keys, Columns(context, "keys"));
-    std::string list = ColumnList(keys);
-    std::string any_null;
-    for (const std::string& k : keys) any_null += (any_null.empty() ? "" : " OR ") + SqlIdentifier(k) + " IS NULL";
-    WEIR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT " + list + ", count(*) AS n FROM " + source + " GROUP BY " +
-                                              list + " HAVING count(*) > 1 OR " + any_null + " LIMIT 5"));
-    if (rows.rows.empty()) return OkStatus();
-    std::string examples;
-    for (const auto& row : rows.rows) {
-      examples += (examples.empty() ? "" : "; ") + row[0].value_or("NULL") + " (" + row.back().value_or("?") + " rows)";
-    }
-    return UserError("merge-keys-not-unique", "merge keys must be unique and not null in the file, e.g. " + examples,
-                     context.task.param("keys")->where());
-  }
-
   const TaskServices& services_;
 };
 
 }  // namespace
+
+Result<std::vector<std::string>> LoadColumns(const TaskContext& context, const std::string& key) {
+  const ConfigNode* node = context.task.param(key);
+  if (node == nullptr) {
+    return UserError("missing-key", "load with this mode needs '" + key + "'", context.task.where);
+  }
+  return node->AsStringList("'" + key + "'");
+}
+
+Status CheckMergeKeysUnique(DuckDbConnection& db, const TaskContext& context, const std::string& source) {
+  WEIR_ASSIGN_OR_RETURN(auto keys, LoadColumns(context, "keys"));
+  std::string list = ColumnList(keys);
+  std::string any_null;
+  for (const std::string& k : keys) any_null += (any_null.empty() ? "" : " OR ") + SqlIdentifier(k) + " IS NULL";
+  WEIR_ASSIGN_OR_RETURN(auto rows, db.Query("SELECT " + list + ", count(*) AS n FROM " + source + " GROUP BY " + list +
+                                            " HAVING count(*) > 1 OR " + any_null + " LIMIT 5"));
+  if (rows.rows.empty()) return OkStatus();
+  std::string examples;
+  for (const auto& row : rows.rows) {
+    examples += (examples.empty() ? "" : "; ") + row[0].value_or("NULL") + " (" + row.back().value_or("?") + " rows)";
+  }
+  return UserError("merge-keys-not-unique", "merge keys must be unique and not null in the file, e.g. " + examples,
+                   context.task.param("keys")->where());
+}
 
 std::shared_ptr<TaskRunner> NewLoadTask(const TaskServices& services) { return std::make_shared<LoadTask>(services); }
 
