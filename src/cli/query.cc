@@ -1,6 +1,6 @@
 // weir query "SQL" [--format table|csv|json] [--connection NAME]
-// Runs SQL on the project's warehouse (or a DuckDB connection of weir.yml)
-// and prints the rows of the last statement.
+// Runs SQL on the project's warehouse (or a DuckDB or Postgres connection
+// of weir.yml) and prints the rows of the last statement.
 #include <cstdio>
 
 #include "cli/arguments.h"
@@ -8,6 +8,7 @@
 #include "common/text.h"
 #include "connectors/connectors.h"
 #include "models/models.h"
+#include "tasks/tasks.h"
 
 namespace weir::cli {
 namespace {
@@ -82,29 +83,42 @@ Result<std::string> DbtTargetPath(const std::string& dir, const std::optional<st
   return project.target.path;
 }
 
-}  // namespace
+// The DuckDB name of a Postgres type OID, as far as printing cares:
+// numbers align right and are JSON numbers.
+std::string PostgresTypeName(const std::string& oid) {
+  static const std::map<std::string, std::string> kNames = {{"16", "BOOLEAN"}, {"20", "BIGINT"},  {"21", "SMALLINT"},
+                                                            {"23", "INTEGER"}, {"26", "BIGINT"},  {"700", "FLOAT"},
+                                                            {"701", "DOUBLE"}, {"1700", "DECIMAL"}};
+  auto it = kNames.find(oid);
+  return it != kNames.end() ? it->second : "VARCHAR";
+}
 
-int QueryCommand(const Args& args) {
-  CLI::App app{"Run SQL on the warehouse and print the rows", "weir query"};
-  std::string dir = ".", sql, format = "table", connection;
-  app.add_option("sql", sql, "the SQL to run")->required();
-  app.add_option("--format", format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
-  app.add_option("-c,--connection", connection, "a DuckDB connection of weir.yml instead of the warehouse");
-  AddProjectOption(app, dir);
-  std::optional<std::string> target;
-  app.add_option("--target,-t", target, "in a dbt project: the profile's target");
-  if (auto exit = ParseArguments(app, args)) return *exit;
-  Result<std::string> path = DbtTargetPath(dir, target);
-  if (!IsDbtProject(LocalFilesystem(), dir)) {
-    std::unique_ptr<LoadedProject> loaded = LoadValidProject(dir);
-    if (loaded == nullptr) return kExitUsage;
-    path = DuckDbFileOf(loaded->project, connection);
-  }
-  if (!path.ok()) return UsageError("query", path.status().message());
-  DuckDbConnector connector;
-  Result<std::unique_ptr<DuckDbConnection>> db = connector.Connect(*path);
-  if (!db.ok()) return UsageError("query", db.status().ToString());
-  Result<QueryRows> rows = (*db)->Query(sql);
+bool IsPostgresConnection(const ProjectDef& project, const std::string& connection) {
+  auto it = project.connections.find(connection);
+  if (connection.empty() || it == project.connections.end() || !it->second.is_map()) return false;
+  const ConfigNode* type = it->second.Find("type");
+  return type != nullptr && type->scalar() == "postgres";
+}
+
+// A query on a Postgres connection of weir.yml; its column types become
+// DuckDB's names (for alignment and JSON numbers).
+Result<QueryRows> QueryPostgres(const ProjectDef& project, const std::string& connection, const std::string& sql) {
+  LocalFilesystem files;
+  ProcessEnvironment environment;
+  PosixProcessLauncher processes;
+  DuckDbConnector duckdb;
+  TaskServices services{processes, environment, files, duckdb};
+  WEIR_ASSIGN_OR_RETURN(PostgresParams params, PostgresConnectionParams(project, connection, services));
+  CancelToken never;
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> pg,
+                        PostgresConnection::Open(params, never, std::chrono::system_clock::now() + std::chrono::seconds(30)));
+  pg->SetLimits(nullptr, TimePoint::max());
+  WEIR_ASSIGN_OR_RETURN(QueryRows rows, pg->Query(sql));
+  for (std::string& type : rows.types) type = PostgresTypeName(type);
+  return rows;
+}
+
+int PrintRows(const Result<QueryRows>& rows, const std::string& format) {
   if (!rows.ok()) {
     std::fprintf(stderr, "weir query: %s\n", rows.status().ToString().c_str());
     return kExitFailed;
@@ -113,6 +127,33 @@ int QueryCommand(const Args& args) {
   else if (format == "json") PrintJson(*rows);
   else PrintTable(*rows);
   return kExitOk;
+}
+
+}  // namespace
+
+int QueryCommand(const Args& args) {
+  CLI::App app{"Run SQL on the warehouse and print the rows", "weir query"};
+  std::string dir = ".", sql, format = "table", connection;
+  app.add_option("sql", sql, "the SQL to run")->required();
+  app.add_option("--format", format, "table, csv or json")->check(CLI::IsMember({"table", "csv", "json"}));
+  app.add_option("-c,--connection", connection, "a connection of weir.yml (DuckDB or Postgres) instead of the warehouse");
+  AddProjectOption(app, dir);
+  std::optional<std::string> target;
+  app.add_option("--target,-t", target, "in a dbt project: the profile's target");
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  Result<std::string> path = DbtTargetPath(dir, target);
+  std::unique_ptr<LoadedProject> loaded;
+  if (!IsDbtProject(LocalFilesystem(), dir)) {
+    loaded = LoadValidProject(dir);
+    if (loaded == nullptr) return kExitUsage;
+    if (IsPostgresConnection(loaded->project, connection)) return PrintRows(QueryPostgres(loaded->project, connection, sql), format);
+    path = DuckDbFileOf(loaded->project, connection);
+  }
+  if (!path.ok()) return UsageError("query", path.status().message());
+  DuckDbConnector connector;
+  Result<std::unique_ptr<DuckDbConnection>> db = connector.Connect(*path);
+  if (!db.ok()) return UsageError("query", db.status().ToString());
+  return PrintRows((*db)->Query(sql), format);
 }
 
 }  // namespace weir::cli

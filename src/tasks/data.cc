@@ -262,3 +262,17 @@ std::string JsonObject(const std::map<std::string, std::string>& raw_values) {
 }
 
 }  // namespace weir::tasks_internal
+
+namespace weir {
+
+Result<PostgresParams> PostgresConnectionParams(const ProjectDef& project, const std::string& name,
+                                                const TaskServices& services) {
+  auto it = project.connections.find(name);
+  if (it == project.connections.end() || tasks_internal::ConnectionType(it->second) != "postgres") {
+    return UserError("unknown-connection", "no postgres connection named '" + name + "' in weir.yml");
+  }
+  TemplateContext names = MakeProjectTemplateContext(project, services);
+  return tasks_internal::PostgresParamsOf(it->second, name, names);
+}
+
+}  // namespace weir

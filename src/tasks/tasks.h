@@ -45,6 +45,14 @@ std::unique_ptr<TaskRunnerFactory> NewTaskRunnerFactory(const TaskServices& serv
 
 // The names a task's templates can use during one attempt.
 TemplateContext MakeTemplateContext(const TaskContext& context, const TaskServices& services);
+// The names a project's strings can use outside a task (weir.yml's
+// connections in `weir query`): project_dir, var(), env_var(), secret().
+TemplateContext MakeProjectTemplateContext(const ProjectDef& project, const TaskServices& services);
+
+// The settings of weir.yml's `type: postgres` connection `name`, rendered
+// with the project's names (its password from a secret or the environment).
+Result<PostgresParams> PostgresConnectionParams(const ProjectDef& project, const std::string& name,
+                                                const TaskServices& services);
 
 // A task's string keys as they would run in `context`, secrets shown as
 // '***' (what `weir render` prints); a `sql:` path to a .sql file shows the

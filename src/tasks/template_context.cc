@@ -74,7 +74,40 @@ Result<std::string> StringArg(const TemplateCallArgs& args, const char* function
   return args.positional[0].AsString();
 }
 
+// var(), env_var() and secret(): what every string of a project can call.
+void AddProjectFunctions(TemplateContext& ctx, const ProjectDef& project, const TaskServices& services) {
+  ctx.AddFunction("var", [&project](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "var"));
+    auto it = project.vars.find(name);
+    if (it != project.vars.end()) return FromConfig(it->second);
+    if (args.positional.size() > 1) return args.positional[1];
+    return UserError("unknown-var", "var('" + name + "') is not set in weir.yml 'vars'");
+  });
+  ctx.AddFunction("env_var", [&services](const TemplateCallArgs& args) -> Result<TemplateValue> {
+    WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "env_var"));
+    if (auto value = services.environment.Get(name)) return TemplateValue::String(*value);
+    if (args.positional.size() > 1) return args.positional[1];
+    return UserError("unknown-env-var", "env_var('" + name + "'): the environment variable is not set");
+  });
+  std::string root = project.root;
+  ctx.AddFunction(
+      "secret",
+      [root, &services](const TemplateCallArgs& args) -> Result<TemplateValue> {
+        WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "secret"));
+        WEIR_ASSIGN_OR_RETURN(std::string value, ReadSecret(name, root, services));
+        return TemplateValue::String(std::move(value));
+      },
+      TemplateFunctionOptions{true});
+}
+
 }  // namespace
+
+TemplateContext MakeProjectTemplateContext(const ProjectDef& project, const TaskServices& services) {
+  TemplateContext ctx;
+  ctx.Set("project_dir", TemplateValue::String(project.root));
+  AddProjectFunctions(ctx, project, services);
+  return ctx;
+}
 
 TemplateContext MakeTemplateContext(const TaskContext& context, const TaskServices& services) {
   TemplateContext ctx;
@@ -100,29 +133,7 @@ TemplateContext MakeTemplateContext(const TaskContext& context, const TaskServic
     ctx.Set("map_index", TemplateValue::Int(*context.map_index));
     ctx.Set("item", ParseJsonValue(context.map_item_json));
   }
-  const ProjectDef& project = context.project;
-  ctx.AddFunction("var", [&project](const TemplateCallArgs& args) -> Result<TemplateValue> {
-    WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "var"));
-    auto it = project.vars.find(name);
-    if (it != project.vars.end()) return FromConfig(it->second);
-    if (args.positional.size() > 1) return args.positional[1];
-    return UserError("unknown-var", "var('" + name + "') is not set in weir.yml 'vars'");
-  });
-  ctx.AddFunction("env_var", [&services](const TemplateCallArgs& args) -> Result<TemplateValue> {
-    WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "env_var"));
-    if (auto value = services.environment.Get(name)) return TemplateValue::String(*value);
-    if (args.positional.size() > 1) return args.positional[1];
-    return UserError("unknown-env-var", "env_var('" + name + "'): the environment variable is not set");
-  });
-  std::string root = project.root;
-  ctx.AddFunction(
-      "secret",
-      [root, &services](const TemplateCallArgs& args) -> Result<TemplateValue> {
-        WEIR_ASSIGN_OR_RETURN(std::string name, StringArg(args, "secret"));
-        WEIR_ASSIGN_OR_RETURN(std::string value, ReadSecret(name, root, services));
-        return TemplateValue::String(std::move(value));
-      },
-      TemplateFunctionOptions{true});
+  AddProjectFunctions(ctx, context.project, services);
   return ctx;
 }
 
