@@ -75,6 +75,7 @@ void ReadProjectFile(const ConfigNode& root, ProjectDef& project, std::vector<St
   if (auto s = fields.String("state")) project.state_path = *s;
   if (const ConfigNode* w = fields.Get("warehouse")) project.warehouse = *w;
   project.connections = ReadNamedMap(fields, "connections");
+  config_internal::CheckConnections(project.connections, errors);
   project.vars = ReadNamedMap(fields, "vars");
   if (const ConfigNode* smtp = fields.Get("smtp")) ReadSmtp(*smtp, project, errors);
   if (const ConfigNode* h = fields.Get("heartbeat")) config_internal::ReadHeartbeat(*h, project.heartbeat, errors);

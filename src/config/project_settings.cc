@@ -1,5 +1,6 @@
-// weir.yml's `heartbeat:` (how a running weir shows it is alive) and
-// `datasets:` (what the project promises about the datasets tasks produce).
+// weir.yml's `heartbeat:` (how a running weir shows it is alive),
+// `datasets:` (what the project promises about the datasets tasks produce)
+// and `connections:` (the systems tasks read and write).
 #include "config/internal/project_settings.h"
 
 #include <algorithm>
@@ -86,6 +87,50 @@ void CheckDatasetPromises(const ProjectDef& project, std::vector<Status>& errors
                                             "to send through", action.where));
     }
   }
+}
+
+const std::vector<std::string>& PostgresConnectionKeys() {
+  static const std::vector<std::string> kKeys = {"type",     "host",    "port",           "user",
+                                                 "dbname",   "password", "sslmode",       "connect_timeout"};
+  return kKeys;
+}
+
+namespace {
+
+const std::vector<std::string> kConnectionTypes = {"duckdb", "postgres"};
+const std::vector<std::string> kSslModes = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
+
+// A whole number in [1, max] unless it is a template (checked when rendered).
+void CheckNumber(MapFields& fields, const std::string& key, int64_t max) {
+  const ConfigNode* value = fields.Get(key);
+  if (value == nullptr || value->scalar().find("{{") != std::string::npos) return;
+  if (auto n = fields.Int(key, 1); n && *n > max) {
+    fields.Add(UserError("out-of-range", "'" + key + "' must be at most " + std::to_string(max), value->where()));
+  }
+}
+
+void CheckConnection(const std::string& name, const ConfigNode& node, std::vector<Status>& errors) {
+  const ConfigNode* type = node.is_map() ? node.Find("type") : nullptr;
+  std::string kind = type != nullptr ? type->scalar() : "";
+  std::vector<std::string> keys = kind == "duckdb" ? std::vector<std::string>{"type", "path"} : PostgresConnectionKeys();
+  if (kind != "duckdb" && kind != "postgres") keys.push_back("path");  // unknown type: only the type is reported
+  MapFields fields(node, "connection '" + name + "'", keys, errors);
+  if (!fields.is_map() || fields.Require("type") == nullptr) return;
+  if (!fields.Choice("type", kConnectionTypes)) return;
+  if (kind == "duckdb") {
+    fields.Require("path");
+    return;
+  }
+  CheckNumber(fields, "port", 65535);
+  CheckNumber(fields, "connect_timeout", 3600);
+  const ConfigNode* sslmode = fields.Get("sslmode");
+  if (sslmode != nullptr && sslmode->scalar().find("{{") == std::string::npos) fields.Choice("sslmode", kSslModes);
+}
+
+}  // namespace
+
+void CheckConnections(const std::map<std::string, ConfigNode>& connections, std::vector<Status>& errors) {
+  for (const auto& [name, node] : connections) CheckConnection(name, node, errors);
 }
 
 }  // namespace weir::config_internal

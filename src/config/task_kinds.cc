@@ -227,11 +227,22 @@ void ReadSensor(const ConfigNode& node, TaskDef& task, std::vector<Status>& erro
   }
 }
 
+// An extract's `incremental: {cursor, initial, overlap}`.
+void CheckExtractTask(const ConfigNode& node, std::vector<Status>& errors) {
+  const ConfigNode* incremental = node.Find("incremental");
+  if (incremental == nullptr || incremental->is_null()) return;
+  MapFields fields(*incremental, "'incremental'", {"cursor", "initial", "overlap"}, errors);
+  if (!fields.is_map()) return;
+  fields.Require("cursor");
+  for (const char* key : {"cursor", "initial", "overlap"}) fields.String(key);
+}
+
 }  // namespace
 
 void ReadKindDetails(const ConfigNode& node, TaskDef& task, std::vector<Status>& errors) {
   if (task.kind.value == "sensor" && node.is_map()) ReadSensor(node, task, errors);
   if (task.kind.value == "models" && node.is_map()) CheckModelsTask(node, task, errors);
+  if (task.kind.value == "extract" && node.is_map()) CheckExtractTask(node, errors);
 }
 
 }  // namespace weir::config_internal

@@ -135,15 +135,9 @@ Result<std::string> DuckDbSourcePath(const TaskContext& context, const std::stri
 
 Result<PostgresParams> PostgresParamsOf(const ConfigNode& connection, const std::string& name,
                                         const TemplateContext& names) {
-  static const std::vector<std::string> kKeys = {"type", "host", "port", "user", "dbname", "password", "sslmode",
-                                                 "connect_timeout"};
-  PostgresParams params;
+  PostgresParams params;  // weir validate has checked the keys
   for (const auto& [key_node, value] : connection.entries()) {
     const std::string& key = key_node.scalar();
-    if (std::find(kKeys.begin(), kKeys.end(), key) == kKeys.end()) {
-      return UserError("unknown-key", "connection '" + name + "': unknown key '" + key + "'" + DidYouMean(key, kKeys),
-                       key_node.where());
-    }
     if (key == "type") continue;
     WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(value, "'" + key + "' of connection '" + name + "'", names));
     if (key == "host") params.host = text.text;

@@ -1,6 +1,8 @@
 // weir.yml's `heartbeat:` and `datasets:` (project_settings.cc).
 #pragma once
 
+#include <map>
+
 #include <vector>
 
 #include "config/config.h"
@@ -9,6 +11,11 @@ namespace weir::config_internal {
 
 // `heartbeat: {interval: 5s, zombie_after: 15s}`; errors are appended.
 void ReadHeartbeat(const ConfigNode& node, HeartbeatSettings& heartbeat, std::vector<Status>& errors);
+
+// weir.yml's `connections:`: each a mapping with a known `type` and that
+// type's keys (PostgresConnectionKeys for postgres, `path` for duckdb).
+void CheckConnections(const std::map<std::string, ConfigNode>& connections, std::vector<Status>& errors);
+const std::vector<std::string>& PostgresConnectionKeys();
 
 // `datasets: {NAME: {freshness: 1d, on_stale: ACTIONS}}`; errors are appended.
 void ReadDatasets(const ConfigNode& node, ProjectDef& project, std::vector<Status>& errors);

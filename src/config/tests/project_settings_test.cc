@@ -93,5 +93,36 @@ datasets:
   EXPECT_EQ(Describe(no_smtp), (std::vector<std::string>{"weir.yml:3:46 no-smtp"}));
 }
 
+TEST(ProjectSettingsTest, ConnectionsAreCheckedByType) {
+  ProjectLoad load = Load(R"(name: shop
+connections:
+  files: {type: duckdb, path: data/source.duckdb}
+  shop:
+    type: postgres
+    host: db.internal
+    port: "{{ env_var('PG_PORT') }}"
+    user: etl
+    dbname: shop
+    password: "{{ secret('shop') }}"
+    sslmode: verify-full
+    connect_timeout: 5
+  no_path: {type: duckdb}
+  no_type: {host: x}
+  mongo: {type: mongodb}
+  bad:
+    type: postgres
+    port: 0
+    path: x.duckdb
+)");
+  EXPECT_EQ(Describe(load), (std::vector<std::string>{
+                                "weir.yml:19:5 unknown-key",
+                                "weir.yml:18:11 out-of-range",
+                                "weir.yml:15:17 bad-value",
+                                "weir.yml:13:12 missing-key",
+                                "weir.yml:14:12 missing-key",
+                            }));
+  EXPECT_EQ(load.project.connections.size(), 6u);
+}
+
 }  // namespace
 }  // namespace weir

@@ -112,5 +112,34 @@ tasks:
   EXPECT_NE(load.errors[8].message().find("did you mean 'failed'?"), std::string::npos);
 }
 
+TEST(TaskKindsTest, IncrementalExtractsAreCheckedWhereTheyAreWritten) {
+  ProjectLoad load = LoadPipeline(R"(pipeline: p
+tasks:
+  - id: good
+    kind: extract
+    connection: shop
+    sql: SELECT 1
+    to: a.parquet
+    incremental: {cursor: updated_at, initial: "2024-01-01", overlap: 1h}
+  - id: no_cursor
+    kind: extract
+    connection: shop
+    sql: SELECT 1
+    to: a.parquet
+    incremental: {initial: "2024-01-01", overlapp: 1h}
+  - id: not_a_mapping
+    kind: extract
+    connection: shop
+    sql: SELECT 1
+    to: a.parquet
+    incremental: updated_at
+)");
+  EXPECT_EQ(Describe(load), (std::vector<std::string>{
+                                "pipelines/p.yml:14:42 unknown-key",
+                                "pipelines/p.yml:14:18 missing-key",
+                                "pipelines/p.yml:20:18 wrong-type",
+                            }));
+}
+
 }  // namespace
 }  // namespace weir

@@ -39,7 +39,7 @@ Result<const ConfigNode*> FindConnection(const TaskContext& context, const std::
 std::string ConnectionType(const ConfigNode& connection);
 // A `type: postgres` connection's settings, each value rendered with
 // `names` (so that a password can be "{{ secret('pg') }}"). UserError
-// "unknown-key" or "bad-value" at the key.
+// "bad-value" at a port that is not a number.
 Result<PostgresParams> PostgresParamsOf(const ConfigNode& connection, const std::string& name,
                                         const TemplateContext& names);
 // The file of the DuckDB connection `name` of weir.yml `connections:`
