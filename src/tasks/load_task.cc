@@ -11,8 +11,11 @@
 // matched by name. With `quarantine:`, rows that fail its row checks go to
 // the rejects table (DESIGN.md's shape, the check's name as the reason)
 // instead of the table, and the load goes on with the rest.
+#include <algorithm>
+#include <cstdio>
 #include <map>
 
+#include "common/text.h"
 #include "quality/quality.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
@@ -27,6 +30,76 @@ std::string ColumnList(const std::vector<std::string>& columns) {
   std::string out;
   for (const std::string& c : columns) out += (out.empty() ? "" : ", ") + SqlIdentifier(c);
   return out;
+}
+
+// What a file whose columns differ from the table's changes first
+// (on_schema_change), and the file's columns the load inserts.
+struct SchemaChange {
+  std::string statements;  // ALTER TABLE ...; each ending in "; "
+  std::string columns = "*";
+  std::vector<std::string> log;
+};
+
+// The type that holds both a column's `table_type` and the file's
+// `file_type`, when wider than `table_type`; "" otherwise.
+std::string WiderDuckDbType(const std::string& table_type, const std::string& file_type) {
+  static const std::vector<std::vector<std::string>> kLadders = {
+      {"TINYINT", "SMALLINT", "INTEGER", "BIGINT", "HUGEINT"}, {"FLOAT", "DOUBLE"}};
+  for (const auto& ladder : kLadders) {
+    auto have = std::find(ladder.begin(), ladder.end(), table_type);
+    auto want = std::find(ladder.begin(), ladder.end(), file_type);
+    if (have != ladder.end() && want != ladder.end()) return want > have ? file_type : "";
+  }
+  int tp = 0, ts = 0, fp = 0, fs = 0;
+  if (std::sscanf(table_type.c_str(), "DECIMAL(%d,%d)", &tp, &ts) == 2 &&
+      std::sscanf(file_type.c_str(), "DECIMAL(%d,%d)", &fp, &fs) == 2) {
+    int scale = std::max(ts, fs);
+    int digits = std::min(38, std::max(tp - ts, fp - fs) + scale);
+    return digits == tp && scale == ts ? "" : "DECIMAL(" + std::to_string(digits) + "," + std::to_string(scale) + ")";
+  }
+  return "";
+}
+
+Result<SchemaChange> PlanSchemaChange(DuckDbConnection& db, const TaskContext& context, const std::string& table,
+                                      const std::string& source, const std::string& policy) {
+  size_t dot = table.find('.');
+  std::string schema = dot == std::string::npos ? "main" : table.substr(0, dot);
+  std::string name = dot == std::string::npos ? table : table.substr(dot + 1);
+  WEIR_ASSIGN_OR_RETURN(QueryRows existing,
+                        db.Query("SELECT column_name, data_type FROM information_schema.columns WHERE table_schema = ? "
+                                 "AND table_name = ? ORDER BY ordinal_position",
+                                 {schema, name}));
+  SchemaChange change;
+  if (existing.rows.empty()) return change;  // created from the file
+  std::map<std::string, std::string> types;
+  for (const auto& row : existing.rows) types[row[0].value_or("")] = row[1].value_or("");
+  WEIR_ASSIGN_OR_RETURN(QueryRows file, db.Query("DESCRIBE SELECT * FROM " + source));
+  std::vector<std::string> new_columns, loaded;
+  std::string target = SqlQualifiedName(table);
+  for (const auto& row : file.rows) {
+    std::string column = row[0].value_or(""), type = row[1].value_or("");
+    auto it = types.find(column);
+    bool add = it == types.end() && (policy == "append_new_columns" || policy == "evolve");
+    if (it == types.end()) new_columns.push_back(column);
+    if (add) {
+      change.statements += "ALTER TABLE " + target + " ADD COLUMN " + SqlIdentifier(column) + " " + type + "; ";
+      change.log.push_back("adding column " + column + " " + type);
+    }
+    std::string wider = it != types.end() && policy == "evolve" ? WiderDuckDbType(it->second, type) : "";
+    if (!wider.empty()) {
+      change.statements += "ALTER TABLE " + target + " ALTER COLUMN " + SqlIdentifier(column) + " TYPE " + wider + "; ";
+      change.log.push_back("widening column " + column + " from " + it->second + " to " + wider);
+    }
+    if (it != types.end() || add) loaded.push_back(column);
+  }
+  if (!new_columns.empty() && policy == "fail") {
+    return UserError("load-new-columns", "the file has columns that table " + table + " lacks: " +
+                                             QuotedList(new_columns) +
+                                             "; set on_schema_change: append_new_columns (or evolve) to add them, or "
+                                             "ignore to leave them out", context.task.param("table")->where());
+  }
+  if (policy == "ignore" && !new_columns.empty()) change.columns = ColumnList(loaded);
+  return change;
 }
 
 class LoadTask final : public RedactingTask {
@@ -80,12 +153,15 @@ class LoadTask final : public RedactingTask {
     std::string schema =
         dot == std::string::npos ? "" : "CREATE SCHEMA IF NOT EXISTS " + SqlIdentifier(table.text.substr(0, dot)) + "; ";
     std::string marker = mode == "append" ? ", " + SqlString(context.interval.ds) + " AS _weir_ds" : "";
-    std::string sql = "BEGIN; " + schema + "CREATE TABLE IF NOT EXISTS " + target + " AS SELECT *" + marker +
-                      " FROM " + source + " LIMIT 0; " + replace + "; INSERT INTO " + target +
-                      " BY NAME SELECT *" + marker + " FROM " + source + "; COMMIT;";
     if (mode == "merge") WEIR_TRY(CheckMergeKeysUnique(*warehouse, context, source));
+    WEIR_ASSIGN_OR_RETURN(std::string policy, OnSchemaChangePolicy(context, names));
     WEIR_ASSIGN_OR_RETURN(auto before, warehouse->QueryValue("SELECT count(*) FROM " + source));
     WEIR_ASSIGN_OR_RETURN(auto writing, warehouse->LockForWrite(context.cancel, context.deadline));
+    WEIR_ASSIGN_OR_RETURN(SchemaChange change, PlanSchemaChange(*warehouse, context, table.text, source, policy));
+    for (const std::string& line : change.log) log.Line(line);
+    std::string sql = "BEGIN; " + schema + "CREATE TABLE IF NOT EXISTS " + target + " AS SELECT *" + marker +
+                      " FROM " + source + " LIMIT 0; " + change.statements + replace + "; INSERT INTO " + target +
+                      " BY NAME SELECT " + change.columns + marker + " FROM " + source + "; COMMIT;";
     Status loaded = warehouse->ExecuteUntil(sql, context.cancel, context.deadline);
     if (!loaded.ok()) {
       warehouse->Execute("ROLLBACK").IgnoreError();
@@ -174,6 +250,18 @@ Result<std::vector<std::string>> LoadColumns(const TaskContext& context, const s
     return UserError("missing-key", "load with this mode needs '" + key + "'", context.task.where);
   }
   return node->AsStringList("'" + key + "'");
+}
+
+Result<std::string> OnSchemaChangePolicy(const TaskContext& context, const TemplateContext& names) {
+  const ConfigNode* node = context.task.param("on_schema_change");
+  if (node == nullptr) return std::string("fail");
+  WEIR_ASSIGN_OR_RETURN(RenderedText value, RenderNode(*node, "'on_schema_change'", names));
+  static const std::vector<std::string> kValues = {"fail", "ignore", "append_new_columns", "evolve"};
+  if (std::find(kValues.begin(), kValues.end(), value.text) == kValues.end()) {
+    return UserError("bad-value", "'on_schema_change' must be one of " + QuotedList(kValues) + ", got '" + value.text +
+                                      "'" + DidYouMean(value.text, kValues), node->where());
+  }
+  return value.text;
 }
 
 Status CheckMergeKeysUnique(DuckDbConnection& db, const TaskContext& context, const std::string& source) {

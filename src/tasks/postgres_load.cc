@@ -134,7 +134,7 @@ class PostgresLoader {
   explicit PostgresLoader(const PostgresLoad& load) : load_(load), context_(load.context) {}
 
   Result<std::string> Run() {
-    WEIR_ASSIGN_OR_RETURN(on_schema_change_, OnSchemaChange());
+    WEIR_ASSIGN_OR_RETURN(on_schema_change_, OnSchemaChangePolicy(context_, load_.names));
     WEIR_ASSIGN_OR_RETURN(compute_, ConnectCompute(context_));
     WEIR_TRY(compute_->Execute("SET TimeZone = 'UTC'"));
     WEIR_TRY(ReadFileColumns());
@@ -169,18 +169,6 @@ class PostgresLoader {
   }
 
  private:
-  Result<std::string> OnSchemaChange() {
-    const ConfigNode* node = context_.task.param("on_schema_change");
-    if (node == nullptr) return std::string("fail");
-    WEIR_ASSIGN_OR_RETURN(RenderedText value, RenderNode(*node, "'on_schema_change'", load_.names));
-    static const std::vector<std::string> kValues = {"fail", "ignore", "append_new_columns", "evolve"};
-    if (std::find(kValues.begin(), kValues.end(), value.text) == kValues.end()) {
-      return UserError("bad-value", "'on_schema_change' must be one of " + QuotedList(kValues) + ", got '" +
-                                        value.text + "'" + DidYouMean(value.text, kValues), node->where());
-    }
-    return value.text;
-  }
-
   std::string Target() const { return SqlQualifiedName(load_.table); }
 
   Status ReadFileColumns() {

@@ -19,6 +19,10 @@ Result<std::vector<std::string>> LoadColumns(const TaskContext& context, const s
 // NULL key.
 Status CheckMergeKeysUnique(DuckDbConnection& db, const TaskContext& context, const std::string& source);
 
+// `on_schema_change`: fail (the default), ignore, append_new_columns or
+// evolve (new columns added, narrower column types widened).
+Result<std::string> OnSchemaChangePolicy(const TaskContext& context, const TemplateContext& names);
+
 // One attempt of a load into the Postgres connection `connection`.
 struct PostgresLoad {
   const TaskContext& context;
