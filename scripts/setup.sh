@@ -72,5 +72,22 @@ fetch_duckdb() {
     { echo "setup: duckdb.h does not match its expected sha256" >&2; exit 1; }
 }
 
+# s3rver 3.7.1 (npm): the S3-compatible store that the object storage tests
+# start on loopback (DESIGN.md). In a folder of its own, so that no other
+# npm install into third_party prunes it as extraneous.
+readonly S3RVER_DIR=third_party/s3rver
+readonly S3RVER_VERSION=3.7.1
+
+install_s3rver() {
+  local installed
+  installed=$(node -p "require('./$S3RVER_DIR/node_modules/s3rver/package.json').version" 2>/dev/null || true)
+  [ "$installed" = "$S3RVER_VERSION" ] && return
+  echo "setup: installing s3rver $S3RVER_VERSION with npm"
+  mkdir -p "$S3RVER_DIR"
+  npm install --prefix "$S3RVER_DIR" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
+    "s3rver@$S3RVER_VERSION" >/dev/null
+}
+
 install_debian_packages
 fetch_duckdb
+install_s3rver

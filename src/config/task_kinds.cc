@@ -5,6 +5,7 @@
 #include "common/text.h"
 #include "config/config.h"
 #include "config/internal/fields.h"
+#include "config/internal/http_config.h"
 #include "config/internal/models_config.h"
 #include "schedule/schedule.h"
 
@@ -52,7 +53,8 @@ const std::vector<TaskKindKeys>& TaskKinds() {
   static const std::vector<TaskKindKeys> kKinds = {
       {"shell", {"command"}, {"cwd", "env"}},
       {"sql", {"sql"}, {"inputs", "to", "rejects", "skip_if"}},
-      {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth", "rejects"}},
+      {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth", "rejects", "paginate",
+                         "request_retries", "request_timeout", "rate_limit"}},
       {"extract", {"connection", "sql", "to"}, {"incremental"}},
       {"load", {"from", "table"}, {"mode", "keys", "partition_by", "quarantine", "connection", "on_schema_change"}},
       {"check", {"checks"}, {"table", "path", "query", "where", "partition_by", "sample_limit", "save_failing_rows", "skip_if"}},
@@ -243,6 +245,7 @@ void ReadKindDetails(const ConfigNode& node, TaskDef& task, std::vector<Status>&
   if (task.kind.value == "sensor" && node.is_map()) ReadSensor(node, task, errors);
   if (task.kind.value == "models" && node.is_map()) CheckModelsTask(node, task, errors);
   if (task.kind.value == "extract" && node.is_map()) CheckExtractTask(node, errors);
+  if (task.kind.value == "http" && node.is_map()) CheckHttpTask(node, task, errors);
 }
 
 }  // namespace weir::config_internal

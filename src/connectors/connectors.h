@@ -363,6 +363,11 @@ class PostgresQuerySource final : public DuckDbRowSource {
   Status error_;
 };
 
+// Gives a request body piece by piece: fills `buffer` with up to
+// `capacity` bytes and returns how many (0 at the end). An error stops the
+// transfer and is returned by the fetch as it is.
+using HttpBodySource = std::function<Result<size_t>(char* buffer, size_t capacity)>;
+
 // HTTP (and file://) requests through libcurl, which only this subsystem
 // links. Redirects are followed (http and https only); gzip/deflate bodies
 // are decoded; TLS peers are verified.
@@ -376,6 +381,28 @@ struct HttpRequest {
   // HTTP basic authentication, when basic_user is set (default: none).
   std::optional<std::string> basic_user;
   std::string basic_password;
+
+  // AWS Signature V4 by libcurl (CURLOPT_AWS_SIGV4) when set. libcurl signs
+  // the URL's path and query exactly as given (the caller encodes them and
+  // sorts the query), every header in `headers`, and takes the payload hash
+  // from an x-amz-content-sha256 header, which the caller must send. Such a
+  // request keeps its path as given (no "/../" folding), its body as the
+  // server sent it (no gzip decoding) and follows no redirect: each would
+  // change or void what was signed.
+  struct AwsSignature {
+    std::string scope;  // "aws:amz:REGION:SERVICE"
+    std::string access_key_id;
+    std::string secret_access_key;
+  };
+  std::optional<AwsSignature> aws_sigv4;
+  // A body read piece by piece (a file never held whole): when set, it is
+  // sent instead of `body`, `upload_bytes` long (default: none).
+  HttpBodySource upload;
+  uint64_t upload_bytes = 0;
+  // "HOST:PORT" to connect to instead of the URL's host and port, which
+  // still name the server in the Host header; for tests that replay
+  // requests to other hosts on loopback (CURLOPT_CONNECT_TO). Default: none.
+  std::string connect_to;
 };
 
 struct HttpResponse {
@@ -401,6 +428,12 @@ struct HttpResponse {
 // never contain the URL (it may hold secrets): callers add what may be shown.
 // Thread-safe: every call uses its own handle.
 Result<HttpResponse> HttpFetch(const HttpRequest& request, const CancelToken& cancel, TimePoint deadline);
+
+// `reference` (a link from a response: absolute, or relative such as
+// "/items?page=2" or "?page=2") resolved against `base`, the URL it came
+// from (RFC 3986), normalised by libcurl. UserError "http-bad-url" when
+// either cannot be read. Thread-safe.
+Result<std::string> ResolveUrl(const std::string& base, const std::string& reference);
 
 // Takes a response body piece by piece as it arrives; an error stops the transfer.
 using HttpBodyConsumer = std::function<Status(std::string_view piece)>;
@@ -445,5 +478,125 @@ std::string SqlQualifiedName(std::string_view dotted);
 // Splits a script into statements on top-level ';' (quotes, dollar quotes
 // and comments respected); empty statements are dropped.
 std::vector<std::string> SplitSqlStatements(std::string_view script);
+
+
+// ---------------------------------------------------------------------------
+// Object storage: an S3-compatible store (AWS S3, MinIO, s3rver, ...)
+// through libcurl, every request signed with AWS Signature V4.
+// ---------------------------------------------------------------------------
+
+class Environment;  // common/files.h
+namespace s3 {
+class Client;  // internal/s3_client.h
+}
+
+// Where a bucket is named: in the path (ENDPOINT/BUCKET/KEY, what MinIO and
+// s3rver expect) or in the host name (BUCKET.HOST/KEY, AWS's preferred).
+enum class ObjectStoreAddressing {
+  kAuto,         // virtual host on *.amazonaws.com unless the bucket has a dot (TLS names), else path
+  kPathStyle,
+  kVirtualHost,
+};
+
+struct ObjectStoreCredentials {
+  std::string access_key_id;
+  std::string secret_access_key;
+  std::string session_token;  // empty: none (long-term keys)
+};
+
+// AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (both, or a UserError
+// "s3-credentials" naming what is missing), AWS_SESSION_TOKEN when set.
+Result<ObjectStoreCredentials> ObjectStoreCredentialsFromEnvironment(const Environment& env);
+
+struct ObjectStoreOptions {
+  // "http://127.0.0.1:9000" or "https://s3.eu-west-1.amazonaws.com", with
+  // no path. Default (empty): https://s3.REGION.amazonaws.com.
+  std::string endpoint;
+  std::string region = "us-east-1";
+  std::string bucket;  // required
+  ObjectStoreAddressing addressing = ObjectStoreAddressing::kAuto;
+  // The keys to sign with. Default (none): from the environment
+  // (ObjectStoreCredentialsFromEnvironment).
+  std::optional<ObjectStoreCredentials> credentials;
+  // Files larger than this go up in parts of this size (default 8 MiB; at
+  // least 5 MiB, S3's smallest part; grown when a file would need more
+  // than S3's 10,000 parts).
+  uint64_t part_size = 8 << 20;
+  // Parts uploaded at once (default 2, at most 16).
+  int upload_parallelism = 2;
+  // Keys asked for per ListObjectsV2 page (default 1000, S3's largest).
+  int list_page_size = 1000;
+  // Tries per request (default 4): faults (5xx, 503 SlowDown, throttling,
+  // refused or reset connections) are tried again after first_retry_delay
+  // (default 200 ms), doubled each time up to max_retry_delay (default 5 s)
+  // or the server's Retry-After. User errors (403, 404, other 4xx) are not.
+  int max_attempts = 4;
+  std::chrono::milliseconds first_retry_delay{200};
+  std::chrono::milliseconds max_retry_delay{5000};
+  // Limit on one request (default 0: none beyond the caller's deadline).
+  std::chrono::milliseconds request_timeout{0};
+
+  // For tests that replay AWS's documented requests on loopback only:
+  // connect to this "HOST:PORT" instead of the endpoint (default: none),
+  // and sign as of this time (sent as X-Amz-Date; libcurl then adds its own
+  // X-Amz-Date header with the same value). Default: now.
+  std::string connect_to;
+  std::optional<TimePoint> signing_time;
+};
+
+// An object as HEAD or a listing describes it.
+struct ObjectInfo {
+  std::string key;
+  uint64_t size = 0;
+  std::string etag;           // without its quotes
+  std::string last_modified;  // as the store wrote it (ISO-8601 in listings, an HTTP date from HEAD)
+};
+
+// One bucket of an S3-compatible store. Files move streamed, never whole
+// in memory. Every call takes a cancel token and a deadline (Cancelled, or
+// Fault "timeout"). Errors carry S3's own Code and Message and the object's
+// s3:// name, never a credential: UserError "s3-not-found" (404),
+// "s3-access-denied" (401, 403), "s3-request" (other 4xx), "s3-config";
+// Fault "s3-unavailable" (5xx, throttling) and "http-connection" once the
+// retries are spent, "s3-bad-response" for a reply that cannot be read.
+// Thread-safe: calls may run at once, each with its own connections.
+class ObjectStore {
+ public:
+  // Checks the options and finds the credentials; contacts nothing.
+  // `clock` (waits between retries) must outlive the store.
+  static Result<std::unique_ptr<ObjectStore>> Open(ObjectStoreOptions options, const Environment& env, Clock& clock);
+  ~ObjectStore();
+  ObjectStore(const ObjectStore&) = delete;
+  ObjectStore& operator=(const ObjectStore&) = delete;
+
+  // Uploads the file at `local_path` as `key`: one PUT up to part_size,
+  // else a multipart upload (parts with their ETags, then completed); a
+  // failed multipart upload is aborted, so no half object is left.
+  Status PutObject(std::string_view key, const std::string& local_path, const CancelToken& cancel,
+                   TimePoint deadline);
+  // Downloads `key` to `local_path` through a temporary file beside it,
+  // renamed on success: `local_path` is never left half written.
+  Status GetObject(std::string_view key, const std::string& local_path, const CancelToken& cancel,
+                   TimePoint deadline);
+  // `length` bytes of `key` from `offset` (fewer at the object's end), in
+  // memory: for small reads such as a Parquet footer.
+  Result<std::string> ReadRange(std::string_view key, uint64_t offset, uint64_t length, const CancelToken& cancel,
+                                TimePoint deadline);
+  // Size and ETag; "s3-not-found" when there is no such object.
+  Result<ObjectInfo> HeadObject(std::string_view key, const CancelToken& cancel, TimePoint deadline);
+  // Deleting a key that does not exist succeeds, as in S3.
+  Status DeleteObject(std::string_view key, const CancelToken& cancel, TimePoint deadline);
+  // Every object whose key starts with `prefix`, in key order, a page at a
+  // time (ListObjectsV2 with continuation tokens): memory holds one page.
+  using ObjectPageConsumer = std::function<Status(const std::vector<ObjectInfo>& page)>;
+  Status ListObjectPages(std::string_view prefix, const ObjectPageConsumer& on_page, const CancelToken& cancel,
+                         TimePoint deadline);
+  // ListObjectPages, all pages in one vector.
+  Result<std::vector<ObjectInfo>> ListObjects(std::string_view prefix, const CancelToken& cancel, TimePoint deadline);
+
+ private:
+  explicit ObjectStore(std::unique_ptr<s3::Client> client);
+  std::unique_ptr<s3::Client> client_;
+};
 
 }  // namespace weir

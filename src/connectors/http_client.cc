@@ -27,6 +27,9 @@ struct Transfer {
   const HttpBodyConsumer* on_body = nullptr;
   Status body_error;
   int body_status = -1;  // the status of the response whose body arrives; -1: not asked yet
+  // A streamed request body, and the first error it returned.
+  const HttpBodySource* upload = nullptr;
+  Status upload_error;
 };
 
 // A streamed request keeps this much of a body that is not streamed (an
@@ -63,6 +66,16 @@ size_t OnBody(char* data, size_t size, size_t count, void* user) {
   }
   transfer->body_error = (*transfer->on_body)(std::string_view(data, n));
   return transfer->body_error.ok() ? n : 0;  // 0 stops the transfer (CURLE_WRITE_ERROR)
+}
+
+size_t OnUpload(char* buffer, size_t size, size_t count, void* user) {
+  auto* transfer = static_cast<Transfer*>(user);
+  Result<size_t> filled = (*transfer->upload)(buffer, size * count);
+  if (!filled.ok()) {
+    transfer->upload_error = filled.status();
+    return CURL_READFUNC_ABORT;
+  }
+  return std::min(*filled, size * count);
 }
 
 std::string Trim(std::string_view text) {
@@ -326,7 +339,14 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpBodyConsumer* o
   std::string method = request.method;
   std::transform(method.begin(), method.end(), method.begin(), [](unsigned char c) { return std::toupper(c); });
   bool sends_body = !request.body.empty() || method == "POST" || method == "PUT" || method == "PATCH";
-  if (method == "GET" && !sends_body) {
+  if (request.upload) {
+    transfer.upload = &request.upload;
+    curl_easy_setopt(curl, CURLOPT_UPLOAD, 1L);  // a PUT unless the method says otherwise
+    curl_easy_setopt(curl, CURLOPT_INFILESIZE_LARGE, static_cast<curl_off_t>(request.upload_bytes));
+    curl_easy_setopt(curl, CURLOPT_READFUNCTION, OnUpload);
+    curl_easy_setopt(curl, CURLOPT_READDATA, &transfer);
+    if (method != "PUT") curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method.c_str());
+  } else if (method == "GET" && !sends_body) {
     curl_easy_setopt(curl, CURLOPT_HTTPGET, 1L);
   } else if (method == "HEAD") {
     curl_easy_setopt(curl, CURLOPT_NOBODY, 1L);
@@ -343,16 +363,33 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpBodyConsumer* o
     std::string line = value.empty() ? name + ";" : name + ": " + value;
     easy.headers = curl_slist_append(easy.headers, line.c_str());
   }
-  // No "Expect: 100-continue" round trip before a large body.
-  easy.headers = curl_slist_append(easy.headers, "Expect:");
+  // No "Expect: 100-continue" round trip before a large body. Not on a
+  // signed request: libcurl would sign the empty header it never sends
+  // (and S3 answers 100 Continue at once, or refuses before the body).
+  if (!request.aws_sigv4) easy.headers = curl_slist_append(easy.headers, "Expect:");
   curl_easy_setopt(curl, CURLOPT_HTTPHEADER, easy.headers);
   if (request.basic_user) {
     curl_easy_setopt(curl, CURLOPT_HTTPAUTH, CURLAUTH_BASIC);
     curl_easy_setopt(curl, CURLOPT_USERNAME, request.basic_user->c_str());
     curl_easy_setopt(curl, CURLOPT_PASSWORD, request.basic_password.c_str());
   }
+  if (request.aws_sigv4) {
+    curl_easy_setopt(curl, CURLOPT_AWS_SIGV4, request.aws_sigv4->scope.c_str());
+    curl_easy_setopt(curl, CURLOPT_USERNAME, request.aws_sigv4->access_key_id.c_str());
+    curl_easy_setopt(curl, CURLOPT_PASSWORD, request.aws_sigv4->secret_access_key.c_str());
+    curl_easy_setopt(curl, CURLOPT_PATH_AS_IS, 1L);
+    curl_easy_setopt(curl, CURLOPT_ACCEPT_ENCODING, nullptr);
+    curl_easy_setopt(curl, CURLOPT_FOLLOWLOCATION, 0L);
+  }
+  curl_slist* connect_to = nullptr;
+  if (!request.connect_to.empty()) {
+    connect_to = curl_slist_append(nullptr, ("::" + request.connect_to).c_str());
+    curl_easy_setopt(curl, CURLOPT_CONNECT_TO, connect_to);
+  }
 
   CURLcode code = curl_easy_perform(curl);
+  curl_slist_free_all(connect_to);
+  if (code == CURLE_ABORTED_BY_CALLBACK && !transfer.upload_error.ok()) return transfer.upload_error;
   if (code == CURLE_WRITE_ERROR && !transfer.body_error.ok()) return transfer.body_error;
   if (code != CURLE_OK) return TransferError(code, error, transfer);
   long status = 0;
@@ -363,6 +400,22 @@ Result<HttpResponse> Fetch(const HttpRequest& request, const HttpBodyConsumer* o
 }
 
 }  // namespace
+
+Result<std::string> ResolveUrl(const std::string& base, const std::string& reference) {
+  std::unique_ptr<CURLU, decltype(&curl_url_cleanup)> url(curl_url(), curl_url_cleanup);
+  if (url == nullptr) return InternalError("curl_url failed");
+  if (curl_url_set(url.get(), CURLUPART_URL, base.c_str(), 0) != CURLUE_OK ||
+      curl_url_set(url.get(), CURLUPART_URL, reference.c_str(), 0) != CURLUE_OK) {
+    return UserError("http-bad-url", "cannot read the link as a URL");  // no URL in it: it may hold secrets
+  }
+  char* text = nullptr;
+  if (curl_url_get(url.get(), CURLUPART_URL, &text, 0) != CURLUE_OK) {
+    return UserError("http-bad-url", "cannot read the link as a URL");
+  }
+  std::string out = text;
+  curl_free(text);
+  return out;
+}
 
 Result<HttpResponse> HttpFetch(const HttpRequest& request, const CancelToken& cancel, TimePoint deadline) {
   return Fetch(request, nullptr, cancel, deadline);

@@ -1,196 +1,44 @@
 // The http task: one request (GET by default; POST when it has a body)
-// with templated url, headers, body and auth. Each request is one attempt:
-// 5xx, 408, 429 and connection errors are faults the engine retries (after
-// at least the server's Retry-After), other 4xx fail at once. The payload
-// is kept verbatim for a `.json` target, or its `records:` are parsed into
-// a table with an inferred schema and written as Parquet, CSV or NDJSON,
-// with records that are not objects sent to the rejects table. A 2xx body
-// is never held whole: it streams to the file, or through the records
-// loader (json_records.h), as it arrives.
+// with templated url, headers, body and auth, or, with `paginate:`, one per
+// page until the API's pages end. Requests go through an HttpSession
+// (http_session.cc): rate-limited, their faults retried inside the attempt
+// up to request_retries times (0 without paginate, so that each request is
+// one attempt the engine retries: 5xx, 408, 429 and connection errors are
+// faults, after at least the server's Retry-After; other 4xx fail at once).
+//
+// The payload is kept verbatim for a `.json` target, or its `records:` are
+// parsed into a table with an inferred schema and written as Parquet, CSV
+// or NDJSON, with records that are not objects sent to the rejects table.
+// A single request's 2xx body is never held whole: it streams to the file,
+// or through the records loader (json_records.h), as it arrives. A page is
+// held (in memory, or a file past 8 MiB) until it is complete, so that a
+// page that fails half-way is fetched again without half of it loaded; then
+// its records go to the one loader of the whole extract, which infers the
+// columns over every page. A paginated extract cannot be kept verbatim: a
+// `.json` target is refused (`paginate-json-target`).
 #include <unistd.h>
 
-#include <algorithm>
 #include <atomic>
 #include <filesystem>
 #include <fstream>
 
 #include "tasks/internal/attempt_log.h"
-#include "tasks/internal/secret_values.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/http_pagination.h"
 #include "tasks/internal/http_request.h"
 #include "tasks/internal/json_records.h"
+#include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
 namespace {
 namespace fs = std::filesystem;
 
-constexpr size_t kLoggedBodyBytes = 500;
-constexpr size_t kMessageBodyBytes = 200;
-// Redacted before it is cut, so that no secret is cut in half and half shown.
-constexpr size_t kRedactedBodyBytes = 64 * 1024;
 constexpr const char* kDefaultRejectsTable = "rejects.http";
-
-// A templated string anywhere in the task (a header value, an auth field).
-Result<RenderedText> RenderNode(const ConfigNode& node, const std::string& what, const TemplateContext& names) {
-  WEIR_ASSIGN_OR_RETURN(std::string text, node.AsString(what));
-  if (!HasTemplateSyntax(text)) return RenderedText{text, text};
-  SourceLocation origin = node.where();
-  if (node.quoted()) origin.column += 1;  // quoted YAML values start one column later
-  WEIR_ASSIGN_OR_RETURN(Template tmpl, ParseTemplate(text, origin));
-  WEIR_ASSIGN_OR_RETURN(std::string rendered, tmpl.Render(names));
-  WEIR_ASSIGN_OR_RETURN(std::string shown, tmpl.RenderRedacted(names));
-  return RenderedText{std::move(rendered), std::move(shown)};
-}
-
-// -?(0|[1-9][0-9]*)(.[0-9]+)?([eE][+-]?[0-9]+)?
-bool IsJsonNumber(std::string_view s) {
-  size_t i = 0;
-  auto digits = [&] {
-    size_t start = i;
-    while (i < s.size() && std::isdigit(static_cast<unsigned char>(s[i]))) ++i;
-    return i > start;
-  };
-  if (i < s.size() && s[i] == '-') ++i;
-  if (i < s.size() && s[i] == '0') {
-    ++i;
-  } else if (!digits()) {
-    return false;
-  }
-  if (i < s.size() && s[i] == '.' && (++i, !digits())) return false;
-  if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
-    ++i;
-    if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
-    if (!digits()) return false;
-  }
-  return i == s.size();
-}
-
-// A YAML body (mapping or list) as JSON, its strings rendered as templates.
-// Unquoted numbers, booleans and null keep their JSON types.
-Result<std::string> BodyJson(const ConfigNode& node, const TemplateContext& names) {
-  switch (node.kind()) {
-    case ConfigNode::Kind::kNull: return std::string("null");
-    case ConfigNode::Kind::kScalar: {
-      if (!node.quoted()) {
-        const std::string& s = node.scalar();
-        if (s == "true" || s == "false" || s == "null" || IsJsonNumber(s)) return s;
-      }
-      WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(node, "'body'", names));
-      return JsonString(text.text);
-    }
-    case ConfigNode::Kind::kSequence: {
-      std::string out = "[";
-      for (const ConfigNode& item : node.items()) {
-        WEIR_ASSIGN_OR_RETURN(std::string json, BodyJson(item, names));
-        out += (out.size() > 1 ? ", " : "") + json;
-      }
-      return out + "]";
-    }
-    case ConfigNode::Kind::kMap: {
-      std::string out = "{";
-      for (const auto& [key, value] : node.entries()) {
-        WEIR_ASSIGN_OR_RETURN(std::string json, BodyJson(value, names));
-        out += (out.size() > 1 ? ", " : "") + JsonString(key.scalar()) + ": " + json;
-      }
-      return out + "}";
-    }
-  }
-  return std::string("null");
-}
-
-bool IsCredentialHeader(std::string name) {
-  std::transform(name.begin(), name.end(), name.begin(), [](unsigned char c) { return std::tolower(c); });
-  return name == "authorization" || name == "proxy-authorization" || name == "cookie" || name == "x-api-key" ||
-         name == "api-key" || name == "x-auth-token";
-}
-
-bool HasHeader(const HttpRequest& request, std::string_view lower_name) {
-  for (const auto& [name, value] : request.headers) {
-    std::string n = name;
-    std::transform(n.begin(), n.end(), n.begin(), [](unsigned char c) { return std::tolower(c); });
-    if (n == lower_name) return true;
-  }
-  return false;
-}
-
-// One line of at most `limit` bytes of a body, for logs and messages.
-std::string Excerpt(std::string_view body, size_t limit) {
-  std::string out;
-  size_t end = std::min(limit, body.size());
-  while (end > 0 && end < body.size() && (static_cast<unsigned char>(body[end]) & 0xC0) == 0x80) --end;  // whole UTF-8
-  for (char c : body.substr(0, end)) out += (c == '\n' || c == '\r' || c == '\t') ? ' ' : c;
-  if (end < body.size()) out += "...";
-  return out;
-}
-
-Result<PreparedRequest> Prepare(const TaskDef& task, const TemplateContext& names) {
-  PreparedRequest p;
-  WEIR_ASSIGN_OR_RETURN(RenderedText url, RenderParam(task, "url", names));
-  p.request.url = url.text;
-  p.shown_url = url.shown;
-  if (const ConfigNode* headers = task.param("headers"); headers != nullptr && !headers->is_null()) {
-    if (!headers->is_map()) {
-      return UserError("wrong-type", "'headers' must map header names to strings, got " +
-                                         std::string(headers->Describe()), headers->where());
-    }
-    for (const auto& [name, value] : headers->entries()) {
-      WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(value, "header '" + name.scalar() + "'", names));
-      p.request.headers.emplace_back(name.scalar(), text.text);
-      p.shown_headers.push_back(name.scalar() + ": " + (IsCredentialHeader(name.scalar()) ? "***" : text.shown));
-    }
-  }
-  if (const ConfigNode* auth = task.param("auth"); auth != nullptr && !auth->is_null()) {
-    const ConfigNode* bearer = auth->is_map() ? auth->Find("bearer") : nullptr;
-    const ConfigNode* basic = auth->is_map() ? auth->Find("basic") : nullptr;
-    if (!auth->is_map() || auth->entries().size() != 1 || (bearer == nullptr && basic == nullptr)) {
-      return UserError("bad-auth", "'auth' must be {bearer: TOKEN} or {basic: {user: NAME, password: SECRET}}",
-                       auth->where());
-    }
-    if (bearer != nullptr) {
-      WEIR_ASSIGN_OR_RETURN(RenderedText token, RenderNode(*bearer, "'auth.bearer'", names));
-      p.request.headers.emplace_back("Authorization", "Bearer " + token.text);
-      p.shown_headers.push_back("Authorization: ***");
-    } else {
-      const ConfigNode* user = basic->is_map() ? basic->Find("user") : nullptr;
-      const ConfigNode* password = basic->is_map() ? basic->Find("password") : nullptr;
-      if (user == nullptr || password == nullptr) {
-        return UserError("bad-auth", "'auth.basic' needs 'user' and 'password'", basic->where());
-      }
-      WEIR_ASSIGN_OR_RETURN(RenderedText user_text, RenderNode(*user, "'auth.basic.user'", names));
-      WEIR_ASSIGN_OR_RETURN(RenderedText password_text, RenderNode(*password, "'auth.basic.password'", names));
-      p.request.basic_user = user_text.text;
-      p.request.basic_password = password_text.text;
-      p.shown_headers.push_back("Authorization: ***");
-    }
-  }
-  bool has_body = false;
-  if (const ConfigNode* body = task.param("body"); body != nullptr && !body->is_null()) {
-    has_body = true;
-    if (body->is_scalar()) {
-      WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderParam(task, "body", names));
-      p.request.body = text.text;
-    } else {
-      WEIR_ASSIGN_OR_RETURN(p.request.body, BodyJson(*body, names));
-      if (!HasHeader(p.request, "content-type")) {
-        p.request.headers.emplace_back("Content-Type", "application/json");
-        p.shown_headers.push_back("Content-Type: application/json");
-      }
-    }
-  }
-  p.request.method = has_body ? "POST" : "GET";
-  if (const ConfigNode* method = task.param("method"); method != nullptr) {
-    WEIR_ASSIGN_OR_RETURN(std::string m, method->AsString("'method'"));
-    std::transform(m.begin(), m.end(), m.begin(), [](unsigned char c) { return std::toupper(c); });
-    static const char* const kMethods[] = {"GET", "POST", "PUT", "PATCH", "DELETE", "HEAD"};
-    if (std::find(std::begin(kMethods), std::end(kMethods), m) == std::end(kMethods)) {
-      return UserError("bad-method", "'method' must be GET, POST, PUT, PATCH, DELETE or HEAD, got '" + m + "'",
-                       method->where());
-    }
-    p.request.method = m;
-  }
-  return p;
-}
+constexpr int kPaginatedRequestRetries = 5;
+// A page is kept in memory up to this size, in a file beyond.
+constexpr size_t kPageMemoryBytes = 8 << 20;
+constexpr size_t kPageReplayBytes = 1 << 20;
 
 Result<std::string> RejectsTable(const TaskDef& task, bool* explicit_table) {
   const ConfigNode* node = task.param("rejects");
@@ -202,6 +50,12 @@ Result<std::string> RejectsTable(const TaskDef& task, bool* explicit_table) {
                      node->where());
   }
   return table->scalar();
+}
+
+// A name for a temporary file next to `path` or in a folder, unique in this process.
+std::string TemporaryName(const std::string& prefix, int attempt) {
+  static std::atomic<int> counter{0};
+  return prefix + std::to_string(::getpid()) + "-" + std::to_string(attempt) + "-" + std::to_string(counter++);
 }
 
 // The payload as it came, written piece by piece to a temporary file that
@@ -237,12 +91,10 @@ class VerbatimFile {
 
  private:
   Status Open() {
-    static std::atomic<int> counter{0};
     std::error_code ec;
     fs::create_directories(fs::path(path_).parent_path(), ec);
     if (ec) return Fault("lake-write", "cannot create folder for '" + path_ + "': " + ec.message());
-    tmp_ = path_ + ".weir-tmp-" + std::to_string(::getpid()) + "-" + std::to_string(attempt_) + "-" +
-           std::to_string(counter++);
+    tmp_ = TemporaryName(path_ + ".weir-tmp-", attempt_);
     out_.open(tmp_, std::ios::binary | std::ios::trunc);
     opened_ = true;
     if (!out_) return Fault("lake-write", "cannot write '" + tmp_ + "'");
@@ -277,8 +129,8 @@ class RecordCounter {
   int64_t count_ = 0;
 };
 
-// The records of a 2xx body parsed as it streams in and written to the lake
-// file as rows (json_records.h); the rejects gather in a database of their own.
+// The records of 2xx bodies parsed and written to the lake file as rows
+// (json_records.h); the rejects gather in a database of their own.
 struct RecordsTarget {
   std::unique_ptr<DuckDbConnection> db;          // the rows are written through it
   std::unique_ptr<DuckDbConnection> rejects_db;
@@ -304,6 +156,133 @@ struct RecordsTarget {
   }
 };
 
+// A single request's 2xx body, passed on as it arrives: it can be sent
+// again only while nothing has gone on.
+class StreamingSink final : public BodySink {
+ public:
+  StreamingSink(VerbatimFile* verbatim, RecordCounter* counter, RecordsLoader* loader)
+      : verbatim_(verbatim), counter_(counter), loader_(loader) {}
+
+  Status Write(std::string_view piece) override {
+    wrote_ = true;
+    if (verbatim_ != nullptr) WEIR_TRY(verbatim_->Write(piece));
+    if (counter_ != nullptr) WEIR_TRY(counter_->Feed(piece));
+    if (loader_ != nullptr) WEIR_TRY(loader_->Feed(piece));
+    return OkStatus();
+  }
+  bool Restart() override { return !wrote_ || (verbatim_ == nullptr && counter_ == nullptr && loader_ == nullptr); }
+
+ private:
+  VerbatimFile* verbatim_;
+  RecordCounter* counter_;
+  RecordsLoader* loader_;
+  bool wrote_ = false;
+};
+
+// One page's body, held until it is complete: in memory, or past
+// kPageMemoryBytes in a temporary file (removed with the buffer).
+class PageBuffer final : public BodySink {
+ public:
+  PageBuffer(std::string directory, int attempt) : directory_(std::move(directory)), attempt_(attempt) {}
+  ~PageBuffer() {
+    if (path_.empty()) return;
+    file_.close();
+    std::error_code ec;
+    fs::remove(path_, ec);
+  }
+
+  Status Write(std::string_view piece) override {
+    if (!in_file_ && memory_.size() + piece.size() <= kPageMemoryBytes) {
+      memory_.append(piece);
+      return OkStatus();
+    }
+    if (!in_file_) {
+      WEIR_TRY(OpenFile());
+      WEIR_TRY(ToFile(memory_));
+      memory_.clear();
+    }
+    return ToFile(piece);
+  }
+
+  bool Restart() override {
+    memory_.clear();
+    if (in_file_) {
+      file_.close();
+      file_.open(path_, std::ios::binary | std::ios::trunc | std::ios::in | std::ios::out);
+    }
+    return true;
+  }
+
+  // The page, piece by piece.
+  Status Replay(const std::function<Status(std::string_view)>& piece) {
+    if (!in_file_) return memory_.empty() ? OkStatus() : piece(memory_);
+    file_.flush();
+    file_.seekg(0);
+    std::string buffer(kPageReplayBytes, '\0');
+    while (file_) {
+      file_.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
+      if (file_.gcount() > 0) WEIR_TRY(piece(std::string_view(buffer.data(), static_cast<size_t>(file_.gcount()))));
+    }
+    if (file_.bad()) return Fault("spill-read", "cannot read the page back from '" + path_ + "'");
+    file_.clear();
+    return OkStatus();
+  }
+
+ private:
+  Status OpenFile() {
+    std::error_code ec;
+    fs::create_directories(directory_, ec);
+    if (path_.empty()) path_ = (fs::path(directory_) / TemporaryName("weir-page-", attempt_)).string();
+    file_.open(path_, std::ios::binary | std::ios::trunc | std::ios::in | std::ios::out);
+    if (!file_) return Fault("spill-write", "cannot keep the page in '" + path_ + "'");
+    in_file_ = true;
+    return OkStatus();
+  }
+  Status ToFile(std::string_view piece) {
+    file_.write(piece.data(), static_cast<std::streamsize>(piece.size()));
+    if (!file_) return Fault("spill-write", "cannot keep the page in '" + path_ + "'");
+    return OkStatus();
+  }
+
+  std::string directory_;
+  int attempt_;
+  std::string memory_;
+  std::string path_;
+  std::fstream file_;
+  bool in_file_ = false;
+};
+
+// Where the task's payload goes, read before any request is sent.
+struct Target {
+  std::optional<RenderedText> to;
+  const ConfigNode* to_node = nullptr;
+  FileFormat format = FileFormat::kJson;
+  std::string path;
+  std::optional<RecordsPath> records;
+  std::string rejects_table;
+  bool explicit_rejects = false;
+};
+
+Result<Target> ReadTarget(const TaskContext& context, const TemplateContext& names) {
+  Target t;
+  if ((t.to_node = context.task.param("to")) != nullptr) {
+    WEIR_ASSIGN_OR_RETURN(t.to, RenderParam(context.task, "to", names));
+    WEIR_ASSIGN_OR_RETURN(t.format, FormatOf(t.to->text, t.to_node->where()));
+    WEIR_ASSIGN_OR_RETURN(t.path, LakePath(context, t.to->text));
+  }
+  const ConfigNode* records_node = context.task.param("records");
+  if (records_node != nullptr) {
+    WEIR_ASSIGN_OR_RETURN(std::string text, records_node->AsString("'records'"));
+    WEIR_ASSIGN_OR_RETURN(t.records, ParseRecordsPath(text, records_node->where()));
+  }
+  if (t.records && !t.to) {
+    return UserError("records-without-to", "'records' needs 'to': the lake file the records are written to",
+                     records_node->where());
+  }
+  WEIR_ASSIGN_OR_RETURN(t.rejects_table, RejectsTable(context.task, &t.explicit_rejects));
+  return t;
+}
+
 class HttpTask final : public TaskRunner {
  public:
   explicit HttpTask(const TaskServices& services) : services_(services) {}
@@ -312,10 +291,12 @@ class HttpTask final : public TaskRunner {
     TemplateContext names = MakeTemplateContext(context, services_);
     auto secrets = std::make_shared<SecretValues>();
     RecordSecrets(names, secrets);
-    WEIR_ASSIGN_OR_RETURN(PreparedRequest prepared, Prepare(context.task, names));
-    const std::string request_line = prepared.request.method + " " + prepared.shown_url;
-    AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": http " + request_line);
-    Result<std::string> result = Attempt(context, names, prepared, request_line, *secrets, log);
+    Result<PreparedRequest> prepared = PrepareHttpTaskRequest(context.task, names);
+    if (!prepared.ok()) return secrets->Redact(prepared.status());
+    AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": http " +
+                                         prepared->request.method + " " + prepared->shown_url);
+    log.SetSecrets(secrets);
+    Result<std::string> result = Attempt(context, names, std::move(*prepared), secrets, log);
     if (!result.ok()) {
       Status failed = secrets->Redact(result.status());
       log.Line("failed: " + failed.message());
@@ -325,133 +306,158 @@ class HttpTask final : public TaskRunner {
   }
 
  private:
-  Result<std::string> Attempt(const TaskContext& context, const TemplateContext& names, const PreparedRequest& prepared,
-                              const std::string& request_line, const SecretValues& secrets, AttemptLog& log) {
-    // Everything the task needs is checked before the request is sent.
-    std::optional<RenderedText> to;
-    std::optional<FileFormat> format;
-    std::string path;
-    if (const ConfigNode* to_node = context.task.param("to"); to_node != nullptr) {
-      WEIR_ASSIGN_OR_RETURN(to, RenderParam(context.task, "to", names));
-      WEIR_ASSIGN_OR_RETURN(format, FormatOf(to->text, to_node->where()));
-      WEIR_ASSIGN_OR_RETURN(path, LakePath(context, to->text));
-    }
-    const ConfigNode* records_node = context.task.param("records");
-    std::optional<RecordsPath> records;
-    if (records_node != nullptr) {
-      WEIR_ASSIGN_OR_RETURN(std::string text, records_node->AsString("'records'"));
-      WEIR_ASSIGN_OR_RETURN(records, ParseRecordsPath(text, records_node->where()));
-    }
-    if (records && !to) {
-      return UserError("records-without-to", "'records' needs 'to': the lake file the records are written to",
-                       records_node->where());
-    }
-    bool explicit_rejects = false;
-    WEIR_ASSIGN_OR_RETURN(std::string rejects_table, RejectsTable(context.task, &explicit_rejects));
+  Result<std::string> Attempt(const TaskContext& context, const TemplateContext& names, PreparedRequest prepared,
+                              const std::shared_ptr<SecretValues>& secrets, AttemptLog& log) {
+    // Everything the task needs is checked before the first request is sent.
+    WEIR_ASSIGN_OR_RETURN(Target target, ReadTarget(context, names));
+    WEIR_ASSIGN_OR_RETURN(std::optional<PaginationOptions> pagination, ReadPagination(context.task));
+    if (pagination) WEIR_TRY(CheckPaginatedTarget(context.task, target));
+    WEIR_ASSIGN_OR_RETURN(RequestPolicy policy,
+                          ReadRequestPolicy(context.task, pagination ? kPaginatedRequestRetries : 0));
+    Clock& clock = services_.clock != nullptr ? *services_.clock : system_clock_;
+    HttpSession session(std::move(prepared), policy, clock, context, secrets, log);
+    if (pagination) return Paginated(context, session, std::move(*pagination), target, log);
+    return Single(context, session, target, log);
+  }
 
+  static Status CheckPaginatedTarget(const TaskDef& task, const Target& target) {
+    if (!target.to) {
+      return UserError("paginate-without-to", "'paginate' needs 'to': the lake file (.parquet, .csv or .ndjson) "
+                                              "the records of every page are written to",
+                       task.param("paginate")->where());
+    }
+    if (target.format == FileFormat::kJson) {
+      return UserError("paginate-json-target", "a paginated extract is written as one table: 'to' must end in "
+                                               ".parquet, .csv or .ndjson, not .json (pages are not kept verbatim)",
+                       target.to_node->where());
+    }
+    return OkStatus();
+  }
+
+  Result<std::string> Single(const TaskContext& context, HttpSession& session, const Target& target,
+                             AttemptLog& log) {
     // Where a 2xx body streams to: the file, the records loader, or nowhere.
     std::unique_ptr<VerbatimFile> verbatim;
     std::unique_ptr<RecordCounter> counter;
     std::unique_ptr<RecordsTarget> rows;
-    if (to && *format == FileFormat::kJson) {
-      verbatim = std::make_unique<VerbatimFile>(path, context);
-      if (records) counter = std::make_unique<RecordCounter>(*records);
-    } else if (to) {
-      WEIR_ASSIGN_OR_RETURN(rows, RecordsTarget::Open(context, path, *format, records.value_or(RecordsPath{"$", {}})));
+    if (target.to && target.format == FileFormat::kJson) {
+      verbatim = std::make_unique<VerbatimFile>(target.path, context);
+      if (target.records) counter = std::make_unique<RecordCounter>(*target.records);
+    } else if (target.to) {
+      WEIR_ASSIGN_OR_RETURN(rows, RecordsTarget::Open(context, target.path, target.format,
+                                                      target.records.value_or(RecordsPath{"$", {}})));
     }
-    Status body_error;
-    HttpBodyConsumer on_body = [&](std::string_view piece) {
-      if (verbatim) body_error = verbatim->Write(piece);
-      if (body_error.ok() && counter) body_error = counter->Feed(piece);
-      if (body_error.ok() && rows) body_error = rows->loader->Feed(piece);
-      return body_error;
-    };
-    Result<HttpResponse> fetched = HttpFetchStreaming(prepared.request, on_body, context.cancel, context.deadline);
-    if (!body_error.ok()) return body_error;
-    if (!fetched.ok()) {
-      if (fetched.status().kind() == ErrorKind::kCancelled) return fetched.status();
-      return fetched.status().WithContext(request_line);
-    }
-    HttpResponse& response = *fetched;
-    std::string answered = "answered " + std::to_string(response.status) + ", " +
-                           std::to_string(response.body_bytes) + " bytes";
-    if (response.status < 200 || response.status > 299) {
-      log.Line("request headers: " + Joined(prepared.shown_headers));
-      log.Line(answered);
-      if (!response.body.empty()) {
-        log.Line("response body (first " + std::to_string(kLoggedBodyBytes) + " bytes): " +
-                 Excerpt(secrets.Redact(response.body.substr(0, kRedactedBodyBytes)), kLoggedBodyBytes));
-      }
-      return StatusError(context, request_line, response, secrets);
-    }
-    log.Line(answered, false);
-
+    StreamingSink sink(verbatim.get(), counter.get(), rows ? rows->loader.get() : nullptr);
+    WEIR_ASSIGN_OR_RETURN(HttpResponse response, session.Send(session.prepared().request.url, "", sink));
+    log.Line("answered " + std::to_string(response.status) + ", " + std::to_string(response.body_bytes) + " bytes",
+             false);
     std::map<std::string, std::string> output{{"status", std::to_string(response.status)},
                                               {"bytes", std::to_string(response.body_bytes)}};
-    if (!to) return JsonObject(output);
-    output["path"] = JsonString(to->text);
+    if (!target.to) return JsonObject(output);
+    output["path"] = JsonString(target.to->text);
     if (verbatim) {
       if (counter) {
         WEIR_TRY(counter->Finish());
         output["records"] = std::to_string(counter->count());
       }
       WEIR_TRY(verbatim->Commit());
-      log.Line("wrote the payload to " + to->text, false);
+      log.Line("wrote the payload to " + target.to->text, false);
       return JsonObject(output);
     }
-    WEIR_ASSIGN_OR_RETURN(RecordsLoad load, rows->loader->Finish());
-    if (load.rejected > 0 || explicit_rejects) {
-      WEIR_TRY(WriteRejects(*rows->rejects_db,
-                            "SELECT reason, source, row_json FROM " + SqlIdentifier(rows->options.rejects_table),
-                            rejects_table, context, services_).status());
+    WEIR_TRY(FinishRows(context, *rows, target, output, log));
+    return JsonObject(output);
+  }
+
+  Result<std::string> Paginated(const TaskContext& context, HttpSession& session, PaginationOptions options,
+                                const Target& target, AttemptLog& log) {
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<RecordsTarget> rows,
+                          RecordsTarget::Open(context, target.path, target.format,
+                                              target.records.value_or(RecordsPath{"$", {}})));
+    Paginator pages(options, session.prepared().request.url);
+    PageBuffer page(context.project.Resolve(".weir/tmp"), context.attempt);
+    int64_t bytes = 0;
+    int last_status = 0;
+    for (;;) {
+      const std::string label = "page " + std::to_string(pages.page());
+      page.Restart();
+      WEIR_ASSIGN_OR_RETURN(HttpResponse response, session.Send(pages.url(), label, page));
+      bytes += static_cast<int64_t>(response.body_bytes);
+      last_status = response.status;
+      PageFacts facts;
+      facts.response = &response;
+      Status read = ReadPage(page, *rows->loader, options, facts);
+      if (!read.ok()) {
+        if (read.kind() != ErrorKind::kUser) return read;
+        return read.WithContext(label + " (GET " + session.Shown(pages.url()) + ")");
+      }
+      log.Line(label + ": " + std::to_string(response.body_bytes) + " bytes, " + std::to_string(facts.records) +
+                   " records",
+               false);
+      std::string why;
+      WEIR_ASSIGN_OR_RETURN(bool more, pages.Advance(facts, &why));
+      if (!more) {
+        log.Line("the last page: " + why, false);
+        break;
+      }
+    }
+    std::map<std::string, std::string> output{{"status", std::to_string(last_status)},
+                                              {"bytes", std::to_string(bytes)},
+                                              {"pages", std::to_string(pages.page())},
+                                              {"path", JsonString(target.to->text)}};
+    WEIR_TRY(FinishRows(context, *rows, target, output, log));
+    return JsonObject(output);
+  }
+
+  // A complete page to the loader, with the values pagination reads from it.
+  static Status ReadPage(PageBuffer& page, RecordsLoader& loader, const PaginationOptions& options,
+                         PageFacts& facts) {
+    std::optional<JsonValueAt> value;
+    std::optional<JsonValueAt> total;
+    if (options.value_path) value.emplace(*options.value_path);
+    if (options.total_path) total.emplace(*options.total_path);
+    WEIR_TRY(page.Replay([&](std::string_view piece) {
+      WEIR_TRY(loader.Feed(piece));
+      if (value) WEIR_TRY(value->Feed(piece));
+      if (total) WEIR_TRY(total->Feed(piece));
+      return OkStatus();
+    }));
+    WEIR_ASSIGN_OR_RETURN(facts.records, loader.EndPage());
+    if (value) {
+      WEIR_ASSIGN_OR_RETURN(facts.value, value->Finish());
+    }
+    if (total) {
+      WEIR_ASSIGN_OR_RETURN(facts.total, total->Finish());
+    }
+    return OkStatus();
+  }
+
+  // The rows written, the rejects stored: the output's counts.
+  Status FinishRows(const TaskContext& context, RecordsTarget& rows, const Target& target,
+                    std::map<std::string, std::string>& output, AttemptLog& log) {
+    WEIR_ASSIGN_OR_RETURN(RecordsLoad load, rows.loader->Finish());
+    if (load.rejected > 0 || target.explicit_rejects) {
+      WEIR_TRY(WriteRejects(*rows.rejects_db,
+                            "SELECT reason, source, row_json FROM " + SqlIdentifier(rows.options.rejects_table),
+                            target.rejects_table, context, services_).status());
     }
     if (load.passes > 1) {
-      log.Line("a record after the first " + std::to_string(rows->options.schema_batches * rows->options.batch) +
+      log.Line("a record after the first " + std::to_string(rows.options.schema_batches * rows.options.batch) +
                " changed the columns: the rows were written a second time");
     }
     output["records"] = std::to_string(load.records);
     output["rows_written"] = std::to_string(load.rows);
     output["rows_rejected"] = std::to_string(load.rejected);
-    log.Line("wrote " + std::to_string(load.rows) + " rows to " + to->text + ", " + std::to_string(load.rejected) +
-                 " records rejected",
+    log.Line("wrote " + std::to_string(load.rows) + " rows to " + target.to->text + ", " +
+                 std::to_string(load.rejected) + " records rejected",
              load.rejected > 0);
-    return JsonObject(output);
-  }
-
-  static std::string Joined(const std::vector<std::string>& items) {
-    std::string out;
-    for (const std::string& item : items) out += (out.empty() ? "" : ", ") + item;
-    return out.empty() ? "(none)" : out;
-  }
-
-  // A non-2xx answer: a fault to retry (408, 429, 5xx, honouring
-  // Retry-After up to the task's max_retry_delay) or a user error.
-  static Status StatusError(const TaskContext& context, const std::string& request_line, const HttpResponse& response,
-                            const SecretValues& secrets) {
-    int status = response.status;
-    std::string message = request_line + " answered " + std::to_string(status);
-    if (!response.body.empty()) {
-      message += ": " + Excerpt(secrets.Redact(response.body.substr(0, kRedactedBodyBytes)), kMessageBodyBytes);
-    }
-    message += " (log: " + context.log_path + ")";
-    std::string code = "http-" + std::to_string(status);
-    bool retryable = status == 408 || status == 429 || status >= 500;
-    if (!retryable) return UserError(code, message);
-    Status fault = Fault(code, message);
-    if (std::optional<std::chrono::milliseconds> wait = response.RetryAfter(std::chrono::system_clock::now())) {
-      fault = fault.WithRetryAfter(std::min(*wait, context.task.retry.max_delay));
-    }
-    return fault;
+    return OkStatus();
   }
 
   const TaskServices& services_;
+  SystemClock system_clock_;
 };
 
 }  // namespace
-
-Result<PreparedRequest> PrepareHttpRequest(const TaskDef& task, const TemplateContext& names) {
-  return Prepare(task, names);
-}
 
 std::shared_ptr<TaskRunner> NewHttpTask(const TaskServices& services) { return std::make_shared<HttpTask>(services); }
 

@@ -45,7 +45,8 @@ bool SameColumns(const std::vector<RecordColumn>& a, const std::vector<RecordCol
   return true;
 }
 
-// The payload as it came, kept in a file for a second pass; removed with it.
+// The payload (every page) as it came, kept in a file for a second pass;
+// removed with it.
 class Spill {
  public:
   explicit Spill(const std::string& directory) {
@@ -68,33 +69,47 @@ class Spill {
     }
     out_.write(piece.data(), static_cast<std::streamsize>(piece.size()));
     if (!out_) return Fault("spill-write", "cannot keep the payload in '" + path_ + "'");
+    written_ += piece.size();
     return OkStatus();
   }
 
-  // Reads it back, piece by piece.
-  Status Replay(const std::function<Status(std::string_view)>& piece) {
+  // The bytes written so far are a whole page.
+  void EndPage() { page_ends_.push_back(written_); }
+
+  // Reads it back, piece by piece, calling `page_end` between two pages
+  // (every byte is in an ended page by now).
+  Status Replay(const std::function<Status(std::string_view)>& piece, const std::function<Status()>& page_end) {
     out_.close();
     std::ifstream in(path_, std::ios::binary);
     std::string buffer(kReplayPieceBytes, '\0');
-    while (in) {
-      in.read(buffer.data(), static_cast<std::streamsize>(buffer.size()));
-      if (in.gcount() > 0) WEIR_TRY(piece(std::string_view(buffer.data(), static_cast<size_t>(in.gcount()))));
+    size_t offset = 0;
+    for (size_t page = 0; page < page_ends_.size(); ++page) {
+      if (page > 0) WEIR_TRY(page_end());
+      while (offset < page_ends_[page] && in) {
+        in.read(buffer.data(), static_cast<std::streamsize>(std::min(buffer.size(), page_ends_[page] - offset)));
+        if (in.gcount() <= 0) break;
+        offset += static_cast<size_t>(in.gcount());
+        WEIR_TRY(piece(std::string_view(buffer.data(), static_cast<size_t>(in.gcount()))));
+      }
+      if (offset < page_ends_[page]) return Fault("spill-read", "cannot read the payload back from '" + path_ + "'");
     }
-    if (in.bad()) return Fault("spill-read", "cannot read the payload back from '" + path_ + "'");
     return OkStatus();
   }
 
  private:
   std::string path_;
   std::ofstream out_;
+  size_t written_ = 0;
+  std::vector<size_t> page_ends_;  // the bytes written when each ended page ended
 };
 
 // The splitter and the bytes its records are in: records come out as
 // batches of whole records.
 struct Cutter {
-  explicit Cutter(const RecordsPath& path) : splitter(path) {}
+  Cutter(const RecordsPath& path, int page_number) : splitter(path), page(page_number) {}
 
   RecordSplitter splitter;
+  int page;
   std::string pending;  // the payload's bytes still needed, from offset pending_base
   size_t pending_base = 0;
   std::vector<RecordSpan> spans;  // found, in no batch yet
@@ -138,6 +153,7 @@ struct Cutter {
     batch.length = batch.text.size();
     batch.text.append(simdjson::SIMDJSON_PADDING, ' ');
     batch.text_base = batch.from_array ? begin - 1 : begin;
+    batch.page = page;
     batch.spans.assign(spans.begin(), spans.begin() + static_cast<std::ptrdiff_t>(count));
     spans.erase(spans.begin(), spans.begin() + static_cast<std::ptrdiff_t>(count));
     return batch;
@@ -171,7 +187,7 @@ struct RecordsLoader::State final : DuckDbRowSource {
         cancel(cancel_in),
         deadline(deadline_in),
         inspector(rejects_db, options),
-        cutter(path),
+        cutter(path, options.page),
         spill(options.spill_directory) {}
 
   DuckDbConnection& db;
@@ -188,6 +204,9 @@ struct RecordsLoader::State final : DuckDbRowSource {
   dom::parser parser;
   Status failed;                      // its first error
   bool finished = false;
+  bool page_fed = false;              // a piece came since the last EndPage
+  int pages_ended = 0;
+  int64_t found_before = 0;           // records of the pages ended
   bool registered = false;            // the table function exists
   size_t batches = 0;                 // inspected
   bool misfit = false;                // a batch changed the columns this pass writes with...
@@ -218,6 +237,7 @@ struct RecordsLoader::State final : DuckDbRowSource {
   Status Fill(DuckDbChunkWriter& out) override;
 
   Status Fail(Status error);
+  Result<int64_t> EndPage();
   Status Process(Cutter& from, bool last, bool inspect);
   void Parse(RecordBatch& batch);
   Status Hand(RecordBatch batch);
@@ -232,6 +252,20 @@ Status RecordsLoader::State::Fail(Status error) {
   failed = error;
   StopWriter(error);
   return error;
+}
+
+// The page fed since the last one ended: checked, its last records queued,
+// and a fresh cutter for the next.
+Result<int64_t> RecordsLoader::State::EndPage() {
+  WEIR_TRY(cutter.splitter.Finish());
+  WEIR_TRY(Process(cutter, true, true));
+  int64_t records = cutter.found;
+  found_before += records;
+  spill.EndPage();
+  ++pages_ended;
+  page_fed = false;
+  cutter = Cutter(path, cutter.page + 1);
+  return records;
 }
 
 // Cuts, parses and (in the first pass) inspects the records found so far,
@@ -422,6 +456,7 @@ Status RecordsLoader::Feed(std::string_view piece) {
   State& s = *state_;
   if (!s.failed.ok()) return s.failed;
   if (s.finished) return s.Fail(InternalError("RecordsLoader::Feed after Finish"));
+  s.page_fed = true;
   Status fed = s.spill.Write(piece);
   if (fed.ok()) fed = s.cutter.Feed(piece);
   if (fed.ok()) fed = s.Process(s.cutter, false, true);
@@ -429,12 +464,21 @@ Status RecordsLoader::Feed(std::string_view piece) {
   return OkStatus();
 }
 
+Result<int64_t> RecordsLoader::EndPage() {
+  State& s = *state_;
+  if (!s.failed.ok()) return s.failed;
+  if (s.finished) return s.Fail(InternalError("RecordsLoader::EndPage after Finish"));
+  Result<int64_t> records = s.EndPage();
+  if (!records.ok()) return s.Fail(records.status());
+  return records;
+}
+
 Result<RecordsLoad> RecordsLoader::Finish() {
   State& s = *state_;
   if (!s.failed.ok()) return s.failed;
   s.finished = true;
-  Status done = s.cutter.splitter.Finish();
-  if (done.ok()) done = s.Process(s.cutter, true, true);
+  Status done;
+  if (s.page_fed || s.pages_ended == 0) done = s.EndPage().status();
   if (done.ok() && s.columns.empty()) done = s.StartWriting(s.inspector.Columns());
   if (!done.ok()) return s.Fail(done);
   Result<int64_t> written = s.EndWriting();
@@ -447,14 +491,21 @@ Result<RecordsLoad> RecordsLoader::Finish() {
   if (abandoned) {
     // A second pass over the payload, every record known: no record changes the columns now.
     WEIR_TRY(s.StartWriting(s.inspector.Columns()));
-    Cutter replay(s.path);
-    Status replayed = s.spill.Replay([&](std::string_view piece) {
-      WEIR_TRY(CheckStop(s.cancel, s.deadline));
-      WEIR_TRY(replay.Feed(piece));
-      return s.Process(replay, false, false);
-    });
-    if (replayed.ok()) replayed = replay.splitter.Finish();
-    if (replayed.ok()) replayed = s.Process(replay, true, false);
+    Cutter replay(s.path, s.options.page);
+    auto end_page = [&]() -> Status {
+      WEIR_TRY(replay.splitter.Finish());
+      WEIR_TRY(s.Process(replay, true, false));
+      replay = Cutter(s.path, replay.page + 1);
+      return OkStatus();
+    };
+    Status replayed = s.spill.Replay(
+        [&](std::string_view piece) {
+          WEIR_TRY(CheckStop(s.cancel, s.deadline));
+          WEIR_TRY(replay.Feed(piece));
+          return s.Process(replay, false, false);
+        },
+        end_page);
+    if (replayed.ok()) replayed = end_page();
     if (!replayed.ok()) return s.Fail(replayed);
     written = s.EndWriting();
   }
@@ -462,7 +513,7 @@ Result<RecordsLoad> RecordsLoader::Finish() {
   WEIR_ASSIGN_OR_RETURN(int64_t rejected, s.inspector.Finish());
   RecordsLoad load;
   load.columns = s.columns;
-  load.records = s.cutter.found;
+  load.records = s.found_before;
   load.rows = *written;
   load.rejected = rejected;
   load.passes = s.passes;

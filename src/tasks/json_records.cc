@@ -150,7 +150,7 @@ Status RecordInspector::State::Reject(const char* reason, const RecordBatch& bat
     WEIR_ASSIGN_OR_RETURN(rejects, rejects_db.Appender("", options.rejects_table));
   }
   WEIR_TRY(rejects->AppendText(reason));
-  WEIR_TRY(rejects->AppendText("page " + std::to_string(options.page) + ", offset " + std::to_string(span.offset)));
+  WEIR_TRY(rejects->AppendText("page " + std::to_string(batch.page) + ", offset " + std::to_string(span.offset)));
   WEIR_TRY(rejects->AppendText(ValidUtf8(SpanText(batch, span))));
   WEIR_TRY(rejects->EndRow());
   ++rejected;

@@ -98,11 +98,11 @@ Result<std::string> DecodeString(std::string_view raw, size_t quote_at) {
 
 }  // namespace
 
-Result<RecordsPath> ParseRecordsPath(const std::string& text, const SourceLocation& where) {
+Result<RecordsPath> ParseRecordsPath(const std::string& text, const SourceLocation& where, std::string_view key) {
   RecordsPath path{text, {}};
   auto bad = [&](const std::string& why) {
-    return UserError("bad-records-path", "'records' must be a JSON path such as $, $.data or $.results.items; " + why +
-                                             ": '" + text + "'", where);
+    return UserError("bad-records-path", "'" + std::string(key) + "' must be a JSON path such as $, $.data or "
+                                             "$.results.items; " + why + ": '" + text + "'", where);
   };
   if (text.empty() || text[0] != '$') return bad("it must start with '$'");
   size_t i = 1;
@@ -128,7 +128,7 @@ Result<RecordsPath> ParseRecordsPath(const std::string& text, const SourceLocati
   return path;
 }
 
-RecordSplitter::RecordSplitter(RecordsPath path) : path_(std::move(path)) {}
+RecordSplitter::RecordSplitter(RecordsPath path, Mode mode) : path_(std::move(path)), mode_(mode) {}
 
 Status RecordSplitter::Error(const std::string& what, size_t at) const { return JsonError(what, at); }
 
@@ -136,7 +136,7 @@ Status RecordSplitter::Feed(std::string_view piece, std::vector<RecordSpan>& out
   const size_t base = fed_;
   for (size_t i = 0; i < piece.size();) {
     if (in_string_) {
-      i = ScanString(piece, i);
+      i = ScanString(piece, i, out);
       continue;
     }
     if (phase_ == Phase::kInside && !WalkerNeedsEveryByte()) {
@@ -201,7 +201,7 @@ Status RecordSplitter::Mismatch(char closer, size_t at) const {
 }
 
 // Inside a string at piece[i]: moves to its end, or to the piece's end.
-size_t RecordSplitter::ScanString(std::string_view piece, size_t i) {
+size_t RecordSplitter::ScanString(std::string_view piece, size_t i, std::vector<RecordSpan>& out) {
   const bool reading_key = walk_ == Walk::kKey;
   if (escaped_) {  // the byte after a backslash, whatever it is
     escaped_ = false;
@@ -231,6 +231,9 @@ size_t RecordSplitter::ScanString(std::string_view piece, size_t i) {
     walk_ = Walk::kKeyOrEnd;
   } else if (walk_ == Walk::kElement && open_.size() == walk_depth_) {
     element_end_ = at + 1;
+  } else if (walk_ == Walk::kStringValue) {
+    out.push_back(RecordSpan{object_at_, at + 1 - object_at_});
+    walk_ = Walk::kDone;
   }
   return stop + 1;
 }
@@ -365,6 +368,13 @@ void RecordSplitter::WalkByte(char c, size_t at, size_t depth_before, std::vecto
         walk_ = Walk::kDone;
       }
       return;
+    case Walk::kStringValue: return;  // ended by ScanString
+    case Walk::kScalarValue:
+      if (kEndsScalar(c)) {
+        out.push_back(RecordSpan{object_at_, at - object_at_});
+        walk_ = Walk::kDone;
+      }
+      return;
     case Walk::kDone: return;
   }
 }
@@ -383,7 +393,9 @@ void RecordSplitter::StartValue(char c, size_t at, size_t depth_before) {
                                              ", not an object (byte offset " + std::to_string(at) + ")"));
     return;
   }
-  if (c == '{') {
+  if (mode_ == Mode::kValue) {
+    StartWholeValue(c, at, depth_before);
+  } else if (c == '{') {
     from_array_ = false;
     walk_ = Walk::kObject;
     walk_depth_ = depth_before;
@@ -396,6 +408,22 @@ void RecordSplitter::StartValue(char c, size_t at, size_t depth_before) {
   } else {
     Defer(UserError("records-not-a-list", "the records at '" + path_.text + "' are " + std::string(KindAt(c)) +
                                               ", not an array or an object (byte offset " + std::to_string(at) + ")"));
+  }
+}
+
+// kValue: the value at the path is reported whole, whatever it is.
+void RecordSplitter::StartWholeValue(char c, size_t at, size_t depth_before) {
+  from_array_ = false;
+  object_at_ = at;
+  walk_depth_ = depth_before;
+  if (c == '{' || c == '[') {
+    walk_ = Walk::kObject;
+  } else if (c == '"') {
+    walk_ = Walk::kStringValue;
+  } else if (c == 'n') {
+    walk_ = Walk::kDone;  // null: no value
+  } else {
+    walk_ = Walk::kScalarValue;
   }
 }
 
@@ -416,7 +444,7 @@ Status RecordSplitter::Finish() {
 
 size_t RecordSplitter::needed_from() const {
   if (walk_ == Walk::kElement && element_begin_ != SIZE_MAX) return element_begin_;
-  if (walk_ == Walk::kObject) return object_at_;
+  if (walk_ == Walk::kObject || walk_ == Walk::kStringValue || walk_ == Walk::kScalarValue) return object_at_;
   return fed_;
 }
 

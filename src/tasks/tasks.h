@@ -25,7 +25,9 @@ struct TaskServices {
   const Environment& environment;
   const Filesystem& files;
   DuckDbConnector& duckdb;
-  const Clock* clock = nullptr;  // "now" for cached results' expiry; null: the system clock
+  // "now" for cached results' expiry, and the http task's waits (request
+  // retries, rate_limit) and token expiry; null: the system clock.
+  Clock* clock = nullptr;
 };
 
 struct SuiteResult;

@@ -32,6 +32,7 @@ const char* Reason(int status) {
     case 201: return "Created";
     case 400: return "Bad Request";
     case 401: return "Unauthorized";
+    case 408: return "Request Timeout";
     case 404: return "Not Found";
     case 429: return "Too Many Requests";
     case 500: return "Internal Server Error";
@@ -93,6 +94,11 @@ void LocalHttpServer::Script(const std::string& path, std::vector<Reply> replies
   served_[path] = 0;
 }
 
+void LocalHttpServer::Handle(const std::string& path, std::function<Reply(const Request&)> handler) {
+  std::lock_guard<std::mutex> lock(mu_);
+  handlers_[path] = std::move(handler);
+}
+
 std::vector<LocalHttpServer::Request> LocalHttpServer::requests() const {
   std::lock_guard<std::mutex> lock(mu_);
   return requests_;
@@ -104,10 +110,12 @@ int LocalHttpServer::RequestCount(const std::string& path) const {
                                         [&](const Request& r) { return r.path == path; }));
 }
 
-// True when asked to stop during the wait.
-bool LocalHttpServer::WaitOrStop(std::chrono::milliseconds delay) {
-  pollfd stop{stop_pipe_[0], POLLIN, 0};
-  return ::poll(&stop, 1, static_cast<int>(delay.count())) > 0;
+// True when asked to stop, or the client hung up, during the wait (the
+// client sends nothing more after its request, so anything readable on the
+// connection is its end).
+bool LocalHttpServer::WaitOrStop(std::chrono::milliseconds delay, int connection) {
+  pollfd fds[2] = {{stop_pipe_[0], POLLIN, 0}, {connection, POLLIN, 0}};
+  return ::poll(fds, 2, static_cast<int>(delay.count())) > 0;
 }
 
 void LocalHttpServer::Serve() {
@@ -156,12 +164,17 @@ void LocalHttpServer::Answer(int connection) {
     pos = next;
   }
   request.body = data.substr(header_end + 4);
+  // A client waiting for the go-ahead before its body gets it at once.
+  if (request.body.size() < content_length && Lower(request.Header("expect")) == "100-continue") {
+    SendAll(connection, "HTTP/1.1 100 Continue\r\n\r\n");
+  }
   while (request.body.size() < content_length) {
     ssize_t n = ::recv(connection, buffer, sizeof buffer, 0);
     if (n <= 0) break;
     request.body.append(buffer, static_cast<size_t>(n));
   }
   Reply reply{404, "no script for this path\n", {}, {}};
+  std::function<Reply(const Request&)> handler;
   {
     std::lock_guard<std::mutex> lock(mu_);
     requests_.push_back(request);
@@ -171,13 +184,24 @@ void LocalHttpServer::Answer(int connection) {
       reply = it->second[std::min(served, it->second.size() - 1)];
       ++served;
     }
+    if (auto h = handlers_.find(request.path); h != handlers_.end()) handler = h->second;
   }
-  if (reply.delay.count() > 0 && WaitOrStop(reply.delay)) return;
+  if (handler) reply = handler(request);  // outside the lock: it may read requests()
+  if (reply.delay.count() > 0 && WaitOrStop(reply.delay, connection)) return;
+  Send(connection, request, reply);
+}
+
+void LocalHttpServer::Send(int connection, const Request& request, const Reply& reply) {
+  if (reply.hang_up) {  // closed with a reset (RST), not an orderly end
+    linger reset{1, 0};
+    ::setsockopt(connection, SOL_SOCKET, SO_LINGER, &reset, sizeof reset);
+    return;
+  }
   std::string response = "HTTP/1.1 " + std::to_string(reply.status) + " " + Reason(reply.status) + "\r\n";
   response += "Content-Length: " + std::to_string(reply.body.size()) + "\r\nConnection: close\r\n";
   for (const auto& [name, value] : reply.headers) response += name + ": " + value + "\r\n";
   response += "\r\n";
-  if (request.method != "HEAD") response += reply.body;
+  if (request.method != "HEAD") response += reply.body.substr(0, reply.cut_body_at.value_or(std::string::npos));
   SendAll(connection, response);
 }
 

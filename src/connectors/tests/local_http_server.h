@@ -1,13 +1,18 @@
 // LocalHttpServer: a scripted HTTP/1.1 server on 127.0.0.1 for tests, on a
 // port the kernel picks. Each path answers with its scripted replies in
-// order, the last one repeating; an unscripted path answers 404. Every
-// request is recorded. One thread serves one connection at a time and
-// closes it after the reply. Thread-safe; stopped by the destructor.
+// order, the last one repeating, or with what its handler computes from the
+// request (an API's pages); an unscripted path answers 404. Every request
+// is recorded. One thread serves one connection at a time and closes it
+// after the reply; a delayed reply is dropped when the client hangs up
+// first (a request timeout), so that the next request is served at once.
+// Thread-safe; stopped by the destructor.
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <thread>
 #include <utility>
@@ -24,6 +29,11 @@ class LocalHttpServer {
     std::string body;
     Headers headers;                       // besides Content-Length and Connection
     std::chrono::milliseconds delay{0};    // before answering
+    // Faults: reset the connection without answering, or close it after
+    // the headers and this many bytes of the body (Content-Length promised
+    // more).
+    bool hang_up = false;
+    std::optional<size_t> cut_body_at;
   };
 
   struct Request {
@@ -46,19 +56,24 @@ class LocalHttpServer {
   std::string Url(const std::string& path) const;
 
   void Script(const std::string& path, std::vector<Reply> replies);
+  // Every request to `path` is answered by `handler` (called on the
+  // server's thread, one request at a time).
+  void Handle(const std::string& path, std::function<Reply(const Request&)> handler);
   std::vector<Request> requests() const;
   int RequestCount(const std::string& path) const;
 
  private:
   void Serve();
   void Answer(int connection);
-  bool WaitOrStop(std::chrono::milliseconds delay);
+  bool WaitOrStop(std::chrono::milliseconds delay, int connection);
+  void Send(int connection, const Request& request, const Reply& reply);
 
   int listener_ = -1;
   int stop_pipe_[2] = {-1, -1};
   int port_ = 0;
   mutable std::mutex mu_;
   std::map<std::string, std::vector<Reply>> scripts_;
+  std::map<std::string, std::function<Reply(const Request&)>> handlers_;
   std::map<std::string, size_t> served_;
   std::vector<Request> requests_;
   std::thread thread_;

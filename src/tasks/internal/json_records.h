@@ -41,8 +41,10 @@ struct RecordsPath {
   std::vector<std::string> keys;  // empty for "$"
 };
 
-// UserError "bad-records-path" at `where`.
-Result<RecordsPath> ParseRecordsPath(const std::string& text, const SourceLocation& where);
+// UserError "bad-records-path" at `where`, naming the key (`records`,
+// or pagination's `cursor_path`, ...) it is written at.
+Result<RecordsPath> ParseRecordsPath(const std::string& text, const SourceLocation& where,
+                                     std::string_view key = "records");
 
 // One record's text in the payload: [offset, offset + length).
 struct RecordSpan {
@@ -59,10 +61,14 @@ struct RecordSpans {
 // the whole document's structure needs (strings closed, brackets balanced,
 // nothing after the document), walks `path` and reports the records there:
 // the elements of an array (trimmed of spaces; an empty element is a span of
-// length 0 at its ',' or ']'), one object, or none for null. Not thread-safe.
+// length 0 at its ',' or ']'), one object, or none for null. In kValue mode
+// it reports the value at the path as one span whatever it is (a string
+// with its quotes, a number, an object...), none for null: pagination's
+// cursor or next URL. Not thread-safe.
 class RecordSplitter {
  public:
-  explicit RecordSplitter(RecordsPath path);
+  enum class Mode : uint8_t { kRecords, kValue };
+  explicit RecordSplitter(RecordsPath path, Mode mode = Mode::kRecords);
 
   // Scans `piece`, which continues the bytes fed before, and appends the
   // records completed in it to `out` (offsets in the whole payload).
@@ -94,22 +100,26 @@ class RecordSplitter {
     kSkipNested,   // ... a string, object or array: until it closes
     kArrayStart,   // the records array: ']' or the first element
     kElement,      // inside the records array
-    kObject,       // the one record object
+    kObject,       // the one record object (kValue: the object or array at the path)
+    kStringValue,  // kValue: the string at the path
+    kScalarValue,  // kValue: the number or boolean at the path, until a delimiter
     kDone,         // records done (or the path failed): structure only
   };
 
-  size_t ScanString(std::string_view piece, size_t i);
+  size_t ScanString(std::string_view piece, size_t i, std::vector<RecordSpan>& out);
   size_t SkipInside(std::string_view piece, size_t i, Status& damage);
   Status Structure(char c, size_t at);
   Status Mismatch(char closer, size_t at) const;
   void WalkByte(char c, size_t at, size_t depth_before, std::vector<RecordSpan>& out);
   void StartValue(char c, size_t at, size_t depth_before);
+  void StartWholeValue(char c, size_t at, size_t depth_before);
   void AfterKey();
   void Defer(Status error);
   bool WalkerNeedsEveryByte() const;
   Status Error(const std::string& what, size_t at) const;
 
   RecordsPath path_;
+  Mode mode_;
   size_t fed_ = 0;
   // Structure: what the scan is in.
   Phase phase_ = Phase::kBeforeRoot;
@@ -136,6 +146,32 @@ class RecordSplitter {
 // Finds the records at `path` in a whole payload (RecordSplitter, fed once).
 Result<RecordSpans> SplitRecords(std::string_view payload, const RecordsPath& path);
 
+// The one value at a path of a payload fed in pieces (RecordSplitter in
+// kValue mode), keeping only the bytes the value may be in: a page's next
+// cursor, next URL or total. Not thread-safe.
+class JsonValueAt {
+ public:
+  explicit JsonValueAt(RecordsPath path);
+
+  // Structural damage is a UserError "bad-json", as RecordSplitter's.
+  Status Feed(std::string_view piece);
+  // After the last piece: a string's decoded text, or a number, boolean,
+  // object or array as compact JSON; none when the value is null or a key
+  // on the path is missing (or not inside an object).
+  Result<std::optional<std::string>> Finish();
+
+  const RecordsPath& path() const { return path_; }
+
+ private:
+  RecordsPath path_;
+  RecordSplitter splitter_;
+  std::vector<RecordSpan> found_;
+  std::string kept_;  // the payload's bytes from offset kept_base_ the value may still need
+  size_t kept_base_ = 0;
+  std::optional<std::string> value_;
+  Status error_;  // a value that is not valid JSON
+};
+
 // A column inferred from the records: one per top-level key, in the order
 // keys are first seen. BIGINT if every non-null value is an integer, DOUBLE
 // if they are numbers, BOOLEAN if booleans, else VARCHAR (strings as they
@@ -151,7 +187,7 @@ struct RecordsLoadOptions {
   std::string rejects_table = "__weir_rejects";   // created in the rejects database: (reason, source, row_json)
   std::string function = "__weir_records";       // the table function the rows are read through
   std::string spill_directory;  // the payload is kept here until its rows are written; "": the system's temp folder
-  int page = 1;                 // for the rejects' source text
+  int page = 1;                 // the first page's number, for the rejects' source text
   size_t batch = 4096;          // records parsed at once, between cancel and deadline checks
   size_t batch_bytes = size_t{1} << 20;  // ... or fewer, once they hold this many bytes
   // Batches whose records decide the columns before the rows start to be
@@ -161,7 +197,7 @@ struct RecordsLoadOptions {
 
 struct RecordsLoad {
   std::vector<RecordColumn> columns;
-  int64_t records = 0;   // found at the path
+  int64_t records = 0;   // found at the path (of every page)
   int64_t rows = 0;      // written
   int64_t rejected = 0;  // in `rejects_table`
   int passes = 1;        // 2 when a record after the first batches changed the columns
@@ -172,7 +208,8 @@ struct RecordsLoad {
 // lake file, or a table for tests.
 using RecordsWriter = std::function<Result<int64_t>(DuckDbConnection& db, const std::string& select_sql)>;
 
-// Loads the records of a payload fed in pieces (an HTTP body as it arrives):
+// Loads the records of a payload fed in pieces (an HTTP body as it arrives),
+// or of several payloads, the pages of one extract, into one table:
 // the pieces are split, cut into batches and parsed as they come, and a
 // second thread writes the rows through `write` (a COPY reading a table
 // function on `db`) while the next pieces arrive, so that memory holds a
@@ -186,7 +223,10 @@ using RecordsWriter = std::function<Result<int64_t>(DuckDbConnection& db, const 
 // parse ("malformed JSON") goes to `rejects_table` in `rejects_db` with
 // source "page P, offset N" and its text; when the path names a single
 // object, one that does not parse fails the load (UserError "bad-json").
-// With no keys at all there is one VARCHAR column `_empty`. Cancelled /
+// With no keys at all there is one VARCHAR column `_empty`. Pages: EndPage
+// ends one (as Finish ends a single payload: every page is a whole JSON
+// document), and the next Feed starts the next, numbered one more; offsets
+// are within their page. Cancelled /
 // Fault "timeout" when `cancel` / `deadline` strike. `db` and `rejects_db`
 // (two connections, used from different threads) must outlive the loader;
 // Feed and Finish are called from one thread.
@@ -201,7 +241,11 @@ class RecordsLoader {
   // The next piece of the payload. An error (structural damage, or one the
   // writing hit) means: stop feeding and give it to the user.
   Status Feed(std::string_view piece);
-  // After the last piece: waits for the rows to be written.
+  // After a page's last piece: checks its structure and path, queues its
+  // last records, and returns how many records it had.
+  Result<int64_t> EndPage();
+  // After the last piece (ending the page fed since the last EndPage, or
+  // the only payload, even an empty one): waits for the rows to be written.
   Result<RecordsLoad> Finish();
 
  private:
@@ -231,6 +275,7 @@ struct RecordBatch {
   std::string text;
   size_t length = 0;      // of the JSON in `text`, without the padding
   size_t text_base = 0;   // the payload offset of text[0] (text[0] itself is '[' for an array)
+  int page = 1;           // the page the records are in (offsets are within it)
   std::vector<RecordSpan> spans;  // payload offsets
   bool from_array = true;
   // The array parsed as a whole, one element per span; null when it did
