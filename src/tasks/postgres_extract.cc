@@ -17,7 +17,7 @@
 namespace weir::tasks_internal {
 namespace {
 
-constexpr const char* kRowsFunction = "weir_postgres_rows";
+constexpr const char* kRowsFunction = "weir_postgres_rows";  // _0, _1, ... per reader
 
 struct Incremental {
   std::string cursor;
@@ -126,6 +126,127 @@ std::string LimitedQuery(const std::string& sql, const Incremental& incremental,
   return "SELECT * FROM (" + sql + "\n) AS weir_inc" + where;
 }
 
+// `parallel: {column, partitions}`: the query read by several connections
+// at once, each a range of an integer column, all in one snapshot.
+struct Parallel {
+  std::string column;
+  int partitions = 1;
+};
+
+Result<std::optional<Parallel>> ReadParallel(const TaskDef& task, const TemplateContext& names) {
+  const ConfigNode* node = task.param("parallel");
+  if (node == nullptr || node->is_null()) return std::optional<Parallel>();
+  const ConfigNode* column = node->is_map() ? node->Find("column") : nullptr;
+  const ConfigNode* partitions = node->is_map() ? node->Find("partitions") : nullptr;
+  if (column == nullptr || partitions == nullptr) {
+    return UserError("bad-parallel", "'parallel' takes 'column' (an integer column of the query) and 'partitions' "
+                                     "(how many connections read it)", node->where());
+  }
+  Parallel parallel;
+  WEIR_ASSIGN_OR_RETURN(RenderedText name, RenderNode(*column, "'parallel.column'", names));
+  parallel.column = name.text;
+  WEIR_ASSIGN_OR_RETURN(int64_t count, partitions->AsInt("'parallel.partitions'"));
+  if (count < 1 || count > 32) {
+    return UserError("bad-parallel", "'parallel.partitions' must be from 1 to 32", partitions->where());
+  }
+  parallel.partitions = static_cast<int>(count);
+  return std::optional<Parallel>(parallel);
+}
+
+// The query's rows split by `column` into `partitions` ranges of its
+// values (NULLs with the first), as WHERE conditions; fewer when the
+// values are few, none when the query has no rows.
+Result<std::vector<std::string>> PartitionConditions(PostgresConnection& pg, const std::string& query,
+                                                     const PostgresQuerySource& source, const Parallel& parallel,
+                                                     const SourceLocation& where) {
+  auto plan = std::find_if(source.plan().begin(), source.plan().end(),
+                           [&](const PostgresColumnPlan& c) { return c.name == parallel.column; });
+  if (plan == source.plan().end() ||
+      (plan->duckdb_type != "SMALLINT" && plan->duckdb_type != "INTEGER" && plan->duckdb_type != "BIGINT")) {
+    return UserError("bad-parallel", "'parallel.column' must be an integer column of the query; '" + parallel.column +
+                                         "' " + (plan == source.plan().end() ? "is not one" : "is " + plan->postgres_type),
+                     where);
+  }
+  std::string column = "weir_par." + SqlIdentifier(parallel.column);
+  WEIR_ASSIGN_OR_RETURN(QueryRows bounds, pg.Query("SELECT CAST(min(" + column + ") AS text), CAST(max(" + column +
+                                                   ") AS text) FROM (" + query + "\n) AS weir_par"));
+  if (!bounds.rows.at(0).at(0)) return std::vector<std::string>{};
+  __int128 low = std::stoll(*bounds.rows[0][0]), high = std::stoll(*bounds.rows[0][1]);
+  __int128 span = high - low + 1;
+  int count = static_cast<int>(std::min<__int128>(parallel.partitions, span));
+  std::vector<std::string> conditions;
+  for (int i = 0; i < count; ++i) {
+    std::string start = std::to_string(static_cast<int64_t>(low + span * i / count));
+    std::string end = std::to_string(static_cast<int64_t>(low + span * (i + 1) / count));
+    if (i == 0 && count == 1) conditions.push_back("TRUE");
+    else if (i == 0) conditions.push_back("(" + column + " < " + end + " OR " + column + " IS NULL)");
+    else if (i == count - 1) conditions.push_back(column + " >= " + start);
+    else conditions.push_back(column + " >= " + start + " AND " + column + " < " + end);
+  }
+  return conditions;
+}
+
+}  // namespace
+
+namespace {
+
+// The connections and row sources of one extract: one, or one per
+// partition, sharing the first connection's snapshot.
+struct Readers {
+  std::vector<std::unique_ptr<PostgresConnection>> connections;
+  std::vector<std::unique_ptr<PostgresQuerySource>> sources;
+
+  Status FirstError() const {
+    for (const auto& source : sources) {
+      if (!source->error().ok()) return source->error();
+    }
+    return OkStatus();
+  }
+};
+
+Result<std::unique_ptr<PostgresConnection>> Connect(const PostgresParams& params, const TaskContext& context) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> pg,
+                        PostgresConnection::Open(params, context.cancel, context.deadline));
+  pg->SetLimits(&context.cancel, context.deadline);
+  return pg;
+}
+
+// One reader per partition condition, each a connection in the snapshot
+// the first one exported (as pg_dump's parallel jobs), so that together
+// they read the query exactly once.
+Status OpenPartitionReaders(Readers& readers, const PostgresParams& params, const TaskContext& context,
+                            const std::string& query, const std::vector<std::string>& conditions) {
+  PostgresConnection& first = *readers.connections[0];
+  WEIR_TRY(first.Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY"));
+  WEIR_ASSIGN_OR_RETURN(QueryRows snapshot, first.Query("SELECT pg_export_snapshot()"));
+  std::string id = snapshot.rows.at(0).at(0).value_or("");
+  readers.sources.clear();
+  for (size_t i = 0; i < conditions.size(); ++i) {
+    if (i > 0) {
+      WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> pg, Connect(params, context));
+      WEIR_TRY(pg->Execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET TRANSACTION SNAPSHOT " + SqlString(id)));
+      readers.connections.push_back(std::move(pg));
+    }
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresQuerySource> source,
+                          PostgresQuerySource::Prepare(*readers.connections[i], "SELECT * FROM (" + query +
+                                                                                    "\n) AS weir_par WHERE " +
+                                                                                    conditions[i]));
+    readers.sources.push_back(std::move(source));
+  }
+  return OkStatus();
+}
+
+// The DuckDB query over every reader (UNION ALL: DuckDB reads them at once).
+Result<std::string> RegisterReaders(DuckDbConnection& compute, const Readers& readers) {
+  std::string select;
+  for (size_t i = 0; i < readers.sources.size(); ++i) {
+    std::string function = std::string(kRowsFunction) + "_" + std::to_string(i);
+    WEIR_TRY(compute.RegisterRowSource(function, readers.sources[i].get()));
+    select += (select.empty() ? "" : "\nUNION ALL\n") + readers.sources[i]->SelectSql(function);
+  }
+  return select;
+}
+
 }  // namespace
 
 Result<std::string> ExtractFromPostgres(const PostgresExtract& extract) {
@@ -133,30 +254,43 @@ Result<std::string> ExtractFromPostgres(const PostgresExtract& extract) {
   WEIR_ASSIGN_OR_RETURN(PostgresParams params,
                         PostgresParamsOf(extract.connection, extract.connection_name, extract.names));
   WEIR_ASSIGN_OR_RETURN(std::optional<Incremental> incremental, ReadIncremental(context.task, extract.names));
+  WEIR_ASSIGN_OR_RETURN(std::optional<Parallel> parallel, ReadParallel(context.task, extract.names));
   extract.log.Line("postgres " + params.Describe());
-  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> pg,
-                        PostgresConnection::Open(params, context.cancel, context.deadline));
-  pg->SetLimits(&context.cancel, context.deadline);
+  Readers readers;
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> first, Connect(params, context));
+  readers.connections.push_back(std::move(first));
+  PostgresConnection& pg = *readers.connections[0];
   const SourceLocation sql_where = context.task.param("sql")->where();
-  Result<std::unique_ptr<PostgresQuerySource>> prepared = PostgresQuerySource::Prepare(*pg, extract.sql);
+  Result<std::unique_ptr<PostgresQuerySource>> prepared = PostgresQuerySource::Prepare(pg, extract.sql);
   if (!prepared.ok()) return prepared.status().At(sql_where);
-  std::unique_ptr<PostgresQuerySource> source = std::move(*prepared);
+  readers.sources.push_back(std::move(*prepared));
+  std::string query = extract.sql;
   std::optional<CursorRange> range;
   std::optional<PostgresColumnPlan> cursor;
   if (incremental) {
-    WEIR_ASSIGN_OR_RETURN(cursor, CursorColumn(*source, *incremental, context.task.param("incremental")->where()));
-    WEIR_ASSIGN_OR_RETURN(range, PlanRange(context, *pg, *incremental, *cursor));
+    WEIR_ASSIGN_OR_RETURN(cursor, CursorColumn(*readers.sources[0], *incremental,
+                                               context.task.param("incremental")->where()));
+    WEIR_ASSIGN_OR_RETURN(range, PlanRange(context, pg, *incremental, *cursor));
     extract.log.Line("incremental: " + cursor->name + (range->from.empty() ? " from the start" : " after " + range->from) +
                      (range->to.empty() ? "" : " up to " + range->to + " (this interval's recorded range)"));
-    WEIR_ASSIGN_OR_RETURN(source, PostgresQuerySource::Prepare(*pg, LimitedQuery(extract.sql, *incremental,
-                                                                                   *cursor, *range)));
+    query = LimitedQuery(extract.sql, *incremental, *cursor, *range);
+    WEIR_ASSIGN_OR_RETURN(readers.sources[0], PostgresQuerySource::Prepare(pg, query));
+  }
+  if (parallel && parallel->partitions > 1) {
+    WEIR_ASSIGN_OR_RETURN(std::vector<std::string> conditions,
+                          PartitionConditions(pg, query, *readers.sources[0], *parallel,
+                                              context.task.param("parallel")->where()));
+    if (conditions.size() > 1) {
+      WEIR_TRY(OpenPartitionReaders(readers, params, context, query, conditions));
+      extract.log.Line("reading " + std::to_string(conditions.size()) + " ranges of " + parallel->column +
+                       " on as many connections");
+    }
   }
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> compute, ConnectCompute(context));
   WEIR_TRY(compute->Execute("SET TimeZone = 'UTC'"));
-  WEIR_TRY(compute->RegisterRowSource(kRowsFunction, source.get()));
-  Result<int64_t> written = WriteQueryToFile(*compute, source->SelectSql(kRowsFunction), extract.path, extract.format,
-                                             context);
-  if (!source->error().ok()) return source->error();
+  WEIR_ASSIGN_OR_RETURN(std::string select, RegisterReaders(*compute, readers));
+  Result<int64_t> written = WriteQueryToFile(*compute, select, extract.path, extract.format, context);
+  WEIR_TRY(readers.FirstError());
   WEIR_TRY(written.status());
   std::map<std::string, std::string> output = {{"rows_written", std::to_string(*written)},
                                                {"path", JsonString(extract.to)}};
