@@ -149,6 +149,14 @@ void CheckHttpTask(const ConfigNode& node, const TaskDef& task, std::vector<Stat
   }
   fields.Duration("request_timeout");
   if (const ConfigNode* rate = fields.Get("rate_limit")) CheckRateLimit(*rate, errors);
+  if (const ConfigNode* incremental = fields.Get("incremental")) {
+    MapFields inc(*incremental, "'incremental'", {"cursor", "param", "initial", "until_param"}, errors);
+    if (inc.is_map()) {
+      inc.Require("cursor");
+      inc.Require("param");
+      for (const char* key : {"cursor", "param", "initial", "until_param"}) inc.String(key);
+    }
+  }
 }
 
 }  // namespace weir::config_internal

@@ -54,7 +54,7 @@ const std::vector<TaskKindKeys>& TaskKinds() {
       {"shell", {"command"}, {"cwd", "env"}},
       {"sql", {"sql"}, {"inputs", "to", "rejects", "skip_if"}},
       {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth", "rejects", "paginate",
-                         "request_retries", "request_timeout", "rate_limit"}},
+                         "request_retries", "request_timeout", "rate_limit", "incremental"}},
       {"extract", {"connection", "sql", "to"}, {"incremental", "parallel"}},
       {"load", {"from", "table"}, {"mode", "keys", "partition_by", "quarantine", "connection", "on_schema_change"}},
       {"check", {"checks"}, {"table", "path", "query", "where", "partition_by", "sample_limit", "save_failing_rows", "skip_if"}},

@@ -18,6 +18,8 @@
 // `.json` target is refused (`paginate-json-target`).
 #include <unistd.h>
 
+#include <nlohmann/json.hpp>
+
 #include <atomic>
 #include <filesystem>
 #include <fstream>
@@ -26,6 +28,7 @@
 #include "tasks/internal/data.h"
 #include "tasks/internal/http_pagination.h"
 #include "tasks/internal/http_request.h"
+#include "tasks/internal/incremental.h"
 #include "tasks/internal/json_records.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
@@ -283,6 +286,63 @@ Result<Target> ReadTarget(const TaskContext& context, const TemplateContext& nam
   return t;
 }
 
+// `incremental: {cursor, param, initial, until_param}`: the API is asked
+// for records after the cursor value the interval before this one ended at.
+struct HttpIncremental {
+  std::string cursor;       // the records' key whose largest value ends a range
+  std::string param;        // the query parameter the range's start goes in
+  std::string initial;      // the first interval's start ("" : none sent)
+  std::string until_param;  // on a rerun, the range's end goes in it ("" : not sent)
+};
+
+Result<std::optional<HttpIncremental>> ReadHttpIncremental(const TaskDef& task, const TemplateContext& names,
+                                                           const Target& target) {
+  const ConfigNode* node = task.param("incremental");
+  if (node == nullptr || node->is_null()) return std::optional<HttpIncremental>();
+  if (!target.to || target.format == FileFormat::kJson) {
+    return UserError("bad-incremental", "an incremental http task needs its records parsed: 'to' must end in "
+                                        ".parquet, .csv or .ndjson (the range ends at the largest cursor value read)",
+                     node->where());
+  }
+  HttpIncremental incremental;
+  for (const auto& [key, value] : node->entries()) {
+    WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(value, "'incremental." + key.scalar() + "'", names));
+    if (key.scalar() == "cursor") incremental.cursor = text.text;
+    if (key.scalar() == "param") incremental.param = text.text;
+    if (key.scalar() == "initial") incremental.initial = text.text;
+    if (key.scalar() == "until_param") incremental.until_param = text.text;
+  }
+  if (incremental.cursor.empty() || incremental.param.empty()) {
+    return UserError("bad-incremental", "'incremental' needs 'cursor' (a key of the records) and 'param' (the query "
+                                        "parameter the range's start is sent in)", node->where());
+  }
+  return std::optional<HttpIncremental>(std::move(incremental));
+}
+
+// The range's start (and, on a rerun, its end) as query parameters.
+void AddCursorParams(const HttpIncremental& incremental, const PlannedRange& range, PreparedRequest& prepared,
+                     AttemptLog& log) {
+  auto add = [&](const std::string& name, const std::string& value) {
+    prepared.request.url = WithQueryParam(prepared.request.url, name, value);
+    prepared.shown_url = WithQueryParam(prepared.shown_url, name, value);
+  };
+  std::string from = range.range.from.empty() ? incremental.initial : range.range.from;
+  if (!from.empty()) add(incremental.param, from);
+  if (range.recorded && !incremental.until_param.empty()) add(incremental.until_param, range.range.to);
+  log.Line("incremental: " + incremental.cursor + (from.empty() ? " from the start" : " after " + from) +
+               (range.recorded ? " up to " + range.range.to + " (this interval's recorded range)" : ""),
+           false);
+}
+
+// A task output (a flat JSON object) with `fields` added (raw JSON values).
+Result<std::string> WithOutputFields(const std::string& output, const std::map<std::string, std::string>& fields) {
+  nlohmann::json parsed = nlohmann::json::parse(output, nullptr, /*allow_exceptions=*/false);
+  if (!parsed.is_object()) return InternalError("a task output that is not a JSON object: " + output);
+  std::map<std::string, std::string> raw(fields);
+  for (const auto& [key, value] : parsed.items()) raw.emplace(key, value.dump());
+  return JsonObject(raw);
+}
+
 class HttpTask final : public TaskRunner {
  public:
   explicit HttpTask(const TaskServices& services) : services_(services) {}
@@ -314,10 +374,33 @@ class HttpTask final : public TaskRunner {
     if (pagination) WEIR_TRY(CheckPaginatedTarget(context.task, target));
     WEIR_ASSIGN_OR_RETURN(RequestPolicy policy,
                           ReadRequestPolicy(context.task, pagination ? kPaginatedRequestRetries : 0));
+    WEIR_ASSIGN_OR_RETURN(std::optional<HttpIncremental> incremental, ReadHttpIncremental(context.task, names, target));
+    std::optional<PlannedRange> range;
+    if (incremental) {
+      WEIR_ASSIGN_OR_RETURN(range, PlanCursorRange(context));
+      AddCursorParams(*incremental, *range, prepared, log);
+    }
     Clock& clock = services_.clock != nullptr ? *services_.clock : system_clock_;
     HttpSession session(std::move(prepared), policy, clock, context, secrets, log);
-    if (pagination) return Paginated(context, session, std::move(*pagination), target, log);
-    return Single(context, session, target, log);
+    Result<std::string> output = pagination ? Paginated(context, session, std::move(*pagination), target, log)
+                                            : Single(context, session, target, log);
+    if (!output.ok() || !incremental) return output;
+    return WithCursorRange(context, *output, *incremental, *range, target, log);
+  }
+
+  // The range's end recorded (a new range ends at the largest cursor value
+  // the records had), and shown in the output.
+  static Result<std::string> WithCursorRange(const TaskContext& context, const std::string& output,
+                                             const HttpIncremental& incremental, PlannedRange& range,
+                                             const Target& target, AttemptLog& log) {
+    if (!range.recorded) {
+      WEIR_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> compute, ConnectCompute(context));
+      WEIR_TRY(RecordCursorRangeEnd(context, range.range, *compute, incremental.cursor, target.path, target.format));
+    }
+    log.Line("cursor " + incremental.cursor + " up to " + (range.range.to.empty() ? "(none yet)" : range.range.to),
+             false);
+    return WithOutputFields(output, {{"cursor_from", JsonString(range.range.from)},
+                                     {"cursor_to", JsonString(range.range.to)}});
   }
 
   static Status CheckPaginatedTarget(const TaskDef& task, const Target& target) {

@@ -12,6 +12,7 @@
 #include "common/text.h"
 #include "schedule/schedule.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/incremental.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
@@ -78,34 +79,22 @@ Result<PostgresColumnPlan> CursorColumn(const PostgresQuerySource& source, const
                    where);
 }
 
-// The range this attempt reads: the interval's recorded one on a rerun,
-// else from where the interval before it ended (less the overlap).
-Result<CursorRange> PlanRange(const TaskContext& context, PostgresConnection& pg, const Incremental& incremental,
-                              const PostgresColumnPlan& cursor) {
-  CursorRange range;
-  range.pipeline = context.pipeline.name;
-  range.task_id = context.task.id;
-  if (context.map_index) range.task_id += "[" + std::to_string(*context.map_index) + "]";
-  range.interval_start = FormatUtc(context.interval.start);
-  if (context.store == nullptr) return InternalError("an incremental extract needs the state store");
-  WEIR_ASSIGN_OR_RETURN(std::optional<CursorRange> recorded,
-                        context.store->CursorRangeFor(range.pipeline, range.task_id, range.interval_start));
-  if (recorded) return *recorded;
-  WEIR_ASSIGN_OR_RETURN(std::optional<CursorRange> previous,
-                        context.store->PreviousCursorRange(range.pipeline, range.task_id, range.interval_start));
-  if (!previous || previous->to.empty()) return range;  // from the beginning (or `initial`)
-  range.from = previous->to;
-  if (!incremental.overlap.empty()) {
-    bool timed = cursor.duckdb_type == "DATE" || cursor.duckdb_type.rfind("TIMESTAMP", 0) == 0;
-    std::string type = cursor.postgres_type;
-    WEIR_ASSIGN_OR_RETURN(
-        QueryRows moved,
-        pg.Query("SELECT CAST(CAST(CAST($1 AS " + type + ") - CAST($2 AS " + (timed ? "interval" : type) + ") AS " +
-                     type + ") AS text)",
-                 {range.from, incremental.overlap}));
-    range.from = moved.rows.at(0).at(0).value_or(range.from);
-  }
-  return range;
+// The range this attempt reads (PlanCursorRange), a new one moved back by
+// `overlap` in the cursor's own type.
+Result<PlannedRange> PlanRange(const TaskContext& context, PostgresConnection& pg, const Incremental& incremental,
+                               const PostgresColumnPlan& cursor) {
+  WEIR_ASSIGN_OR_RETURN(PlannedRange planned, PlanCursorRange(context));
+  CursorRange& range = planned.range;
+  if (planned.recorded || range.from.empty() || incremental.overlap.empty()) return planned;
+  bool timed = cursor.duckdb_type == "DATE" || cursor.duckdb_type.rfind("TIMESTAMP", 0) == 0;
+  std::string type = cursor.postgres_type;
+  WEIR_ASSIGN_OR_RETURN(
+      QueryRows moved,
+      pg.Query("SELECT CAST(CAST(CAST($1 AS " + type + ") - CAST($2 AS " + (timed ? "interval" : type) + ") AS " +
+                   type + ") AS text)",
+               {range.from, incremental.overlap}));
+  range.from = moved.rows.at(0).at(0).value_or(range.from);
+  return planned;
 }
 
 // The query limited to the range: after `from` (or from `initial`, which
@@ -265,15 +254,16 @@ Result<std::string> ExtractFromPostgres(const PostgresExtract& extract) {
   if (!prepared.ok()) return prepared.status().At(sql_where);
   readers.sources.push_back(std::move(*prepared));
   std::string query = extract.sql;
-  std::optional<CursorRange> range;
+  std::optional<PlannedRange> range;
   std::optional<PostgresColumnPlan> cursor;
   if (incremental) {
     WEIR_ASSIGN_OR_RETURN(cursor, CursorColumn(*readers.sources[0], *incremental,
                                                context.task.param("incremental")->where()));
     WEIR_ASSIGN_OR_RETURN(range, PlanRange(context, pg, *incremental, *cursor));
-    extract.log.Line("incremental: " + cursor->name + (range->from.empty() ? " from the start" : " after " + range->from) +
-                     (range->to.empty() ? "" : " up to " + range->to + " (this interval's recorded range)"));
-    query = LimitedQuery(extract.sql, *incremental, *cursor, *range);
+    const CursorRange& r = range->range;
+    extract.log.Line("incremental: " + cursor->name + (r.from.empty() ? " from the start" : " after " + r.from) +
+                     (range->recorded ? " up to " + r.to + " (this interval's recorded range)" : ""));
+    query = LimitedQuery(extract.sql, *incremental, *cursor, r);
     WEIR_ASSIGN_OR_RETURN(readers.sources[0], PostgresQuerySource::Prepare(pg, query));
   }
   if (parallel && parallel->partitions > 1) {
@@ -295,17 +285,11 @@ Result<std::string> ExtractFromPostgres(const PostgresExtract& extract) {
   std::map<std::string, std::string> output = {{"rows_written", std::to_string(*written)},
                                                {"path", JsonString(extract.to)}};
   if (range) {
-    if (range->to.empty()) {  // a new range ends at the last value read
-      WEIR_ASSIGN_OR_RETURN(std::optional<std::string> last,
-                            compute->QueryValue("SELECT CAST(max(" + SqlIdentifier(cursor->name) + ") AS VARCHAR) FROM " +
-                                                ReadFileSql(extract.path, extract.format)));
-      range->to = last.value_or(range->from);
-      range->recorded_at = std::chrono::system_clock::now();
-      WEIR_TRY(context.store->RecordCursorRange(*range));
-    }
-    output["cursor_from"] = JsonString(range->from);
-    output["cursor_to"] = JsonString(range->to);
-    extract.log.Line("read " + std::to_string(*written) + " rows, cursor up to " + range->to);
+    CursorRange& r = range->range;
+    if (!range->recorded) WEIR_TRY(RecordCursorRangeEnd(context, r, *compute, cursor->name, extract.path, extract.format));
+    output["cursor_from"] = JsonString(r.from);
+    output["cursor_to"] = JsonString(r.to);
+    extract.log.Line("read " + std::to_string(*written) + " rows, cursor up to " + r.to);
   }
   return JsonObject(output);
 }
