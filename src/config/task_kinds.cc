@@ -57,7 +57,7 @@ const std::vector<TaskKindKeys>& TaskKinds() {
                          "request_retries", "request_timeout", "rate_limit", "incremental"}},
       {"extract", {"connection", "sql", "to"}, {"incremental", "parallel"}},
       {"load", {"from", "table"}, {"mode", "keys", "partition_by", "quarantine", "connection", "on_schema_change"}},
-      {"check", {"checks"}, {"table", "path", "query", "where", "partition_by", "sample_limit", "save_failing_rows", "skip_if"}},
+      {"check", {"checks"}, {"table", "path", "query", "where", "partition_by", "sample_limit", "save_failing_rows", "skip_if", "connection"}},
       SensorKindKeys(),
       {"noop", {}, {}},
       {"models", {}, {"select", "exclude", "command", "full_refresh", "vars", "threads", "fail_fast"}},

@@ -38,7 +38,7 @@ bool IsNumberLiteral(const std::string& literal) { return !literal.empty() && li
 
 // Rows that fail a row-level check, as a predicate over t; "" when the check
 // has no such predicate (unique, values_in, sql, metrics).
-std::string FailingPredicate(const CheckSpec& spec) {
+std::string FailingPredicate(const CheckSpec& spec, SqlDialect dialect) {
   const std::string c = Column(spec);
   const std::string& kind = spec.kind;
   auto list = [&] {
@@ -54,13 +54,20 @@ std::string FailingPredicate(const CheckSpec& spec) {
     std::string in_range;
     if (!spec.low.empty()) in_range = c + low + spec.low;
     if (!spec.high.empty()) in_range = And(in_range, c + high + spec.high);
-    // NaN sorts above every number in DuckDB: never in a numeric range.
+    // NaN sorts above every number (in DuckDB and Postgres, where NaN =
+    // NaN): never in a numeric range.
     bool numeric = IsNumberLiteral(spec.low) || IsNumberLiteral(spec.high);
-    if (numeric) in_range = And(in_range, "NOT isnan(CAST(" + c + " AS DOUBLE))");
+    if (numeric && dialect == SqlDialect::kPostgres) {
+      in_range = And(in_range, "CAST(" + c + " AS DOUBLE PRECISION) <> 'NaN'");
+    } else if (numeric) {
+      in_range = And(in_range, "NOT isnan(CAST(" + c + " AS DOUBLE))");
+    }
     return c + " IS NOT NULL AND NOT (" + in_range + ")";
   }
   if (kind == "regex") {
-    return c + " IS NOT NULL AND NOT regexp_matches(CAST(" + c + " AS VARCHAR), " + SqlString(spec.expression) + ")";
+    std::string text = "CAST(" + c + " AS VARCHAR)", pattern = SqlString(spec.expression);
+    if (dialect == SqlDialect::kPostgres) return c + " IS NOT NULL AND NOT (" + text + " ~ " + pattern + ")";
+    return c + " IS NOT NULL AND NOT regexp_matches(" + text + ", " + pattern + ")";
   }
   if (kind == "length") {
     std::string length = "length(CAST(" + c + " AS VARCHAR))", ok;
@@ -94,7 +101,18 @@ std::string DuplicateRows(const CheckSpec& spec, const std::string& base, const 
          NotAllNull(spec.columns) + " GROUP BY " + keys + " HAVING count(*) > 1) AS d ON " + on + " ORDER BY " + keys;
 }
 
-std::string MetricAggregate(const std::string& metric, const CheckSpec& spec, const std::string& filter) {
+// The continuous percentile `p` of `c` (linear interpolation, as pandas').
+std::string Percentile(const std::string& c, const std::string& p, SqlDialect dialect) {
+  if (dialect == SqlDialect::kPostgres) return "percentile_cont(" + p + ") WITHIN GROUP (ORDER BY " + c + ")";
+  return "quantile_cont(" + c + ", " + p + ")";
+}
+
+std::string AsDouble(const std::string& sql, SqlDialect dialect) {
+  return "CAST(" + sql + (dialect == SqlDialect::kPostgres ? " AS DOUBLE PRECISION)" : " AS DOUBLE)");
+}
+
+std::string MetricAggregate(const std::string& metric, const CheckSpec& spec, const std::string& filter,
+                            SqlDialect dialect) {
   const std::string c = Column(spec);
   if (metric == "row_count") return CountWhere(filter);
   if (metric == "missing_count") return CountWhere(And(c + " IS NULL", filter));
@@ -112,7 +130,7 @@ std::string MetricAggregate(const std::string& metric, const CheckSpec& spec, co
   if (metric == "distinct_count") return Filtered("count(DISTINCT " + c + ")", filter);
   if (metric == "stddev") return Filtered("stddev_samp(" + c + ")", filter);
   if (metric == "percentile") {
-    return Filtered("quantile_cont(" + c + ", " + FormatNumber(spec.percentile) + ")", filter);
+    return Filtered(Percentile(c, FormatNumber(spec.percentile), dialect), filter);
   }
   if (metric == "metric") return spec.expression;  // a filter makes it a scan of its own
   return Filtered(metric + "(" + c + ")", filter);  // sum, avg, min, max
@@ -121,12 +139,17 @@ std::string MetricAggregate(const std::string& metric, const CheckSpec& spec, co
 // reconcile's value on either side: a count, a sum, or an order-independent
 // checksum (the sum of row hashes over the columns as text, so that the
 // same values hash alike in two databases whatever their types).
-std::string ReconcileAggregate(const CheckSpec& spec, const std::string& filter) {
+std::string ReconcileAggregate(const CheckSpec& spec, const std::string& filter, SqlDialect dialect) {
   if (spec.metric == "sum") return Filtered("sum(" + Column(spec) + ")", filter);
   if (spec.metric == "checksum") {
     std::string columns;
     for (const std::string& c : spec.columns) {
       columns += (columns.empty() ? "" : ", ") + ("CAST(t." + SqlIdentifier(c) + " AS VARCHAR)");
+    }
+    if (dialect == SqlDialect::kPostgres) {  // the first 64 bits of the MD5 of the values, as a signed number
+      return Filtered("sum(CAST(CAST(CAST('x' || substr(md5(concat_ws(chr(31), " + columns +
+                          ")), 1, 16) AS bit(64)) AS bigint) AS numeric))",
+                      filter);
     }
     return Filtered("sum(CAST(hash(" + columns + ") AS HUGEINT))", filter);
   }
@@ -134,25 +157,29 @@ std::string ReconcileAggregate(const CheckSpec& spec, const std::string& filter)
 }
 
 // drift's further values, as a list in text: distinct count, then quartiles.
-std::string DriftDetail(const CheckSpec& spec, const std::string& filter) {
+// (Postgres's array text "{...}" reads as DuckDB's list text "[...]" does.)
+std::string DriftDetail(const CheckSpec& spec, const std::string& filter, SqlDialect dialect) {
   std::string c = Column(spec);
-  std::string list = "CAST(" + Filtered("count(DISTINCT " + c + ")", filter) + " AS DOUBLE)";
+  std::string list = AsDouble(Filtered("count(DISTINCT " + c + ")", filter), dialect);
   if (spec.quantiles) {
-    for (const char* p : {"0.25", "0.5", "0.75"}) {
-      list += ", CAST(" + Filtered("quantile_cont(" + c + ", " + p + ")", filter) + " AS DOUBLE)";
-    }
+    for (const char* p : {"0.25", "0.5", "0.75"}) list += ", " + AsDouble(Filtered(Percentile(c, p, dialect), filter), dialect);
   }
+  if (dialect == SqlDialect::kPostgres) return "CAST(ARRAY[" + list + "] AS VARCHAR)";
   return "CAST(list_value(" + list + ") AS VARCHAR)";
 }
 
-Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::string& now) {
+std::string EpochSeconds(const std::string& sql, SqlDialect dialect) {
+  return dialect == SqlDialect::kPostgres ? "EXTRACT(EPOCH FROM " + sql + ")" : "epoch(" + sql + ")";
+}
+
+Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::string& now, SqlDialect dialect) {
   Measure m;
   m.from = base;
   m.group_by = spec.group_by;
   const std::string& filter = spec.filter;
   const std::string& kind = spec.kind;
   if (kind == "unique") {
-    m.value = MetricAggregate("duplicate_count", spec, filter);
+    m.value = MetricAggregate("duplicate_count", spec, filter, dialect);
     m.rows = CountWhere(filter);
     m.failing_rows = DuplicateRows(spec, base, filter);
   } else if (kind == "values_in") {
@@ -169,31 +196,35 @@ Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::str
     m.rows = "NULL";  // the target's row count
     m.failing_rows = "SELECT * FROM (" + spec.expression + "\n) AS t" + (filter.empty() ? "" : " WHERE " + filter);
   } else if (FindCheckKind(kind)->shape == CheckShape::kRows) {
-    std::string predicate = FailingPredicate(spec);
+    if (kind == "parseable" && dialect == SqlDialect::kPostgres) {
+      m.unsupported = "parseable is not available on postgres (it has no TRY_CAST): use a regex check";
+      return m;
+    }
+    std::string predicate = FailingPredicate(spec, dialect);
     m.value = CountWhere(And(predicate, filter));
     m.rows = CountWhere(filter);
     m.failing_rows = "SELECT * FROM " + base + " WHERE " + And(predicate, filter);
   } else if (kind == "freshness") {
-    m.value = "epoch(" + now + ") - epoch(" + Filtered("max(" + Column(spec) + ")", filter) + ")";
+    m.value = EpochSeconds(now, dialect) + " - " + EpochSeconds(Filtered("max(" + Column(spec) + ")", filter), dialect);
     m.rows = CountWhere(filter);
     m.detail = "CAST(" + Filtered("max(" + Column(spec) + ")", filter) + " AS VARCHAR)";
   } else if (kind == "reconcile") {
-    m.value = ReconcileAggregate(spec, filter);
+    m.value = ReconcileAggregate(spec, filter, dialect);
     m.rows = CountWhere(filter);
     const CheckTarget& source = spec.source;
-    m.other_query = "SELECT " + ReconcileAggregate(spec, "") + " FROM (SELECT * FROM " + source.relation +
+    m.other_query = "SELECT " + ReconcileAggregate(spec, "", dialect) + " FROM (SELECT * FROM " + source.relation +
                     (source.filter.empty() ? "" : " WHERE " + source.filter) + "\n) AS t";
     m.other_connection = spec.source_connection;
   } else if (kind == "drift") {
-    m.value = MetricAggregate("missing_percent", spec, filter);
+    m.value = MetricAggregate("missing_percent", spec, filter, dialect);
     m.rows = CountWhere(filter);
-    m.detail = DriftDetail(spec, filter);
+    m.detail = DriftDetail(spec, filter, dialect);
   } else if (kind == "schema") {
     // Measured from DESCRIBE, not a scan.
   } else {
     const std::string& metric = kind == "anomaly" ? spec.metric : kind;
     if (metric == "metric" && !filter.empty()) m.from = "(SELECT * FROM " + base + " WHERE " + filter + "\n) AS t";
-    m.value = MetricAggregate(metric, spec, metric == "metric" ? "" : filter);
+    m.value = MetricAggregate(metric, spec, metric == "metric" ? "" : filter, dialect);
     m.rows = metric == "metric" ? "count(*)" : CountWhere(filter);
     if (!spec.other.empty()) m.other_query = "SELECT count(*) FROM " + SqlQualifiedName(spec.other);
   }
@@ -202,14 +233,14 @@ Measure MeasureOf(const CheckSpec& spec, const std::string& base, const std::str
 
 }  // namespace
 
-SuitePlan CompileSuite(const CheckSuite& suite, const std::string& now) {
+SuitePlan CompileSuite(const CheckSuite& suite, const std::string& now, SqlDialect dialect) {
   SuitePlan plan;
   const CheckTarget& target = suite.target;
   plan.base = "(SELECT * FROM " + target.relation + (target.filter.empty() ? "" : " WHERE " + target.filter) +
               "\n) AS t";
   plan.scans.push_back(PlannedScan{plan.base, {}, {}});
   for (size_t i = 0; i < suite.checks.size(); ++i) {
-    plan.measures.push_back(MeasureOf(suite.checks[i], plan.base, now));
+    plan.measures.push_back(MeasureOf(suite.checks[i], plan.base, now, dialect));
     const Measure& m = plan.measures.back();
     if (m.value.empty()) continue;
     auto same = [&](const PlannedScan& s) { return s.from == m.from && s.group_by == m.group_by; };

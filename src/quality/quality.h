@@ -23,7 +23,25 @@
 namespace weir {
 
 class DuckDbConnection;
+class PostgresConnection;
 struct QueryRows;
+
+// The SQL a suite compiles to, and where it runs: the DuckDB warehouse, or
+// a Postgres database (checks pushed down as dbt-postgres runs tests).
+enum class SqlDialect { kDuckDb, kPostgres };
+
+class CheckDatabase {
+ public:
+  virtual ~CheckDatabase() = default;
+  virtual SqlDialect dialect() const = 0;
+  virtual Status Execute(const std::string& sql) = 0;
+  virtual Result<QueryRows> Query(const std::string& sql) = 0;
+  // The columns of `relation` (SQL after FROM) as rows (name, type).
+  virtual Result<QueryRows> Describe(const std::string& relation) = 0;
+};
+// Adapters; the connection must outlive them.
+std::unique_ptr<CheckDatabase> DuckDbCheckDatabase(DuckDbConnection& db);
+std::unique_ptr<CheckDatabase> PostgresCheckDatabase(PostgresConnection& pg);
 
 enum class CheckSeverity { kWarn, kError };
 // kError: the check could not be measured (bad SQL, missing column).
@@ -179,7 +197,9 @@ std::string AuditTableName(const std::string& prefix, const std::string& check);
 
 // Runs a suite on `db`. A check that cannot be measured is a result with
 // status error (the others still run); the Result fails only when the
-// target itself cannot be read.
+// target itself cannot be read. On Postgres, failing rows are sampled but
+// not saved to weir_audit, and `parseable` is an error (no TRY_CAST there).
+Result<SuiteResult> RunCheckSuite(CheckDatabase& db, const CheckSuite& suite, const CheckRunOptions& options);
 Result<SuiteResult> RunCheckSuite(DuckDbConnection& db, const CheckSuite& suite, const CheckRunOptions& options);
 
 // "fail not_null(order_id): 3 failing rows (...)": one line per check.

@@ -35,10 +35,10 @@ std::optional<double> Number(const std::optional<std::string>& text) {
 
 class SuiteRunner {
  public:
-  SuiteRunner(DuckDbConnection& db, const CheckSuite& suite, const CheckRunOptions& options)
+  SuiteRunner(CheckDatabase& db, const CheckSuite& suite, const CheckRunOptions& options)
       : db_(db), suite_(suite), options_(options) {
-    std::string now = options.reference_time ? SqlString(*options.reference_time) + "::TIMESTAMPTZ" : "now()";
-    plan_ = quality_internal::CompileSuite(suite, now);
+    std::string now = options.reference_time ? "CAST(" + SqlString(*options.reference_time) + " AS TIMESTAMPTZ)" : "now()";
+    plan_ = quality_internal::CompileSuite(suite, now, db.dialect());
   }
 
   Result<SuiteResult> Run() {
@@ -50,12 +50,16 @@ class SuiteRunner {
                                          .where = spec.where});
     }
     // Timestamps without a zone are UTC here whatever the host's zone, so
-    // that partition_by's interval and freshness mean the same everywhere.
-    db_.Execute("SET SESSION TimeZone = 'UTC'").IgnoreError();
+    // that partition_by's interval and freshness mean the same everywhere
+    // (Postgres connections are opened in UTC).
+    if (db_.dialect() == SqlDialect::kDuckDb) db_.Execute("SET SESSION TimeZone = 'UTC'").IgnoreError();
     Result<QueryRows> probe = db_.Query("SELECT * FROM " + plan_.base + " LIMIT 0");
     if (!probe.ok()) {
       return UserError("check-target", "cannot read " + suite_.target.label + " to check it: " +
                                            probe.status().message(), suite_.where);
+    }
+    for (size_t i = 0; i < suite_.checks.size(); ++i) {
+      if (!plan_.measures[i].unsupported.empty()) Fail(i, plan_.measures[i].unsupported);
     }
     for (size_t k = 0; k < plan_.scans.size() && !stopped_; ++k) {
       if (plan_.scans[k].checks.empty()) continue;
@@ -97,8 +101,9 @@ class SuiteRunner {
   std::string CheckSql(size_t i) const {
     const Measure& m = plan_.measures[i];
     std::string groups;
-    for (const std::string& g : m.group_by) groups += "t." + SqlIdentifier(g) + ", ";
-    return "SELECT " + groups + m.value + "\nFROM " + m.from + (groups.empty() ? "" : "\nGROUP BY ALL");
+    for (const std::string& g : m.group_by) groups += (groups.empty() ? "" : ", ") + ("t." + SqlIdentifier(g));
+    return "SELECT " + (groups.empty() ? "" : groups + ", ") + m.value + "\nFROM " + m.from +
+           (groups.empty() ? "" : "\nGROUP BY " + groups);
   }
 
   void Record(const PlannedScan& scan, const QueryRows& rows, int number, double seconds) {
@@ -130,9 +135,9 @@ class SuiteRunner {
   // target did (its scan failed, or there was none).
   double TargetRows() {
     if (!target_rows_) {
-      Result<std::optional<std::string>> count = db_.QueryValue("SELECT count(*) FROM " + plan_.base);
+      Result<QueryRows> count = db_.Query("SELECT count(*) FROM " + plan_.base);
       ++out_.scans;
-      target_rows_ = count.ok() ? Number(*count).value_or(0) : 0;
+      target_rows_ = count.ok() && !count->rows.empty() ? Number(count->rows[0][0]).value_or(0) : 0;
     }
     return *target_rows_;
   }
@@ -188,25 +193,27 @@ class SuiteRunner {
   Status MeasureOther(size_t i, Measured& m) {
     const Measure& measure = plan_.measures[i];
     if (measure.other_query.empty()) return OkStatus();
-    DuckDbConnection* db = &db_;
+    CheckDatabase* db = &db_;
     if (!measure.other_connection.empty()) {
       WEIR_ASSIGN_OR_RETURN(db, OtherConnection(measure.other_connection));
     }
-    WEIR_ASSIGN_OR_RETURN(std::optional<std::string> value, db->QueryValue(measure.other_query));
+    WEIR_ASSIGN_OR_RETURN(QueryRows rows, db->Query(measure.other_query));
+    std::optional<std::string> value = rows.rows.empty() || rows.rows[0].empty() ? std::nullopt : rows.rows[0][0];
     m.other = Number(value);
     m.other_text = value.value_or("NULL");
     return OkStatus();
   }
 
-  Result<DuckDbConnection*> OtherConnection(const std::string& name) {
+  Result<CheckDatabase*> OtherConnection(const std::string& name) {
     auto found = others_.find(name);
-    if (found != others_.end()) return found->second.get();
+    if (found != others_.end()) return found->second.second.get();
     if (!options_.open_connection) {
       return UserError("not-available", "connection '" + name + "' cannot be opened here");
     }
     WEIR_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> opened, options_.open_connection(name));
-    DuckDbConnection* raw = opened.get();
-    others_.emplace(name, std::move(opened));
+    std::unique_ptr<CheckDatabase> adapter = DuckDbCheckDatabase(*opened);
+    CheckDatabase* raw = adapter.get();
+    others_.emplace(name, std::make_pair(std::move(opened), std::move(adapter)));
     return raw;
   }
 
@@ -246,7 +253,7 @@ class SuiteRunner {
   void RunSchema(size_t i) {
     auto start = std::chrono::steady_clock::now();
     std::string sql = "DESCRIBE SELECT * FROM " + plan_.base;
-    Result<QueryRows> describe = db_.Query(sql);
+    Result<QueryRows> describe = db_.Describe(plan_.base);
     CheckResult& result = out_.results[i];
     result.sql = sql;
     result.duration_seconds = SecondsSince(start);
@@ -258,7 +265,8 @@ class SuiteRunner {
   }
 
   Status SampleFailingRows() {
-    bool save = options_.save_failing_rows && options_.sample_limit > 0;
+    // Audit tables are DuckDB's for now: on Postgres failing rows are sampled only.
+    bool save = options_.save_failing_rows && options_.sample_limit > 0 && db_.dialect() == SqlDialect::kDuckDb;
     std::set<std::string> existing;
     if (save) {
       Result<QueryRows> tables = db_.Query(
@@ -323,14 +331,15 @@ class SuiteRunner {
     return OkStatus();
   }
 
-  DuckDbConnection& db_;
+  CheckDatabase& db_;
   const CheckSuite& suite_;
   const CheckRunOptions& options_;
   SuitePlan plan_;
   SuiteResult out_;
-  std::map<std::string, std::unique_ptr<DuckDbConnection>> others_;
+  // reconcile sources, by connection name
+  std::map<std::string, std::pair<std::unique_ptr<DuckDbConnection>, std::unique_ptr<CheckDatabase>>> others_;
   std::set<std::string> written_;  // audit tables named in this run
-  bool stopped_ = false;           // a scan was interrupted: the rest is not run  // reconcile sources, by connection
+  bool stopped_ = false;           // a scan was interrupted: the rest is not run
   std::optional<double> target_rows_;  // the filtered target's rows, once counted
 };
 
@@ -362,8 +371,13 @@ std::string AuditTableName(const std::string& prefix, const std::string& check) 
   return name.substr(0, 54) + suffix;
 }
 
-Result<SuiteResult> RunCheckSuite(DuckDbConnection& db, const CheckSuite& suite, const CheckRunOptions& options) {
+Result<SuiteResult> RunCheckSuite(CheckDatabase& db, const CheckSuite& suite, const CheckRunOptions& options) {
   return SuiteRunner(db, suite, options).Run();
+}
+
+Result<SuiteResult> RunCheckSuite(DuckDbConnection& db, const CheckSuite& suite, const CheckRunOptions& options) {
+  std::unique_ptr<CheckDatabase> adapter = DuckDbCheckDatabase(db);
+  return RunCheckSuite(*adapter, suite, options);
 }
 
 }  // namespace weir

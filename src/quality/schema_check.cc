@@ -9,9 +9,18 @@
 namespace weir::quality_internal {
 namespace {
 
-// DuckDB's type names, with the common synonyms folded in.
+// DuckDB's type names, with the common synonyms and Postgres's names
+// (format_type's: "character varying(20)", "numeric(12,2)") folded in.
 std::string NormalType(std::string type) {
   for (char& c : type) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  for (const char* text : {"CHARACTER VARYING", "CHARACTER", "VARCHAR", "BPCHAR"}) {
+    if (type.rfind(text, 0) == 0) return "VARCHAR";  // a length does not matter
+  }
+  if (type.rfind("NUMERIC", 0) == 0) type = "DECIMAL" + type.substr(7);
+  static const std::map<std::string, std::string> kPostgresNames = {
+      {"DOUBLE PRECISION", "DOUBLE"}, {"TIMESTAMP WITHOUT TIME ZONE", "TIMESTAMP"},
+      {"TIME WITHOUT TIME ZONE", "TIME"}, {"TIME WITH TIME ZONE", "TIMETZ"}, {"JSONB", "JSON"}};
+  if (auto postgres = kPostgresNames.find(type); postgres != kPostgresNames.end()) type = postgres->second;
   static const std::map<std::string, std::string> kSynonyms = {
       {"INT", "INTEGER"},   {"INT4", "INTEGER"},  {"INT8", "BIGINT"},    {"LONG", "BIGINT"},
       {"INT2", "SMALLINT"}, {"SHORT", "SMALLINT"}, {"INT1", "TINYINT"},  {"FLOAT8", "DOUBLE"},

@@ -93,6 +93,29 @@ CheckRunOptions RunOptions(const TaskContext& context, const TaskServices& servi
   return options;
 }
 
+// `connection:` a Postgres connection of weir.yml: the checks run there
+// (the statement cancelled on a stop or timeout).
+Result<std::unique_ptr<PostgresConnection>> ConnectPostgres(const TaskContext& context, const ConfigNode& param,
+                                                            const TemplateContext& names, AttemptLog& log) {
+  WEIR_ASSIGN_OR_RETURN(std::string name, param.AsString("'connection'"));
+  WEIR_ASSIGN_OR_RETURN(const ConfigNode* connection, FindConnection(context, name, param.where()));
+  if (ConnectionType(*connection) != "postgres") {
+    return UserError("connection-not-available", "checks run in the warehouse or on a postgres connection; '" + name +
+                                                     "' is of type '" + ConnectionType(*connection) + "'",
+                     param.where());
+  }
+  if (context.task.param("path") != nullptr) {
+    return UserError("bad-check-target", "checks on a postgres connection read a 'table' or 'query' of it, not lake "
+                                         "files ('path')", context.task.param("path")->where());
+  }
+  WEIR_ASSIGN_OR_RETURN(PostgresParams params, PostgresParamsOf(*connection, name, names));
+  log.Line("on postgres " + params.Describe());
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> pg,
+                        PostgresConnection::Open(params, context.cancel, context.deadline));
+  pg->SetLimits(&context.cancel, context.deadline);
+  return pg;
+}
+
 Status RecordHistory(const TaskContext& context, const SuiteResult& result) {
   if (context.store == nullptr) return OkStatus();
   return context.store->RecordCheckResults(
@@ -174,9 +197,15 @@ class CheckTask final : public RedactingTask {
     if (const ConfigNode* save = task.param("save_failing_rows")) {
       WEIR_ASSIGN_OR_RETURN(options.save_failing_rows, save->AsBool("'save_failing_rows'"));
     }
-    DuckDbInterruptWatch watch(*db, context.cancel, context.deadline);
-    Result<SuiteResult> result = RunCheckSuite(*db, suite, options);
-    WEIR_TRY(watch.Interrupted());
+    Result<SuiteResult> result = InternalError("no database");
+    if (const ConfigNode* connection = task.param("connection")) {
+      WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> pg, ConnectPostgres(context, *connection, names, log));
+      result = RunCheckSuite(*PostgresCheckDatabase(*pg), suite, options);
+    } else {
+      DuckDbInterruptWatch watch(*db, context.cancel, context.deadline);
+      result = RunCheckSuite(*db, suite, options);
+      WEIR_TRY(watch.Interrupted());
+    }
     if (!result.ok()) return result.status();
     LogResults(log, *result);
     WEIR_TRY(RecordHistory(context, *result));

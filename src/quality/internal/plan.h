@@ -21,6 +21,7 @@ struct Measure {
   std::string failing_rows;  // SELECT of failing rows (no LIMIT), or ""
   std::string other_query;   // compare_to, reconcile: the other side's value
   std::string other_connection;  // reconcile: where other_query runs ("": the same database)
+  std::string unsupported;       // why this database cannot measure it ("" : it can)
 };
 
 struct PlannedScan {
@@ -38,9 +39,9 @@ struct SuitePlan {
 // `now`: SQL of the time freshness is measured at ("now()" or a literal).
 // Rows that fail a row-level check, as a predicate over `t`; "" for other
 // kinds.
-std::string FailingPredicate(const CheckSpec& spec);
+std::string FailingPredicate(const CheckSpec& spec, SqlDialect dialect = SqlDialect::kDuckDb);
 
-SuitePlan CompileSuite(const CheckSuite& suite, const std::string& now);
+SuitePlan CompileSuite(const CheckSuite& suite, const std::string& now, SqlDialect dialect = SqlDialect::kDuckDb);
 
 // The SELECT a scan runs: group columns, then for each check its value,
 // rows (when it has its own) and detail, in the order of `checks`.
