@@ -10,6 +10,7 @@ find_package(CURL REQUIRED)
 find_package(simdjson REQUIRED)
 find_package(GTest REQUIRED)
 pkg_check_modules(LIBPQ REQUIRED IMPORTED_TARGET libpq)
+pkg_check_modules(RDKAFKA REQUIRED IMPORTED_TARGET rdkafka)
 
 # DuckDB: scripts/setup.sh puts 1.4.4 under third_party/duckdb; any other
 # install can be named with -DDUCKDB_ROOT=...

@@ -363,6 +363,91 @@ class PostgresQuerySource final : public DuckDbRowSource {
   Status error_;
 };
 
+// Kafka (librdkafka, which only this subsystem links).
+struct KafkaSettings {
+  std::string brokers;  // "host:9092,host2:9092"
+  // librdkafka properties as given (security.protocol, sasl.*, ...).
+  std::vector<std::pair<std::string, std::string>> properties;
+};
+
+struct KafkaMessage {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t offset = 0;
+  int64_t timestamp_ms = -1;
+  std::optional<std::string> key;
+  std::string value;
+  std::vector<std::pair<std::string, std::string>> headers;
+};
+
+// Where a consumer goes on in a partition: the offset of the next message.
+struct KafkaPosition {
+  std::string topic;
+  int32_t partition = 0;
+  int64_t next_offset = 0;
+};
+
+// A member of a consumer group; offsets are committed only by Commit.
+class KafkaConsumer {
+ public:
+  ~KafkaConsumer();
+  KafkaConsumer(const KafkaConsumer&) = delete;
+  KafkaConsumer& operator=(const KafkaConsumer&) = delete;
+
+  // `start`: where a group with no committed offset begins, "earliest" or
+  // "latest". A topic starting with '^' is a regex.
+  static Result<std::unique_ptr<KafkaConsumer>> Open(const KafkaSettings& settings, const std::string& group,
+                                                     const std::vector<std::string>& topics, const std::string& start);
+  // Up to `max` messages: waits up to `wait` for the first, then takes
+  // what has already arrived.
+  Result<std::vector<KafkaMessage>> Poll(size_t max, std::chrono::milliseconds wait);
+  // Commits the group's positions (synchronously).
+  Status Commit(const std::vector<KafkaPosition>& positions);
+
+ private:
+  struct Handle;
+  explicit KafkaConsumer(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+};
+
+// An idempotent producer (no duplicates from its own retries). Produce
+// queues; Flush waits for every queued message and reports the first that
+// was not delivered since the producer opened.
+class KafkaProducer {
+ public:
+  struct Handle;
+  ~KafkaProducer();
+  KafkaProducer(const KafkaProducer&) = delete;
+  KafkaProducer& operator=(const KafkaProducer&) = delete;
+
+  static Result<std::unique_ptr<KafkaProducer>> Open(const KafkaSettings& settings);
+  Status Produce(const std::string& topic, const std::optional<std::string>& key, std::string_view value,
+                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+  Status Flush(std::chrono::milliseconds wait);
+
+ private:
+  explicit KafkaProducer(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+};
+
+// librdkafka's mock cluster: the Kafka protocol on loopback, inside this
+// process, for tests and benchmarks. Stopped by the destructor.
+class KafkaMockCluster {
+ public:
+  ~KafkaMockCluster();
+  KafkaMockCluster(const KafkaMockCluster&) = delete;
+  KafkaMockCluster& operator=(const KafkaMockCluster&) = delete;
+
+  static Result<std::unique_ptr<KafkaMockCluster>> Start(int brokers);
+  std::string brokers() const;
+  Status CreateTopic(const std::string& topic, int partitions);
+
+ private:
+  struct Handle;
+  explicit KafkaMockCluster(std::unique_ptr<Handle> handle);
+  std::unique_ptr<Handle> handle_;
+};
+
 // Gives a request body piece by piece: fills `buffer` with up to
 // `capacity` bytes and returns how many (0 at the end). An error stops the
 // transfer and is returned by the fetch as it is.
