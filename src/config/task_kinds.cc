@@ -52,7 +52,7 @@ TaskKindKeys SensorKindKeys() {
 const std::vector<TaskKindKeys>& TaskKinds() {
   static const std::vector<TaskKindKeys> kKinds = {
       {"shell", {"command"}, {"cwd", "env"}},
-      {"sql", {"sql"}, {"inputs", "to", "rejects", "skip_if"}},
+      {"sql", {"sql"}, {"inputs", "to", "rejects", "skip_if", "connection"}},
       {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth", "rejects", "paginate",
                          "request_retries", "request_timeout", "rate_limit", "incremental"}},
       {"extract", {"connection", "sql", "to"}, {"incremental", "parallel"}},

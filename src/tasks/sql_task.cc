@@ -78,6 +78,11 @@ class SqlTask final : public RedactingTask {
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": sql");
     log.SetSecrets(secrets);
     log.Line("SQL:\n" + shown, false);
+    if (const ConfigNode* connection = context.task.param("connection")) {
+      Result<std::string> result = InPostgres(context, names, sql, *connection, log);
+      if (!result.ok()) log.Line("failed: " + result.status().message());
+      return result;
+    }
     Result<std::string> result = context.task.param("to") != nullptr ? ToLake(context, names, sql, log)
                                                                      : InWarehouse(context, names, sql);
     if (!result.ok()) {
@@ -95,6 +100,46 @@ class SqlTask final : public RedactingTask {
     WEIR_TRY(RegisterInputs(*db, context, names, sources));
     WEIR_TRY(db->ExecuteUntil(sql, context.cancel, context.deadline));
     return JsonObject({{"statements", std::to_string(SplitSqlStatements(sql).size())}});
+  }
+
+  // `connection:` a Postgres connection of weir.yml: the statements run
+  // there one by one in one transaction (Airflow's PostgresOperator), so a
+  // failing statement leaves nothing of the others.
+  Result<std::string> InPostgres(const TaskContext& context, const TemplateContext& names, const std::string& sql,
+                                 const ConfigNode& param, AttemptLog& log) {
+    for (const char* lake_key : {"to", "inputs"}) {
+      if (const ConfigNode* node = context.task.param(lake_key)) {
+        return UserError("not-available", std::string("'") + lake_key + "' reads or writes the lake through DuckDB; "
+                                          "with 'connection:' the SQL runs in Postgres", node->where());
+      }
+    }
+    WEIR_ASSIGN_OR_RETURN(std::string name, param.AsString("'connection'"));
+    WEIR_ASSIGN_OR_RETURN(const ConfigNode* connection, FindConnection(context, name, param.where()));
+    if (ConnectionType(*connection) != "postgres") {
+      return UserError("connection-not-available", "sql runs in the warehouse or on a postgres connection; '" + name +
+                                                       "' is of type '" + ConnectionType(*connection) + "'",
+                       param.where());
+    }
+    WEIR_ASSIGN_OR_RETURN(PostgresParams params, PostgresParamsOf(*connection, name, names));
+    log.Line("on postgres " + params.Describe(), false);
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<PostgresConnection> pg,
+                          PostgresConnection::Open(params, context.cancel, context.deadline));
+    pg->SetLimits(&context.cancel, context.deadline);
+    std::vector<std::string> statements = SplitSqlStatements(sql);
+    WEIR_TRY(pg->Execute("BEGIN"));
+    for (size_t i = 0; i < statements.size(); ++i) {
+      // From its first word, so that the server's positions count from there.
+      std::string statement = statements[i].substr(std::min(statements[i].find_first_not_of(" \t\r\n"),
+                                                            statements[i].size()));
+      Status ran = pg->Execute(statement);
+      if (!ran.ok()) {
+        pg->Execute("ROLLBACK").IgnoreError();
+        return ran.WithContext("statement " + std::to_string(i + 1) + " of " + std::to_string(statements.size()))
+            .At(context.task.param("sql")->where());
+      }
+    }
+    WEIR_TRY(pg->Execute("COMMIT"));
+    return JsonObject({{"statements", std::to_string(statements.size())}});
   }
 
   Status RegisterInputs(DuckDbConnection& db, const TaskContext& context, const TemplateContext& names,
