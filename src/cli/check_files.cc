@@ -37,14 +37,20 @@ Status CheckKeys(const ConfigNode& node) {
   return OkStatus();
 }
 
-Result<FileSuite> ReadSuite(const ConfigNode& node, const std::string& name, const ProjectDef& project) {
+// `lake`: where a `path:` is read from when the suite is to run (its files
+// staged first); none when only checking the file.
+Result<FileSuite> ReadSuite(const ConfigNode& node, const std::string& name, const ProjectDef& project,
+                            LakeFiles* lake) {
   if (!node.is_map()) return UserError("bad-checks-file", "a checks file holds a target and its checks (a mapping)",
                                        node.where());
   WEIR_TRY(CheckKeys(node));
   const ConfigNode* checks = node.Find("checks");
   if (checks == nullptr) return UserError("missing-key", "a checks file needs 'checks:', a list", node.where());
   FileSuite out;
-  WEIR_ASSIGN_OR_RETURN(out.suite.target, ParseCheckTarget(node, {project.Resolve(project.lake), std::nullopt}));
+  const ConfigNode* path = node.Find("path");
+  if (lake != nullptr && path != nullptr && path->is_scalar()) WEIR_TRY(lake->Stage(path->scalar(), path->where()));
+  std::string lake_root = lake != nullptr ? lake->LocalRoot() : project.Resolve(project.lake);
+  WEIR_ASSIGN_OR_RETURN(out.suite.target, ParseCheckTarget(node, {lake_root, std::nullopt}));
   WEIR_ASSIGN_OR_RETURN(out.suite.checks, ParseCheckList(*checks));
   out.suite.name = name;
   out.suite.where = node.where();
@@ -64,7 +70,8 @@ Result<FileSuite> ReadSuite(const ConfigNode& node, const std::string& name, con
 
 // One file: a mapping (one suite, "checks/STEM") or a list of them
 // ("checks/STEM#N" unless named).
-Status ReadFileSuites(const std::string& path, const ProjectDef& project, std::vector<FileSuite>& out) {
+Status ReadFileSuites(const std::string& path, const ProjectDef& project, LakeFiles* lake,
+                      std::vector<FileSuite>& out) {
   LocalFilesystem files;
   WEIR_ASSIGN_OR_RETURN(std::string text, files.ReadFile(path));
   std::string shown = fs::relative(path, project.root).string();
@@ -72,12 +79,13 @@ Status ReadFileSuites(const std::string& path, const ProjectDef& project, std::v
   if (!doc.errors.empty()) return doc.errors[0];
   std::string stem = "checks/" + fs::path(path).stem().string();
   if (!doc.root.is_sequence()) {
-    WEIR_ASSIGN_OR_RETURN(FileSuite suite, ReadSuite(doc.root, stem, project));
+    WEIR_ASSIGN_OR_RETURN(FileSuite suite, ReadSuite(doc.root, stem, project, lake));
     out.push_back(std::move(suite));
     return OkStatus();
   }
   for (size_t i = 0; i < doc.root.items().size(); ++i) {
-    WEIR_ASSIGN_OR_RETURN(FileSuite suite, ReadSuite(doc.root.items()[i], stem + "#" + std::to_string(i + 1), project));
+    WEIR_ASSIGN_OR_RETURN(FileSuite suite,
+                          ReadSuite(doc.root.items()[i], stem + "#" + std::to_string(i + 1), project, lake));
     out.push_back(std::move(suite));
   }
   return OkStatus();
@@ -108,7 +116,7 @@ void CheckCheckFiles(const ProjectDef& project, std::vector<Status>& errors) {
   LocalFilesystem files;
   for (const std::string& path : files.ListFiles((fs::path(project.root) / "checks").string(), {".yml", ".yaml"})) {
     std::vector<FileSuite> suites;
-    if (Status read = ReadFileSuites(path, project, suites); !read.ok()) errors.push_back(read);
+    if (Status read = ReadFileSuites(path, project, nullptr, suites); !read.ok()) errors.push_back(read);
   }
 }
 
@@ -152,13 +160,24 @@ int RunCheckFiles(const std::string& dir, const std::vector<std::string>& only, 
   if (!loaded) return kExitUsage;
   const ProjectDef& project = loaded->project;
   LocalFilesystem files;
+  ProcessEnvironment environment;
+  PosixProcessLauncher processes;
+  DuckDbConnector lake_duckdb;
+  TaskServices services{processes, environment, files, lake_duckdb};
+  Result<std::unique_ptr<LakeFiles>> lake = LakeFiles::Open(project, services);
+  if (!lake.ok()) {
+    std::fprintf(stderr, "%s\n", lake.status().ToString().c_str());
+    return kExitUsage;
+  }
   std::vector<FileSuite> suites;
   for (const std::string& path : files.ListFiles((fs::path(dir) / "checks").string(), {".yml", ".yaml"})) {
     std::string stem = fs::path(path).stem().string();
     if (!only.empty() && std::find(only.begin(), only.end(), stem) == only.end()) continue;
-    if (Status read = ReadFileSuites(path, project, suites); !read.ok()) {
+    if (Status read = ReadFileSuites(path, project, lake->get(), suites); !read.ok()) {
       std::fprintf(stderr, "%s\n", read.ToString().c_str());
-      return kExitUsage;
+      // A lake file missing or unreadable fails the checks, as on a local lake.
+      bool bad_file = read.kind() == ErrorKind::kUser && read.code() != "input-missing";
+      return bad_file ? kExitUsage : kExitFailed;
     }
   }
   Result<std::string> warehouse = DuckDbFileOf(project, "");

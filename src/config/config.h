@@ -205,11 +205,38 @@ struct DatasetDef {
   std::vector<CallbackAction> on_stale;    // once per staleness episode
 };
 
+// Where weir.yml's `lake:` points: a local folder (a path, or a file://
+// URI), or a prefix of an S3 bucket (s3://BUCKET/PREFIX).
+struct LakeUri {
+  bool s3 = false;
+  std::string folder;  // local: the path as written, without file://
+  std::string bucket;  // s3: the bucket
+  std::string prefix;  // s3: the key prefix, no '/' at either end ("" : the whole bucket)
+};
+// UserError "bad-lake" for another scheme (gs://...), an s3:// URI without
+// a bucket or with characters S3 bucket names cannot have.
+Result<LakeUri> ParseLakeUri(std::string_view lake);
+
+// weir.yml `lake_options:`, for an s3:// lake (docs/project.md#the-lake).
+// `endpoint` and `region` are templates (env_var(), var(), secret()).
+struct LakeOptions {
+  std::string endpoint;             // "": AWS_ENDPOINT_URL_S3, AWS_ENDPOINT_URL, else AWS's for the region
+  std::string region;               // "": AWS_REGION, AWS_DEFAULT_REGION, else us-east-1
+  std::string addressing = "auto";  // path | virtual | auto (virtual on *.amazonaws.com)
+  uint64_t part_size = 0;           // bytes; 0: the object store's default (8 MiB)
+  SourceLocation where;             // the `lake_options:` mapping (none when absent)
+};
+// A byte count written as a whole number, or with a unit: 16MiB, 8MB,
+// 1GiB, 512KiB (KB/MB/GB are powers of 1000). UserError "bad-size".
+Result<uint64_t> ParseByteSize(std::string_view text, const SourceLocation& where);
+
 struct ProjectDef {
   std::string root;             // the project folder
   std::string name;
   std::string state_path = ".weir/state.db";  // relative to root unless absolute
-  std::string lake = "lake/";
+  std::string lake = "lake/";   // a folder, file://, or s3://bucket/prefix (ParseLakeUri)
+  SourceLocation lake_where;    // the `lake:` value (none when absent)
+  LakeOptions lake_options;
   ConfigNode warehouse;         // {type: duckdb, path: ...}
   std::map<std::string, ConfigNode> connections;
   std::map<std::string, int> pools;

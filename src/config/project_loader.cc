@@ -18,7 +18,7 @@ namespace {
 
 using config_internal::MapFields;
 
-const std::vector<std::string> kProjectKeys = {"name", "warehouse", "lake",   "state", "connections",
+const std::vector<std::string> kProjectKeys = {"name", "warehouse", "lake",   "lake_options", "state", "connections",
                                                "pools", "vars",      "smtp",   "models", "seeds",
                                                "heartbeat", "datasets"};
 
@@ -71,7 +71,9 @@ void ReadProjectFile(const ConfigNode& root, ProjectDef& project, std::vector<St
   MapFields fields(root, "weir.yml", kProjectKeys, errors);
   if (!fields.is_map()) return;
   if (auto s = fields.String("name")) project.name = *s;
-  if (auto s = fields.String("lake")) project.lake = *s;
+  if (fields.String("lake") || fields.Get("lake_options") != nullptr) {
+    config_internal::ReadLake(fields.Get("lake"), fields.Get("lake_options"), project, errors);
+  }
   if (auto s = fields.String("state")) project.state_path = *s;
   if (const ConfigNode* w = fields.Get("warehouse")) project.warehouse = *w;
   project.connections = ReadNamedMap(fields, "connections");

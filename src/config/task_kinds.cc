@@ -5,6 +5,7 @@
 #include "common/text.h"
 #include "config/config.h"
 #include "config/internal/fields.h"
+#include "config/internal/file_source_config.h"
 #include "config/internal/http_config.h"
 #include "config/internal/models_config.h"
 #include "schedule/schedule.h"
@@ -55,7 +56,8 @@ const std::vector<TaskKindKeys>& TaskKinds() {
       {"sql", {"sql"}, {"inputs", "to", "rejects", "skip_if", "connection"}},
       {"http", {"url"}, {"method", "headers", "body", "records", "to", "auth", "rejects", "paginate",
                          "request_retries", "request_timeout", "rate_limit", "incremental"}},
-      {"extract", {"connection", "sql", "to"}, {"incremental", "parallel"}},
+      {"extract", {"to"}, {"connection", "sql", "incremental", "parallel", "files", "format", "filename_column",
+                           "allow_empty", "rejects"}},
       {"load", {"from", "table"}, {"mode", "keys", "partition_by", "quarantine", "connection", "on_schema_change"}},
       {"check", {"checks"}, {"table", "path", "query", "where", "partition_by", "sample_limit", "save_failing_rows", "skip_if", "connection"}},
       SensorKindKeys(),
@@ -229,8 +231,22 @@ void ReadSensor(const ConfigNode& node, TaskDef& task, std::vector<Status>& erro
   }
 }
 
-// An extract's `incremental: {cursor, initial, overlap}`.
-void CheckExtractTask(const ConfigNode& node, std::vector<Status>& errors) {
+// An extract reads files (`files:`, file_source_config.cc) or a
+// connection's `sql:`, with `incremental: {cursor, initial, overlap}`.
+void CheckExtractTask(const ConfigNode& node, const TaskDef& task, std::vector<Status>& errors) {
+  const std::string label = "task '" + task.id + "'";
+  if (node.Find("files") != nullptr) return CheckFileSource(node, label, errors);
+  for (const char* key : {"connection", "sql"}) {
+    if (node.Find(key) != nullptr) continue;
+    errors.push_back(UserError("missing-key", label + " needs the key '" + key + "' (or 'files', to read files)",
+                               node.where()));
+  }
+  for (const auto& [key, value] : node.entries()) {
+    const std::vector<std::string>& file_keys = FileSourceKeys();
+    if (std::find(file_keys.begin(), file_keys.end(), key.scalar()) == file_keys.end()) continue;
+    errors.push_back(UserError("unknown-key", "'" + key.scalar() + "' applies to an extract that reads 'files', "
+                                              "and " + label + " reads a connection", key.where()));
+  }
   const ConfigNode* incremental = node.Find("incremental");
   if (incremental == nullptr || incremental->is_null()) return;
   MapFields fields(*incremental, "'incremental'", {"cursor", "initial", "overlap"}, errors);
@@ -244,7 +260,7 @@ void CheckExtractTask(const ConfigNode& node, std::vector<Status>& errors) {
 void ReadKindDetails(const ConfigNode& node, TaskDef& task, std::vector<Status>& errors) {
   if (task.kind.value == "sensor" && node.is_map()) ReadSensor(node, task, errors);
   if (task.kind.value == "models" && node.is_map()) CheckModelsTask(node, task, errors);
-  if (task.kind.value == "extract" && node.is_map()) CheckExtractTask(node, errors);
+  if (task.kind.value == "extract" && node.is_map()) CheckExtractTask(node, task, errors);
   if (task.kind.value == "http" && node.is_map()) CheckHttpTask(node, task, errors);
 }
 

@@ -166,6 +166,10 @@ class MemoryStateStore final : public StateStore {
                                                     const std::string& interval_start) override;
   Result<std::optional<CursorRange>> PreviousCursorRange(const std::string& pipeline, const std::string& task_id,
                                                          const std::string& interval_start) override;
+  Status RecordSourceFiles(const SourceFileSet& set) override;
+  Result<std::optional<SourceFileSet>> SourceFilesFor(const std::string& pipeline, const std::string& task_id,
+                                                      const std::string& interval_start) override;
+  Result<std::vector<SourceFileSet>> SourceFileSets(const std::string& pipeline, const std::string& task_id) override;
 
  private:
   // Lookups with mu_ held; the pointers live until the store does.
@@ -184,6 +188,8 @@ class MemoryStateStore final : public StateStore {
   std::vector<CheckResultRecord> check_results_;  // in id order
   // By (pipeline, task_id), then interval start.
   std::map<std::pair<std::string, std::string>, std::map<std::string, CursorRange>> cursor_ranges_;
+  // By (pipeline, task_id), then interval start.
+  std::map<std::pair<std::string, std::string>, std::map<std::string, SourceFileSet>> source_files_;
 };
 
 Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {
@@ -440,6 +446,34 @@ Result<std::optional<CursorRange>> MemoryStateStore::PreviousCursorRange(const s
   auto after = task->second.lower_bound(interval_start);
   if (after == task->second.begin()) return std::optional<CursorRange>();
   return std::optional<CursorRange>(std::prev(after)->second);
+}
+
+Status MemoryStateStore::RecordSourceFiles(const SourceFileSet& set) {
+  WEIR_ASSIGN_OR_RETURN(SourceFileSet stored, state_internal::StoredSourceFiles(set));
+  std::lock_guard lock(mu_);
+  source_files_[{set.pipeline, set.task_id}][set.interval_start] = std::move(stored);
+  return OkStatus();
+}
+
+Result<std::optional<SourceFileSet>> MemoryStateStore::SourceFilesFor(const std::string& pipeline,
+                                                                      const std::string& task_id,
+                                                                      const std::string& interval_start) {
+  std::lock_guard lock(mu_);
+  auto task = source_files_.find({pipeline, task_id});
+  if (task == source_files_.end()) return std::optional<SourceFileSet>();
+  auto set = task->second.find(interval_start);
+  if (set == task->second.end()) return std::optional<SourceFileSet>();
+  return std::optional<SourceFileSet>(set->second);
+}
+
+Result<std::vector<SourceFileSet>> MemoryStateStore::SourceFileSets(const std::string& pipeline,
+                                                                    const std::string& task_id) {
+  std::lock_guard lock(mu_);
+  std::vector<SourceFileSet> sets;
+  auto task = source_files_.find({pipeline, task_id});
+  if (task == source_files_.end()) return sets;
+  for (const auto& [interval_start, set] : task->second) sets.push_back(set);
+  return sets;
 }
 
 }  // namespace weir

@@ -8,6 +8,7 @@
 #include "state/internal/sqlite_cursor_ranges.h"
 #include "state/internal/sqlite_database.h"
 #include "state/internal/sqlite_schema.h"
+#include "state/internal/sqlite_source_files.h"
 #include "state/state.h"
 
 namespace weir {
@@ -76,8 +77,14 @@ class SqliteStateStore final : public StateStore {
                                                     const std::string& interval_start) override;
   Result<std::optional<CursorRange>> PreviousCursorRange(const std::string& pipeline, const std::string& task_id,
                                                          const std::string& interval_start) override;
+  Status RecordSourceFiles(const SourceFileSet& set) override;
+  Result<std::optional<SourceFileSet>> SourceFilesFor(const std::string& pipeline, const std::string& task_id,
+                                                      const std::string& interval_start) override;
+  Result<std::vector<SourceFileSet>> SourceFileSets(const std::string& pipeline, const std::string& task_id) override;
 
  private:
+  Result<std::vector<SourceFileSet>> ReadSourceFileSets(const std::string& pipeline, const std::string& task_id,
+                                                        const std::string& interval_start);
   Result<std::optional<CursorRange>> ReadCursorRange(const std::string& pipeline, const std::string& task_id,
                                                      const std::string& interval_start, bool before);
   // Helpers run inside a caller's transaction with mu_ held.
@@ -739,6 +746,41 @@ Result<std::optional<CursorRange>> SqliteStateStore::PreviousCursorRange(const s
                                                                          const std::string& task_id,
                                                                          const std::string& interval_start) {
   return ReadCursorRange(pipeline, task_id, interval_start, true);
+}
+
+Status SqliteStateStore::RecordSourceFiles(const SourceFileSet& set) {
+  WEIR_ASSIGN_OR_RETURN(SourceFileSet stored, state_internal::StoredSourceFiles(set));
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_TRY(state_internal::ReplaceSourceFileSet(*db_, stored));
+  return txn.Commit();
+}
+
+Result<std::vector<SourceFileSet>> SqliteStateStore::ReadSourceFileSets(const std::string& pipeline,
+                                                                        const std::string& task_id,
+                                                                        const std::string& interval_start) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_ASSIGN_OR_RETURN(std::vector<SourceFileSet> sets,
+                        state_internal::QuerySourceFileSets(*db_, pipeline, task_id, interval_start));
+  WEIR_TRY(txn.Commit());
+  return sets;
+}
+
+Result<std::optional<SourceFileSet>> SqliteStateStore::SourceFilesFor(const std::string& pipeline,
+                                                                      const std::string& task_id,
+                                                                      const std::string& interval_start) {
+  if (interval_start.empty()) return std::optional<SourceFileSet>();  // "" would mean every interval
+  WEIR_ASSIGN_OR_RETURN(std::vector<SourceFileSet> sets, ReadSourceFileSets(pipeline, task_id, interval_start));
+  if (sets.empty()) return std::optional<SourceFileSet>();
+  return std::optional<SourceFileSet>(std::move(sets.front()));
+}
+
+Result<std::vector<SourceFileSet>> SqliteStateStore::SourceFileSets(const std::string& pipeline,
+                                                                    const std::string& task_id) {
+  return ReadSourceFileSets(pipeline, task_id, "");
 }
 
 }  // namespace weir

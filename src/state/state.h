@@ -206,6 +206,29 @@ struct CursorRange {
   TimePoint recorded_at;
 };
 
+// What a file source (an extract's `files:` glob) took for one data
+// interval, so that an incremental one (`incremental: new_files`) takes
+// only files no other interval took, and a rerun takes the same files
+// again. A file is its path as the task shows it (relative to the project
+// when the glob is), its size and its modification time: a file whose size
+// or time changed is a new file.
+struct SourceFile {
+  std::string path;
+  int64_t size_bytes = 0;
+  TimePoint modified_at;  // kept to the millisecond
+  friend bool operator==(const SourceFile& a, const SourceFile& b) {
+    return a.path == b.path && a.size_bytes == b.size_bytes && a.modified_at == b.modified_at;
+  }
+};
+
+struct SourceFileSet {
+  std::string pipeline;
+  std::string task_id;         // "task" or a mapped instance "task[3]"
+  std::string interval_start;  // the run's data interval (ISO-8601)
+  std::vector<SourceFile> files;  // by path; empty: the interval took no file
+  TimePoint recorded_at;
+};
+
 struct AttemptEnd {
   AttemptState state = AttemptState::kSuccess;
   TimePoint ended_at;
@@ -326,6 +349,16 @@ class StateStore {
   virtual Result<std::optional<CursorRange>> PreviousCursorRange(const std::string& pipeline,
                                                                  const std::string& task_id,
                                                                  const std::string& interval_start) = 0;
+
+  // File sources' files. Recording an interval's set again replaces it
+  // (in one transaction); a set may be empty. SourceFilesFor is the set of
+  // one interval (none if it recorded none), SourceFileSets every
+  // interval's set of the task, oldest interval first, files by path.
+  virtual Status RecordSourceFiles(const SourceFileSet& set) = 0;
+  virtual Result<std::optional<SourceFileSet>> SourceFilesFor(const std::string& pipeline, const std::string& task_id,
+                                                              const std::string& interval_start) = 0;
+  virtual Result<std::vector<SourceFileSet>> SourceFileSets(const std::string& pipeline,
+                                                            const std::string& task_id) = 0;
 
   // After a crash: attempts still marked running in `run` become interrupted
   // (ended at `now`), and their task instances too. Returns how many.

@@ -12,6 +12,7 @@
 #include "state/state.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/lake.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
@@ -46,24 +47,28 @@ Result<ConfigNode> RenderTree(const ConfigNode& node, const TemplateContext& nam
   return node;
 }
 
-// table / path / query / where / partition_by, rendered; a path made
-// absolute in the lake.
-Result<CheckTarget> TargetOf(const TaskContext& context, const TemplateContext& names) {
+// table / path / query / where / partition_by, rendered; a path (or glob)
+// read through the lake.
+Result<CheckTarget> TargetOf(const TaskContext& context, const TemplateContext& names, Lake& lake) {
   const TaskDef& task = context.task;
   std::vector<ConfigNode::Entry> entries;
+  std::optional<std::string> lake_name;  // how reports name a `path:`
   for (const char* key : {"table", "path", "query", "where", "partition_by"}) {
     const ConfigNode* param = task.param(key);
     if (param == nullptr) continue;
     WEIR_ASSIGN_OR_RETURN(RenderedText value, RenderParam(task, key, names));
     std::string text = value.text;
     if (std::string_view(key) == "path") {
-      WEIR_ASSIGN_OR_RETURN(text, LakePath(context, text));
+      lake_name = lake.Name(text);
+      WEIR_ASSIGN_OR_RETURN(text, lake.Inputs(text, param->where()));
     }
     entries.emplace_back(ConfigNode::Scalar(key, false, param->where()),
                          ConfigNode::Scalar(text, false, param->where()));
   }
   TargetOptions options{"", std::make_pair(context.interval.start_iso, context.interval.end_iso)};
-  return ParseCheckTarget(ConfigNode::Map(std::move(entries), task.where), options);
+  WEIR_ASSIGN_OR_RETURN(CheckTarget target, ParseCheckTarget(ConfigNode::Map(std::move(entries), task.where), options));
+  if (lake_name) target.label = *lake_name;
+  return target;
 }
 
 Result<int64_t> IntParam(const TaskDef& task, const char* key, int64_t fallback) {
@@ -185,7 +190,8 @@ class CheckTask final : public RedactingTask {
     const ConfigNode* checks = task.param("checks");
     WEIR_ASSIGN_OR_RETURN(ConfigNode rendered, RenderTree(checks != nullptr ? *checks : ConfigNode(), names));
     WEIR_ASSIGN_OR_RETURN(std::vector<CheckSpec> specs, ParseCheckList(rendered));
-    WEIR_ASSIGN_OR_RETURN(CheckTarget target, TargetOf(context, names));
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Lake> lake, OpenLake(context, services_));
+    WEIR_ASSIGN_OR_RETURN(CheckTarget target, TargetOf(context, names, *lake));
     CheckSuite suite{context.pipeline.name + "." + task.id, target, std::move(specs), task.where};
 
     AttemptLog log(context.log_path, "attempt " + std::to_string(context.attempt) + ": checks on " + target.label);

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <atomic>
 #include <filesystem>
 #include <unistd.h>
 
@@ -17,23 +18,6 @@ Result<FileFormat> FormatOf(const std::string& path, const SourceLocation& where
   if (ext == ".json") return FileFormat::kJson;
   return UserError("bad-file-format", "cannot tell the format of '" + path +
                                           "': use a .parquet, .csv, .ndjson or .json extension", where);
-}
-
-Result<std::string> LakePath(const TaskContext& context, const std::string& relative) {
-  const std::string& lake = context.project.lake;
-  if (lake.find("://") != std::string::npos) {
-    return UserError("lake-not-local", "lake '" + lake + "' is not a local folder; object storage lakes are not "
-                                       "available yet in this build of weir");
-  }
-  fs::path path(relative);
-  if (path.is_absolute()) {
-    return UserError("bad-lake-path", "lake paths are relative to the lake root, got the absolute path '" +
-                                          relative + "'");
-  }
-  for (const fs::path& part : path) {
-    if (part == "..") return UserError("bad-lake-path", "lake paths may not leave the lake ('..'): '" + relative + "'");
-  }
-  return (fs::path(context.project.Resolve(lake)) / relative).lexically_normal().string();
 }
 
 // hive_partitioning off: lake paths such as raw/sales/ds=2024-01-01/x.parquet
@@ -174,9 +158,9 @@ Result<std::map<std::string, int64_t>> WriteRejects(DuckDbConnection& db, const 
                                                     const TaskServices& services) {
   // Staged through a file: the compute database and the warehouse are
   // separate DuckDB instances, and only the warehouse's own may write it.
-  WEIR_ASSIGN_OR_RETURN(std::string staged, LakePath(context, "_weir/rejects/" + context.pipeline.name + "/" +
-                                                                  context.task.id + "/" + context.interval.ds +
-                                                                  ".parquet"));
+  static std::atomic<int> counter{0};
+  std::string staged = context.project.Resolve(".weir/tmp/rejects-" + std::to_string(::getpid()) + "-" +
+                                               std::to_string(counter++) + ".parquet");
   WEIR_ASSIGN_OR_RETURN(int64_t staged_rows, WriteQueryToFile(db, rows_sql, staged, FileFormat::kParquet, context));
   std::map<std::string, int64_t> counts;
   WEIR_ASSIGN_OR_RETURN(auto per_reason, db.Query("SELECT reason, count(*) FROM read_parquet(" + SqlString(staged) +

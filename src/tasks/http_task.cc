@@ -30,6 +30,7 @@
 #include "tasks/internal/http_request.h"
 #include "tasks/internal/incremental.h"
 #include "tasks/internal/json_records.h"
+#include "tasks/internal/lake.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
@@ -260,18 +261,20 @@ struct Target {
   std::optional<RenderedText> to;
   const ConfigNode* to_node = nullptr;
   FileFormat format = FileFormat::kJson;
-  std::string path;
+  std::string path;                   // written here, then published
+  std::optional<LakeOutput> output;
   std::optional<RecordsPath> records;
   std::string rejects_table;
   bool explicit_rejects = false;
 };
 
-Result<Target> ReadTarget(const TaskContext& context, const TemplateContext& names) {
+Result<Target> ReadTarget(const TaskContext& context, const TemplateContext& names, Lake& lake) {
   Target t;
   if ((t.to_node = context.task.param("to")) != nullptr) {
     WEIR_ASSIGN_OR_RETURN(t.to, RenderParam(context.task, "to", names));
     WEIR_ASSIGN_OR_RETURN(t.format, FormatOf(t.to->text, t.to_node->where()));
-    WEIR_ASSIGN_OR_RETURN(t.path, LakePath(context, t.to->text));
+    WEIR_ASSIGN_OR_RETURN(t.output, lake.Output(t.to->text));
+    t.path = t.output->path;
   }
   const ConfigNode* records_node = context.task.param("records");
   if (records_node != nullptr) {
@@ -369,7 +372,8 @@ class HttpTask final : public TaskRunner {
   Result<std::string> Attempt(const TaskContext& context, const TemplateContext& names, PreparedRequest prepared,
                               const std::shared_ptr<SecretValues>& secrets, AttemptLog& log) {
     // Everything the task needs is checked before the first request is sent.
-    WEIR_ASSIGN_OR_RETURN(Target target, ReadTarget(context, names));
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Lake> lake, OpenLake(context, services_));
+    WEIR_ASSIGN_OR_RETURN(Target target, ReadTarget(context, names, *lake));
     WEIR_ASSIGN_OR_RETURN(std::optional<PaginationOptions> pagination, ReadPagination(context.task));
     if (pagination) WEIR_TRY(CheckPaginatedTarget(context.task, target));
     WEIR_ASSIGN_OR_RETURN(RequestPolicy policy,
@@ -384,8 +388,9 @@ class HttpTask final : public TaskRunner {
     HttpSession session(std::move(prepared), policy, clock, context, secrets, log);
     Result<std::string> output = pagination ? Paginated(context, session, std::move(*pagination), target, log)
                                             : Single(context, session, target, log);
-    if (!output.ok() || !incremental) return output;
-    return WithCursorRange(context, *output, *incremental, *range, target, log);
+    if (output.ok() && incremental) output = WithCursorRange(context, *output, *incremental, *range, target, log);
+    if (output.ok() && target.output) WEIR_TRY(lake->Publish(*target.output));  // the file is complete
+    return output;
   }
 
   // The range's end recorded (a new range ends at the largest cursor value

@@ -19,6 +19,7 @@
 #include "quality/quality.h"
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/lake.h"
 #include "tasks/internal/load.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
@@ -114,10 +115,8 @@ class LoadTask final : public RedactingTask {
     WEIR_ASSIGN_OR_RETURN(RenderedText from, RenderParam(task, "from", names));
     WEIR_ASSIGN_OR_RETURN(RenderedText table, RenderParam(task, "table", names));
     WEIR_ASSIGN_OR_RETURN(FileFormat format, FormatOf(from.text, task.param("from")->where()));
-    WEIR_ASSIGN_OR_RETURN(std::string path, LakePath(context, from.text));
-    if (!services_.files.Exists(path)) {
-      return UserError("input-missing", "the file to load does not exist: " + from.text, task.param("from")->where());
-    }
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Lake> lake, OpenLake(context, services_));
+    WEIR_ASSIGN_OR_RETURN(std::string path, lake->Input(from.text, "the file to load", task.param("from")->where()));
     std::string mode = "append";
     if (task.param("mode") != nullptr) {
       WEIR_ASSIGN_OR_RETURN(RenderedText m, RenderParam(task, "mode", names));

@@ -7,11 +7,8 @@
 //   sql            a query's first cell is true, or a number other than 0
 //   http           a URL answers 2xx
 //   external_task  a task of another pipeline succeeded for the same interval
-#include <glob.h>
-
 #include <cstdlib>
 #include <ctime>
-#include <filesystem>
 
 #include "common/text.h"
 #include "config/pipeline_schedule.h"
@@ -19,72 +16,31 @@
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
 #include "tasks/internal/http_request.h"
+#include "tasks/internal/lake.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
 namespace weir::tasks_internal {
 namespace {
-namespace fs = std::filesystem;
 
 constexpr size_t kListedPaths = 100;  // paths a file sensor's output names
 constexpr auto kHttpPokeLimit = std::chrono::minutes(1);
 
-// The lake root's own characters match only themselves in a glob pattern.
-std::string GlobEscaped(std::string_view text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '*' || c == '?' || c == '[' || c == ']' || c == '\\') out += '\\';
-    out += c;
-  }
-  return out;
-}
-
-// A file, or a folder with a file somewhere inside (Airflow's FileSensor).
-// A file still being written (our temporary names) does not count.
-bool HasFile(const std::string& path) {
-  std::error_code ec;
-  auto is_done_file = [](const fs::path& p, std::error_code& e) {
-    return fs::is_regular_file(p, e) && p.filename().string().find(".weir-tmp-") == std::string::npos;
-  };
-  if (!fs::is_directory(path, ec)) return is_done_file(path, ec);
-  for (auto it = fs::recursive_directory_iterator(path, fs::directory_options::skip_permission_denied, ec);
-       !ec && it != fs::recursive_directory_iterator(); it.increment(ec)) {
-    if (is_done_file(it->path(), ec)) return true;
-  }
-  return false;
-}
-
-// Every existing path `pattern` (a glob: * ? [...]) matches, sorted.
-Result<std::vector<std::string>> Glob(const std::string& pattern) {
-  glob_t found{};
-  int rc = ::glob(pattern.c_str(), 0, nullptr, &found);
-  std::vector<std::string> paths;
-  if (rc == 0) {
-    for (size_t i = 0; i < found.gl_pathc; ++i) paths.emplace_back(found.gl_pathv[i]);
-  }
-  ::globfree(&found);
-  if (rc != 0 && rc != GLOB_NOMATCH) return Fault("lake-read", "cannot list the lake's files for a file sensor");
-  return paths;
-}
-
-Result<std::string> PokeFile(const TaskContext& context, const TemplateContext& names, AttemptLog& log) {
+Result<std::string> PokeFile(const TaskContext& context, const TemplateContext& names, const TaskServices& services,
+                             AttemptLog& log) {
   WEIR_ASSIGN_OR_RETURN(RenderedText path, RenderParam(context.task, "path", names));
-  WEIR_ASSIGN_OR_RETURN(std::string target, LakePath(context, path.text));  // refuses absolute paths and '..'
-  std::string root = fs::path(context.project.Resolve(context.project.lake)).lexically_normal().string();
-  if (root.empty() || root.back() != '/') root += '/';
-  if (target.compare(0, root.size(), root) != 0) {
-    return UserError("bad-lake-path", "a file sensor's path must be inside the lake, got '" + path.text + "'",
-                     context.task.param("path")->where());
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Lake> lake, OpenLake(context, services));
+  Result<std::vector<std::string>> matches = lake->Matches(path.text);
+  if (!matches.ok()) {
+    // An absolute path or one with '..' is the task's mistake: say where.
+    bool bad_path = matches.status().code() == "bad-lake-path";
+    return bad_path ? matches.status().At(context.task.param("path")->where()) : matches.status();
   }
-  WEIR_ASSIGN_OR_RETURN(std::vector<std::string> matches, Glob(GlobEscaped(root) + target.substr(root.size())));
   std::string listed;
-  int64_t count = 0;
-  for (const std::string& match : matches) {
-    if (!HasFile(match)) continue;
-    if (static_cast<size_t>(count++) < kListedPaths) {
-      listed += (listed.empty() ? "" : ", ") + JsonString(match.substr(root.size()));
-    }
+  for (size_t i = 0; i < matches->size() && i < kListedPaths; ++i) {
+    listed += (listed.empty() ? "" : ", ") + JsonString((*matches)[i]);
   }
+  size_t count = matches->size();
   if (count == 0) return NotYet("nothing in the lake matches '" + path.shown + "'");
   log.Line("met: " + std::to_string(count) + " match" + (count == 1 ? "" : "es") + " for '" + path.shown + "'", false);
   return JsonObject({{"matched", std::to_string(count)}, {"paths", "[" + listed + "]"}});
@@ -255,7 +211,7 @@ class SensorTask final : public RedactingTask {
  private:
   Result<std::string> Poke(const std::string& type, const ConfigNode& type_node, const TaskContext& context,
                            const TemplateContext& names, AttemptLog& log) {
-    if (type == "file") return PokeFile(context, names, log);
+    if (type == "file") return PokeFile(context, names, services_, log);
     if (type == "sql") return PokeSql(context, names, services_, log);
     if (type == "http") return PokeHttp(context, names, log);
     if (type == "external_task") return PokeExternalTask(context, names);

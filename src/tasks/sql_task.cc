@@ -4,6 +4,7 @@
 // Without `to:` its statements run in the warehouse.
 #include "tasks/internal/attempt_log.h"
 #include "tasks/internal/data.h"
+#include "tasks/internal/lake.h"
 #include "tasks/internal/secret_values.h"
 #include "tasks/internal/task_kinds.h"
 
@@ -83,8 +84,9 @@ class SqlTask final : public RedactingTask {
       if (!result.ok()) log.Line("failed: " + result.status().message());
       return result;
     }
-    Result<std::string> result = context.task.param("to") != nullptr ? ToLake(context, names, sql, log)
-                                                                     : InWarehouse(context, names, sql);
+    WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Lake> lake, OpenLake(context, services_));
+    Result<std::string> result = context.task.param("to") != nullptr ? ToLake(context, names, sql, *lake, log)
+                                                                     : InWarehouse(context, names, sql, *lake);
     if (!result.ok()) {
       log.Line("SQL:\n" + shown);
       log.Line("failed: " + result.status().message());
@@ -93,11 +95,12 @@ class SqlTask final : public RedactingTask {
   }
 
  private:
-  Result<std::string> InWarehouse(const TaskContext& context, const TemplateContext& names, const std::string& sql) {
+  Result<std::string> InWarehouse(const TaskContext& context, const TemplateContext& names, const std::string& sql,
+                                  Lake& lake) {
     WEIR_ASSIGN_OR_RETURN(auto db, ConnectWarehouse(context, services_));
     WEIR_ASSIGN_OR_RETURN(auto writing, db->LockForWrite(context.cancel, context.deadline));
     std::string sources;
-    WEIR_TRY(RegisterInputs(*db, context, names, sources));
+    WEIR_TRY(RegisterInputs(*db, context, names, lake, sources));
     WEIR_TRY(db->ExecuteUntil(sql, context.cancel, context.deadline));
     return JsonObject({{"statements", std::to_string(SplitSqlStatements(sql).size())}});
   }
@@ -142,7 +145,7 @@ class SqlTask final : public RedactingTask {
     return JsonObject({{"statements", std::to_string(statements.size())}});
   }
 
-  Status RegisterInputs(DuckDbConnection& db, const TaskContext& context, const TemplateContext& names,
+  Status RegisterInputs(DuckDbConnection& db, const TaskContext& context, const TemplateContext& names, Lake& lake,
                         std::string& sources) {
     const ConfigNode* inputs = context.task.param("inputs");
     if (inputs == nullptr || inputs->is_null()) return OkStatus();
@@ -155,10 +158,7 @@ class SqlTask final : public RedactingTask {
         WEIR_ASSIGN_OR_RETURN(relative, RenderTemplate(relative, value.where(), names));
       }
       WEIR_ASSIGN_OR_RETURN(FileFormat format, FormatOf(relative, value.where()));
-      WEIR_ASSIGN_OR_RETURN(std::string path, LakePath(context, relative));
-      if (!services_.files.Exists(path)) {
-        return UserError("input-missing", "input '" + name.scalar() + "' does not exist: " + relative, value.where());
-      }
+      WEIR_ASSIGN_OR_RETURN(std::string path, lake.Input(relative, "input '" + name.scalar() + "'", value.where()));
       // Temporary: in the warehouse, a view must not outlive the task.
       WEIR_TRY(db.Execute("CREATE OR REPLACE TEMP VIEW " + SqlIdentifier(name.scalar()) + " AS SELECT * FROM " +
                           ReadFileSql(path, format)));
@@ -168,11 +168,11 @@ class SqlTask final : public RedactingTask {
   }
 
   Result<std::string> ToLake(const TaskContext& context, const TemplateContext& names, const std::string& sql,
-                             AttemptLog& log) {
+                             Lake& lake, AttemptLog& log) {
     WEIR_ASSIGN_OR_RETURN(RenderedText to, RenderParam(context.task, "to", names));
     const ConfigNode* to_node = context.task.param("to");
     WEIR_ASSIGN_OR_RETURN(FileFormat format, FormatOf(to.text, to_node->where()));
-    WEIR_ASSIGN_OR_RETURN(std::string path, LakePath(context, to.text));
+    WEIR_ASSIGN_OR_RETURN(LakeOutput out, lake.Output(to.text));
     WEIR_ASSIGN_OR_RETURN(std::optional<RejectSpec> rejects, ReadRejects(context.task));
     std::vector<std::string> statements = SplitSqlStatements(sql);
     if (statements.empty() || !IsQuery(statements.back())) {
@@ -181,7 +181,7 @@ class SqlTask final : public RedactingTask {
     }
     WEIR_ASSIGN_OR_RETURN(auto db, ConnectCompute(context));
     std::string sources;
-    WEIR_TRY(RegisterInputs(*db, context, names, sources));
+    WEIR_TRY(RegisterInputs(*db, context, names, lake, sources));
     for (size_t i = 0; i + 1 < statements.size(); ++i) {
       WEIR_TRY(db->ExecuteUntil(statements[i], context.cancel, context.deadline));
     }
@@ -190,7 +190,8 @@ class SqlTask final : public RedactingTask {
     if (rejects) {
       WEIR_ASSIGN_OR_RETURN(final_select, Classify(*db, final_select, *rejects, context, sources, output));
     }
-    WEIR_ASSIGN_OR_RETURN(int64_t written, WriteQueryToFile(*db, final_select, path, format, context));
+    WEIR_ASSIGN_OR_RETURN(int64_t written, WriteQueryToFile(*db, final_select, out.path, format, context));
+    WEIR_TRY(lake.Publish(out));
     output["rows_written"] = std::to_string(written);
     output["path"] = JsonString(to.text);
     log.Line("wrote " + std::to_string(written) + " rows to " + to.text, false);

@@ -62,6 +62,33 @@ Result<PostgresParams> PostgresConnectionParams(const ProjectDef& project, const
 Result<std::vector<std::pair<std::string, std::string>>> RenderForDisplay(const TaskContext& context,
                                                                           const TaskServices& services);
 
+namespace tasks_internal {
+class Lake;
+}
+
+// The project's lake as commands outside a run read it (`weir test`'s
+// checks on a `path:`). Stage makes a lake path or glob readable under
+// LocalRoot(): a local lake's folder itself, or for an S3 lake a temporary
+// folder that the matching objects are linked into from .weir/lake-cache
+// (docs/tasks.md#the-lake-paths-and-formats), removed with this object.
+// Not thread-safe.
+class LakeFiles {
+ public:
+  // Contacts nothing yet. UserError "bad-lake" for a `lake:` that is
+  // neither a folder nor s3://.
+  static Result<std::unique_ptr<LakeFiles>> Open(const ProjectDef& project, const TaskServices& services);
+  ~LakeFiles();
+  std::string LocalRoot() const;
+  // Nothing for a local lake; "input-missing" (at `where`) when nothing
+  // in an S3 lake matches.
+  Status Stage(const std::string& pattern, const SourceLocation& where);
+
+ private:
+  LakeFiles() = default;
+  CancelToken never_cancelled_;
+  std::unique_ptr<tasks_internal::Lake> lake_;
+};
+
 // Reads a secret: WEIR_SECRET_<NAME> (upper-cased) from the environment,
 // else `name` in <project>/.weir/secrets.yml, which must not be readable by
 // group or others. UserError "unknown-secret" / "secrets-file-mode".

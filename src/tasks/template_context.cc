@@ -2,6 +2,7 @@
 #include <filesystem>
 
 #include "config/config_node.h"
+#include "tasks/internal/lake.h"
 #include "tasks/internal/task_outputs.h"
 #include "tasks/tasks.h"
 
@@ -122,7 +123,7 @@ TemplateContext MakeTemplateContext(const TaskContext& context, const TaskServic
   ctx.Set("pipeline", TemplateValue::String(context.pipeline.name));
   ctx.Set("task_id", TemplateValue::String(context.task.id));
   ctx.Set("attempt", TemplateValue::Int(context.attempt));
-  ctx.Set("lake", TemplateValue::String(context.project.Resolve(context.project.lake)));
+  ctx.Set("lake", TemplateValue::String(tasks_internal::LakeTemplateValue(context.project)));
   ctx.Set("project_dir", TemplateValue::String(context.project.root));
   ctx.Set("params", ParseJsonValue(context.run.params_json.empty() ? "{}" : context.run.params_json));
   // Reading every upstream output costs a state query per attempt; only

@@ -26,20 +26,79 @@ Expectations after `----` (stdout and stderr together, ANSI codes removed):
 $CASE_DIR (the case folder), and, in a case with a `needs-postgres` file,
 $WEIR_TEST_PG_PORT: the port of the private PostgreSQL cluster on
 127.0.0.1 (superuser `postgres` trusted; `weir_etl`, password
-`etl-secret`). A failing step prints what it ran, what it
-expected and what came out, and the case exits 1.
+`etl-secret`). In a case with a `needs-s3` file, run_case.py starts s3rver
+(npm, installed by scripts/setup.sh) on 127.0.0.1 for the case's steps, with
+one bucket, and stops it after them; steps see $WEIR_TEST_S3_ENDPOINT
+(http://127.0.0.1:PORT), $WEIR_TEST_S3_BUCKET (weir-e2e), and
+AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY set to the keys it takes. A failing
+step prints what it ran, what it expected and what came out, and the case
+exits 1.
 """
 import argparse
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import time
 
 ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
 ERROR_LINE = re.compile(r"^(\S+):\s*error\[([^\]]+)\]")
 HEADER = re.compile(r"^(run|sh) (ok|error (\d+))$")
+REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+S3RVER_SCRIPT = os.path.join(REPO, "third_party", "s3rver", "node_modules", "s3rver", "bin", "s3rver.js")
+
+
+class S3rver:
+    """s3rver on 127.0.0.1, on a port the kernel picks, with one bucket and
+    its data under `work`; as src/connectors/tests/s3_test_server.cc runs it."""
+    BUCKET = "weir-e2e"
+    KEY = "S3RVER"  # the key pair s3rver takes (it checks no signature)
+
+    def __init__(self, work):
+        if not os.path.exists(S3RVER_SCRIPT):
+            sys.exit(f"s3rver is not installed at {S3RVER_SCRIPT}: run scripts/setup.sh")
+        node = shutil.which("node")
+        if node is None:
+            sys.exit("node is not installed: run scripts/setup.sh")
+        data = os.path.join(work, "s3rver")
+        os.makedirs(data)
+        self.log_path = os.path.join(work, "s3rver.log")
+        with open(self.log_path, "wb") as log:
+            # The legacy provider: s3rver encrypts continuation tokens with DES.
+            self.proc = subprocess.Popen(
+                [node, "--openssl-legacy-provider", S3RVER_SCRIPT, "--directory", data, "--address", "127.0.0.1",
+                 "--port", "0", "--silent", "--configure-bucket", self.BUCKET],
+                stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL, start_new_session=True)
+        listening = re.compile(r"listening on 127\.0\.0\.1:(\d+)")
+        give_up = time.monotonic() + 60
+        while True:
+            with open(self.log_path, errors="replace") as log:
+                m = listening.search(log.read())
+            if m:
+                self.endpoint = "http://127.0.0.1:" + m.group(1)
+                return
+            if self.proc.poll() is not None or time.monotonic() > give_up:
+                self.stop()
+                sys.exit("s3rver did not start:\n" + open(self.log_path, errors="replace").read())
+            time.sleep(0.05)  # between two looks at its log
+
+    def export(self, env):
+        for name in ("AWS_SESSION_TOKEN", "AWS_ENDPOINT_URL", "AWS_ENDPOINT_URL_S3", "AWS_PROFILE"):
+            env.pop(name, None)
+        env.update({"WEIR_TEST_S3_ENDPOINT": self.endpoint, "WEIR_TEST_S3_BUCKET": self.BUCKET,
+                    "AWS_ACCESS_KEY_ID": self.KEY, "AWS_SECRET_ACCESS_KEY": self.KEY})
+
+    def stop(self):
+        if self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                self.proc.wait()
 
 
 class Step:
@@ -151,14 +210,32 @@ def main():
         if not os.path.exists(port_file):
             sys.exit(f"{case_dir} needs the postgres cluster: run it through ctest (fixture.postgres.start)")
         env["WEIR_TEST_PG_PORT"] = open(port_file).read().strip()
+    s3rver = None
+    if os.path.exists(os.path.join(case_dir, "needs-s3")):
+        s3rver = S3rver(work)
+        s3rver.export(env)
 
+    try:
+        failed = run_steps(steps, env, project, args.timeout)
+    finally:
+        if s3rver is not None:
+            s3rver.stop()
+    if args.keep or failed:
+        print(f"(work folder kept: {work})")
+    else:
+        shutil.rmtree(work, ignore_errors=True)
+    return 1 if failed else 0
+
+
+def run_steps(steps, env, project, timeout):
+    """Runs the steps in order until one fails; returns the number failed."""
     failed = 0
     for step in steps:
-        code, out = run_step(step, env, project, args.timeout)
+        code, out = run_step(step, env, project, timeout)
         lines = [ANSI.sub("", l) for l in out.splitlines()]
         problem = None
         if code is None:
-            problem = f"timed out after {args.timeout}s"
+            problem = f"timed out after {timeout}s"
         elif code != step.exit_code:
             problem = f"exit code {code}, expected {step.exit_code}"
         else:
@@ -172,11 +249,7 @@ def main():
             print("--- output:\n" + "\n".join(lines) + "\n---")
             break  # later steps depend on this one
         print(f"ok   {where}: {step.command[0] if step.command else ''}")
-    if args.keep or failed:
-        print(f"(work folder kept: {work})")
-    else:
-        shutil.rmtree(work, ignore_errors=True)
-    return 1 if failed else 0
+    return failed
 
 
 if __name__ == "__main__":

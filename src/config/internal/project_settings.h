@@ -17,6 +17,10 @@ void ReadHeartbeat(const ConfigNode& node, HeartbeatSettings& heartbeat, std::ve
 void CheckConnections(const std::map<std::string, ConfigNode>& connections, std::vector<Status>& errors);
 const std::vector<std::string>& PostgresConnectionKeys();
 
+// weir.yml's `lake:` (`lake`, null when absent) and `lake_options:`
+// (`options`, null when absent) into `project`; errors are appended.
+void ReadLake(const ConfigNode* lake, const ConfigNode* options, ProjectDef& project, std::vector<Status>& errors);
+
 // `datasets: {NAME: {freshness: 1d, on_stale: ACTIONS}}`; errors are appended.
 void ReadDatasets(const ConfigNode& node, ProjectDef& project, std::vector<Status>& errors);
 

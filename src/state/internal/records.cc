@@ -1,5 +1,6 @@
 #include "state/internal/records.h"
 
+#include <algorithm>
 #include <cmath>
 #include <set>
 
@@ -41,6 +42,20 @@ CheckResultRecord StoredCheckResult(const CheckResultRecord& result) {
   CheckResultRecord stored = result;
   stored.recorded_at = TruncateToMillis(result.recorded_at);
   if (stored.observed && std::isnan(*stored.observed)) stored.observed.reset();
+  return stored;
+}
+
+Result<SourceFileSet> StoredSourceFiles(const SourceFileSet& set) {
+  SourceFileSet stored = set;
+  stored.recorded_at = TruncateToMillis(set.recorded_at);
+  for (SourceFile& file : stored.files) file.modified_at = TruncateToMillis(file.modified_at);
+  std::sort(stored.files.begin(), stored.files.end(),
+            [](const SourceFile& a, const SourceFile& b) { return a.path < b.path; });
+  for (size_t i = 1; i < stored.files.size(); ++i) {
+    if (stored.files[i].path == stored.files[i - 1].path) {
+      return InternalError("a source file set lists the same file twice: '" + stored.files[i].path + "'");
+    }
+  }
   return stored;
 }
 

@@ -49,4 +49,8 @@ Status CheckResultsAreNamed(const std::vector<CheckResultRecord>& results);
 // observed value as none (SQLite has no NaN; REAL NaN reads back as NULL).
 CheckResultRecord StoredCheckResult(const CheckResultRecord& result);
 
+// A file source's set as both stores keep it: files by path, times to the
+// millisecond. InternalError when a path appears twice.
+Result<SourceFileSet> StoredSourceFiles(const SourceFileSet& set);
+
 }  // namespace weir::state_internal

@@ -152,6 +152,26 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (pipeline, task_id, interval_start)
     );
     )sql",
+    // 11: the files each interval of a file source took: a set per task
+    // and interval (which may hold no file), and its files.
+    R"sql(
+    CREATE TABLE source_file_sets (
+      pipeline TEXT NOT NULL,
+      task_id TEXT NOT NULL,
+      interval_start TEXT NOT NULL,
+      recorded_at_ms INTEGER NOT NULL,
+      PRIMARY KEY (pipeline, task_id, interval_start)
+    );
+    CREATE TABLE source_files (
+      pipeline TEXT NOT NULL,
+      task_id TEXT NOT NULL,
+      interval_start TEXT NOT NULL,
+      path TEXT NOT NULL,
+      size_bytes INTEGER NOT NULL,
+      modified_at_ms INTEGER NOT NULL,
+      PRIMARY KEY (pipeline, task_id, interval_start, path)
+    );
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

@@ -96,7 +96,7 @@ TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerWeir) {
   EXPECT_EQ(s.code(), "state-schema-newer");
   EXPECT_NE(s.message().find(path_), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("schema version 99"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("this binary knows version 10"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("this binary knows version 11"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("upgrade weir"), std::string::npos) << s.message();
 }
 
@@ -118,12 +118,14 @@ TEST_F(SqliteStateStoreTest, MigratesASchema6FileKeepingItsAttempts) {
   QueryText(path_, "DROP TABLE dataset_freshness");
   QueryText(path_, "DROP TABLE check_results");
   QueryText(path_, "DROP TABLE cursor_ranges");
+  QueryText(path_, "DROP TABLE source_file_sets");
+  QueryText(path_, "DROP TABLE source_files");
   QueryText(path_, "DELETE FROM schema_migrations WHERE version > 6");
   ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "6");
   ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM pragma_table_info('attempts') WHERE name = 'owner_pid'"), "0");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
-  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "10");
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "11");
   ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> old, store->RunningAttempts(run_id));
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old[0].log_path, "logs/x");
@@ -151,12 +153,14 @@ TEST_F(SqliteStateStoreTest, MigratesASchema8FileToCheckResults) {
   }
   QueryText(path_, "DROP TABLE check_results");
   QueryText(path_, "DROP TABLE cursor_ranges");
+  QueryText(path_, "DROP TABLE source_file_sets");
+  QueryText(path_, "DROP TABLE source_files");
   QueryText(path_, "DELETE FROM schema_migrations WHERE version > 8");
   ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "8");
   ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'check_results%'"), "0");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
-  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "10");
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "11");
   EXPECT_EQ(QueryText(path_, "SELECT type FROM sqlite_master WHERE name = 'check_results'"), "table");
   EXPECT_EQ(QueryText(path_, "SELECT tbl_name FROM sqlite_master WHERE name = 'check_results_by_check'"),
             "check_results");
@@ -277,6 +281,29 @@ TEST_F(SqliteStateStoreTest, BatchCommitsTogetherAndRollsBackTogether) {
   EXPECT_FALSE(failed.ok());
   ASSERT_OK_AND_ASSIGN(std::vector<TaskInstanceRecord> rolled_back, reader->TaskInstances(run.id));
   EXPECT_EQ(rolled_back[0].state, TaskState::kSkipped);
+}
+
+// A file from schema 10 (before file sources) gets their tables, keeps its
+// cursor ranges, and records and reads source files.
+TEST_F(SqliteStateStoreTest, MigratesASchema10FileToSourceFiles) {
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
+    ASSERT_OK(store->RecordCursorRange(CursorRange{"daily", "extract", "2024-03-01T00:00:00Z", "", "9", At(1)}));
+  }
+  QueryText(path_, "DROP TABLE source_file_sets");
+  QueryText(path_, "DROP TABLE source_files");
+  QueryText(path_, "DELETE FROM schema_migrations WHERE version > 10");
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "11");
+  ASSERT_OK_AND_ASSIGN(std::optional<CursorRange> range,
+                       store->CursorRangeFor("daily", "extract", "2024-03-01T00:00:00Z"));
+  ASSERT_TRUE(range.has_value());
+  EXPECT_EQ(range->to, "9");
+  SourceFileSet set{"daily", "ingest", "2024-03-01T00:00:00Z", {SourceFile{"landing/a.csv", 12, At(5)}}, At(6)};
+  ASSERT_OK(store->RecordSourceFiles(set));
+  EXPECT_EQ(QueryText(path_, "SELECT path || ' ' || size_bytes || ' ' || modified_at_ms FROM source_files"),
+            "landing/a.csv 12 5");
 }
 
 }  // namespace

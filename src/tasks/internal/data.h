@@ -1,6 +1,6 @@
-// What the data task kinds share: lake paths and file formats, atomic
-// writes of query results to the lake, the warehouse connection, and the
-// rejects table. All warehouse access goes through DuckDbConnector.
+// What the data task kinds share: file formats, atomic writes of query
+// results to (local) lake files, the warehouse connection, and the rejects
+// table. All warehouse access goes through DuckDbConnector.
 #pragma once
 
 #include <map>
@@ -16,9 +16,8 @@ enum class FileFormat { kParquet, kCsv, kNdjson, kJson };
 
 // The format a lake path's extension names; UserError "bad-file-format".
 Result<FileFormat> FormatOf(const std::string& path, const SourceLocation& where);
-// A lake-relative path made absolute under the project's lake root.
-// UserError for a lake that is not a local folder (object storage comes later).
-Result<std::string> LakePath(const TaskContext& context, const std::string& relative);
+// Lake files are written and read through the lake (lake.h: OpenLake),
+// a local folder or an S3 bucket: the paths below are local files.
 // SQL that reads a file as a table: read_parquet('...') and the like.
 std::string ReadFileSql(const std::string& absolute_path, FileFormat format);
 

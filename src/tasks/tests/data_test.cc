@@ -22,17 +22,6 @@ class DataTest : public ::testing::Test {
   CancelToken cancel_;
 };
 
-TEST_F(DataTest, LakePathsStayInsideTheLake) {
-  EXPECT_EQ(*LakePath(Context(), "raw/sales/ds=2024-01-01/x.parquet"),
-            "/projects/shop/lake/raw/sales/ds=2024-01-01/x.parquet");
-  EXPECT_EQ(*LakePath(Context(), "v1..2/x.csv"), "/projects/shop/lake/v1..2/x.csv");  // '..' inside a name is fine
-  EXPECT_EQ(LakePath(Context(), "../outside.csv").status().code(), "bad-lake-path");
-  EXPECT_EQ(LakePath(Context(), "raw/../../x.csv").status().code(), "bad-lake-path");
-  EXPECT_EQ(LakePath(Context(), "/tmp/x.csv").status().code(), "bad-lake-path");
-  project_.lake = "s3://bucket/lake";
-  EXPECT_EQ(LakePath(Context(), "x.csv").status().code(), "lake-not-local");
-}
-
 TEST_F(DataTest, FormatsComeFromTheExtension) {
   EXPECT_EQ(*FormatOf("a/b.parquet", {}), FileFormat::kParquet);
   EXPECT_EQ(*FormatOf("a/b.csv", {}), FileFormat::kCsv);
