@@ -15,6 +15,9 @@ command -v snakemake >/dev/null || missing+=(snakemake)
 [ -x /usr/bin/time ] || missing+=(time)
 # Debian's pandas, for Debian's python3 (another python3 may come first on PATH).
 /usr/bin/python3 -c 'import pandas' 2>/dev/null || missing+=(python3-pandas)
+# pandas' to_sql into Postgres, the peer of bench/connectors.py (W2's load).
+/usr/bin/python3 -c 'import sqlalchemy' 2>/dev/null || missing+=(python3-sqlalchemy)
+/usr/bin/python3 -c 'import psycopg2' 2>/dev/null || missing+=(python3-psycopg2)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -35,6 +38,9 @@ python3 bench/models.py --weir build/release/src/cli/weir --duckdb-sql bench/wor
 python3 bench/quality.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql \
   --python /usr/bin/python3 --rows 10000000,50000000 --out bench/work/quality.md
 python3 bench/scheduler_idle.py --weir build/release/src/cli/weir --out bench/work/scheduler.md
+# Postgres extract, upsert and append against psql \copy and pandas, on a private durable cluster.
+python3 bench/connectors.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql \
+  --python /usr/bin/python3 --out bench/work/connectors.md
 python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/scheduler.md bench/work/w1.md bench/work/models.md \
-  bench/work/quality.md
+  bench/work/quality.md bench/work/connectors.md
 echo "bench: wrote docs/benchmarks.md"
