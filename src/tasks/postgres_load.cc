@@ -136,7 +136,9 @@ class PostgresLoader {
   Result<std::string> Run() {
     WEIR_ASSIGN_OR_RETURN(on_schema_change_, OnSchemaChangePolicy(context_, load_.names));
     WEIR_ASSIGN_OR_RETURN(compute_, ConnectCompute(context_));
-    WEIR_TRY(compute_->Execute("SET TimeZone = 'UTC'"));
+    // Rows reach Postgres in any order (the staging table has none), and
+    // DuckDB writes the CSV with far less memory when it may reorder them.
+    WEIR_TRY(compute_->Execute("SET TimeZone = 'UTC'; SET preserve_insertion_order = false"));
     WEIR_TRY(ReadFileColumns());
     if (load_.mode == "merge") {
       WEIR_TRY(CheckMergeKeysUnique(*compute_, context_, load_.source));
