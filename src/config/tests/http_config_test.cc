@@ -3,22 +3,13 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "config/tests/load_support.h"
 
 namespace weir {
 namespace {
 
-ProjectLoad LoadPipeline(const std::string& pipeline) {
-  FakeFilesystem fs;
-  EXPECT_TRUE(fs.WriteFile("proj/weir.yml", "name: shop\n").ok());
-  EXPECT_TRUE(fs.WriteFile("proj/pipelines/p.yml", pipeline).ok());
-  return LoadProject("proj", fs);
-}
-
-std::vector<std::string> Described(const ProjectLoad& load) {
-  std::vector<std::string> out;
-  for (const Status& s : load.errors) out.push_back(s.where().ToString() + " " + s.code());
-  return out;
-}
+using config_testing::Described;
+using config_testing::LoadPipeline;
 
 TEST(HttpConfigTest, EveryPaginationStyleWithItsKeysIsValid) {
   ProjectLoad load = LoadPipeline(R"(pipeline: p

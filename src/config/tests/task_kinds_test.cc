@@ -1,22 +1,13 @@
 #include <gtest/gtest.h>
 
 #include "config/config.h"
+#include "config/tests/load_support.h"
 
 namespace weir {
 namespace {
 
-ProjectLoad LoadPipeline(const std::string& pipeline) {
-  FakeFilesystem fs;
-  EXPECT_TRUE(fs.WriteFile("proj/weir.yml", "name: shop\n").ok());
-  EXPECT_TRUE(fs.WriteFile("proj/pipelines/p.yml", pipeline).ok());
-  return LoadProject("proj", fs);
-}
-
-std::vector<std::string> Describe(const ProjectLoad& load) {
-  std::vector<std::string> out;
-  for (const Status& s : load.errors) out.push_back(s.where().ToString() + " " + s.code());
-  return out;
-}
+using config_testing::Described;
+using config_testing::LoadPipeline;
 
 TEST(TaskKindsTest, SensorWaitHasAirflowsDefaultsAndItsOwnTimeout) {
   ProjectLoad load = LoadPipeline(R"(pipeline: p
@@ -90,7 +81,7 @@ tasks:
     kind: sensor
     pth: x
 )");
-  EXPECT_EQ(Describe(load), (std::vector<std::string>{
+  EXPECT_EQ(Described(load), (std::vector<std::string>{
                                 "pipelines/p.yml:5:13 unknown-sensor",
                                 "pipelines/p.yml:11:11 bad-value",
                                 "pipelines/p.yml:10:5 unknown-key",
@@ -134,7 +125,7 @@ tasks:
     to: a.parquet
     incremental: updated_at
 )");
-  EXPECT_EQ(Describe(load), (std::vector<std::string>{
+  EXPECT_EQ(Described(load), (std::vector<std::string>{
                                 "pipelines/p.yml:14:42 unknown-key",
                                 "pipelines/p.yml:14:18 missing-key",
                                 "pipelines/p.yml:20:18 wrong-type",
