@@ -12,10 +12,6 @@ bool EndsWith(const std::string& text, std::string_view suffix) {
 }
 
 Result<std::string> LakeReader(const std::string& path, const TargetOptions& options, const SourceLocation& where) {
-  if (options.lake_root.rfind("s3://", 0) == 0) {
-    return UserError("not-implemented", "checks on files in an S3 lake are not built yet (issue 8); check the "
-                                        "loaded table instead", where);
-  }
   std::string full = path.rfind('/', 0) == 0 || options.lake_root.empty() ? path : options.lake_root + "/" + path;
   if (EndsWith(path, ".parquet")) return "read_parquet(" + SqlString(full) + ")";
   if (EndsWith(path, ".csv")) return "read_csv(" + SqlString(full) + ")";
