@@ -705,42 +705,44 @@ def goals(extracts, loads, apart):
     return out + [""]
 
 
-def report(args, extracts, loads, apart):
-    lines = [
+def intro(args):
+    step = args.table_rows // (args.load_rows // 2)
+    return [
         "## Postgres connectors: extract to Parquet, upsert and append into Postgres",
         "",
-        "A narrow sales table (id bigint, customer_id int, product text, amount numeric(12,2), quantity int,",
-        "sold_at timestamptz; a few NULLs in every column but id; products with commas, quotes, a backslash",
-        "and accents) from one seeded DuckDB generator (`bench/connectors.py`), in a private PostgreSQL 15",
-        "cluster on loopback with **fsync and synchronous_commit on** (`tests/postgres/cluster.sh start DIR",
-        "durable`; otherwise Postgres's defaults: shared_buffers 128 MB, max_wal_size 1 GB), one client at a",
-        "time. Each side is one process; its CPU (user + system) and peak memory (`ru_maxrss`) come from",
-        "os.wait4, the server's counted for no side. weir and the floor: medians of "
-        f"{args.repeats} interleaved runs; pandas (Debian's",
-        "1.5 with SQLAlchemy 1.4 and psycopg2) one run on fewer rows, since it manages about 18k rows/s.",
+        "A narrow sales table (id bigint, customer_id int, product text, amount numeric(12,2), quantity",
+        "int, sold_at timestamptz; a few NULLs in every column but id; products with commas, quotes, a",
+        "backslash and accents) from one seeded DuckDB generator (`bench/connectors.py`), in a private",
+        "PostgreSQL 15 cluster on loopback with **fsync and synchronous_commit on** (`tests/postgres/",
+        "cluster.sh start DIR durable`; otherwise Postgres's defaults: shared_buffers 128 MB, max_wal_size",
+        "1 GB), one client at a time. Each side is one process; its CPU (user + system) and peak memory",
+        "(`ru_maxrss`) come from os.wait4, the server's counted for no side. weir and the floor: medians",
+        f"of {args.repeats} interleaved runs; pandas (Debian's 1.5 with SQLAlchemy 1.4 and psycopg2): one run on",
+        "fewer rows, as it loads only some 10k to 20k rows/s.",
         "",
         "- (a) `weir run` of one `extract` task (`sql: SELECT … FROM bench.sales WHERE id <= N`,",
-        "  `to: raw/sales.parquet`: COPY text → DuckDB → Parquet, zstd) against psql",
-        "  `\\copy (SELECT …) TO 'file.csv' CSV HEADER`, the floor; also the same task with `parallel:",
-        f"  {{column: id, partitions: {PARTITIONS}}}` (ranges of id on {PARTITIONS} connections in one snapshot), "
-        "for reference. Before any",
-        "  figure, each Parquet and CSV was checked against the table: count, per-column counts and sums, and the sum of a 60-bit",
-        "  prefix of the MD5 of each row's canonical text, computed by Postgres over the query and by",
-        "  DuckDB over each file.",
-        f"- (b) {args.load_rows:,} rows (half updates of every "
-        f"{args.table_rows // (args.load_rows // 2)}th key, half new keys, in no key order) "
-        "loaded by `weir run` of one `load` task",
-        "  (`connection: pg`, from Parquet; DuckDB writes a CSV that COPY streams into a text staging table,",
-        "  then one INSERT casts the columns) against the floor by hand in psql (`\\copy` of the same rows as",
-        "  CSV into a typed temporary table, then `INSERT … ON CONFLICT (id) DO UPDATE`; for the append,",
-        "  `\\copy` straight into the table) and against pandas (`read_csv`, `to_sql(method='multi',",
-        "  chunksize=1000)` into a staging table then `INSERT … ON CONFLICT`, or into the table). The",
-        f"  upsert's target is reset to the same {args.table_rows:,} rows with its primary key (vacuumed, checkpointed)",
-        "  before each side, the append's target emptied; weir's append also adds its `_weir_ds` column. After",
-        "  every run, the table was compared with the expected rows (generated apart) by count and",
-        "  `EXCEPT ALL` both ways.",
+        "  `to: raw/sales.parquet`: COPY text → DuckDB → Parquet, zstd) against psql `\\copy (SELECT …)",
+        "  TO 'file.csv' CSV HEADER`, the floor; also, for reference, the same task with `parallel:",
+        f"  {{column: id, partitions: {PARTITIONS}}}` (ranges of id on {PARTITIONS} connections in one snapshot). Before any",
+        "  figure, each Parquet and CSV was checked against the table: count, per-column counts and sums,",
+        "  and the sum of a 60-bit prefix of the MD5 of each row's canonical text, computed by Postgres",
+        "  over the query and by DuckDB over each file.",
+        f"- (b) {args.load_rows:,} rows (half updates of every {step}th key, half new keys, in no key order) loaded",
+        "  by `weir run` of one `load` task (`connection: pg`, from Parquet; DuckDB writes a CSV that COPY",
+        "  streams into a text staging table, then one INSERT casts the columns), against the floor by hand",
+        "  in psql (`\\copy` of the same rows as CSV into a typed temporary table, then `INSERT … ON",
+        "  CONFLICT (id) DO UPDATE`; for the append, `\\copy` straight into the table) and against pandas",
+        "  (`read_csv`, then `to_sql(method='multi', chunksize=1000)` into a staging table and `INSERT … ON",
+        f"  CONFLICT`, or into the table). The upsert's target is reset to the same {args.table_rows:,} rows with",
+        "  its primary key (vacuumed, checkpointed) before each side, the append's target emptied; weir's",
+        "  append also adds its `_weir_ds` column. After every run, the table was compared with the expected",
+        "  rows (generated apart) by count and `EXCEPT ALL` both ways.",
         "",
     ]
+
+
+def report(args, extracts, loads, apart):
+    lines = intro(args)
     if extracts:
         lines += extract_section(extracts)
     for r in loads:
