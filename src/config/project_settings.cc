@@ -104,6 +104,16 @@ const std::vector<std::string> kSslModes = {"disable", "allow", "prefer", "requi
 void CheckNumber(MapFields& fields, const std::string& key, int64_t max) {
   const ConfigNode* value = fields.Get(key);
   if (value == nullptr || value->scalar().find("{{") != std::string::npos) return;
+  const std::string& text = value->scalar();
+  bool digits = value->quoted() && !text.empty() && text.size() <= 9 &&
+                std::all_of(text.begin(), text.end(), [](char c) { return c >= '0' && c <= '9'; });
+  if (digits) {  // "5432" in quotes: a number to libpq as well
+    int64_t n = std::stoll(text);
+    if (n < 1 || n > max) {
+      fields.Add(UserError("out-of-range", "'" + key + "' must be from 1 to " + std::to_string(max), value->where()));
+    }
+    return;
+  }
   if (auto n = fields.Int(key, 1); n && *n > max) {
     fields.Add(UserError("out-of-range", "'" + key + "' must be at most " + std::to_string(max), value->where()));
   }

@@ -105,7 +105,7 @@ connections:
     dbname: shop
     password: "{{ secret('shop') }}"
     sslmode: verify-full
-    connect_timeout: 5
+    connect_timeout: "5"
   no_path: {type: duckdb}
   no_type: {host: x}
   mongo: {type: mongodb}
