@@ -230,6 +230,46 @@ struct LakeOptions {
 // 1GiB, 512KiB (KB/MB/GB are powers of 1000). UserError "bad-size".
 Result<uint64_t> ParseByteSize(std::string_view text, const SourceLocation& where);
 
+// A streams/*.yml job (docs/streams.md): Kafka in, SQL over each
+// micro-batch (a table named `batch`), Kafka out, bad messages to a
+// dead-letter topic.
+struct StreamDef {
+  enum class Format { kJson, kCsv, kRaw };
+  enum class Delivery { kAtLeastOnce, kExactlyOnce };
+  // A column of `schema:` (DuckDB type names: BIGINT, DOUBLE, TIMESTAMP, ...).
+  struct Column {
+    std::string name;
+    std::string type;
+    SourceLocation where;
+  };
+  struct Topic {
+    Sourced<std::string> connection;  // a `type: kafka` connection of weir.yml
+    std::string topic;
+  };
+  std::string name;
+  std::string file;             // relative to the project root
+  SourceLocation where;         // the `stream:` value
+  std::string description;
+  // source:
+  Sourced<std::string> source_connection;
+  std::vector<std::string> topics;  // one starting with '^' is a regex
+  std::string group;            // the consumer group; default "weir-<name>"
+  std::string start = "earliest";   // where a group with no committed offset begins
+  Format format = Format::kJson;
+  std::vector<Column> schema;   // empty: top-level JSON fields, typed per batch
+  uint64_t max_message_bytes = 1 << 20;  // larger values are dead letters ("oversize")
+  // batch:
+  int64_t batch_max_rows = 10000;
+  std::chrono::milliseconds batch_max_wait{500};
+  std::string transform;        // SQL over `batch`
+  SourceLocation transform_where;
+  // sink:
+  Topic sink;
+  std::string sink_key;         // the output column that keys messages; "" for none
+  std::optional<Topic> dead_letter;  // none: bad messages stop the job
+  Delivery delivery = Delivery::kAtLeastOnce;
+};
+
 struct ProjectDef {
   std::string root;             // the project folder
   std::string name;
@@ -248,10 +288,12 @@ struct ProjectDef {
   ConfigNode model_config;
   ConfigNode seed_config;
   std::vector<PipelineDef> pipelines;
+  std::vector<StreamDef> streams;  // streams/*.yml
   HeartbeatSettings heartbeat;
   std::map<std::string, DatasetDef> datasets;  // by name
 
   const PipelineDef* FindPipeline(const std::string& name) const;
+  const StreamDef* FindStream(const std::string& name) const;
   // A path in the project: absolute paths as they are, others under root.
   std::string Resolve(const std::string& path) const;
 };
@@ -262,7 +304,7 @@ struct ProjectLoad {
   bool ok() const { return errors.empty(); }
 };
 
-// Loads `root`/weir.yml and `root`/pipelines/*.yml (and *.yaml).
+// Loads `root`/weir.yml, `root`/pipelines/*.yml and `root`/streams/*.yml (and *.yaml).
 ProjectLoad LoadProject(const std::string& root, const Filesystem& fs);
 
 // The kinds a task may have (for messages and `weir --help`).

@@ -9,6 +9,7 @@
 #include "config/internal/models_config.h"
 #include "config/internal/pipeline_loader.h"
 #include "config/internal/project_settings.h"
+#include "config/internal/stream_loader.h"
 #include "config/internal/task_kinds.h"
 #include "config/internal/template_check.h"
 #include "template/template.h"
@@ -218,6 +219,7 @@ ProjectLoad LoadProject(const std::string& root, const Filesystem& fs) {
     ReadProjectFile(doc.root, load.project, load.errors);
   }
   ReadPipelines(fs, load.project, load.errors);
+  config_internal::ReadStreams(fs, load.project, load.errors);
   CheckPools(load.project, load.errors);
   CheckEmailCallbacks(load.project, load.errors);
   CheckDatasets(load.project, load.errors);

@@ -97,7 +97,7 @@ const std::vector<std::string>& PostgresConnectionKeys() {
 
 namespace {
 
-const std::vector<std::string> kConnectionTypes = {"duckdb", "postgres"};
+const std::vector<std::string> kConnectionTypes = {"duckdb", "postgres", "kafka"};
 const std::vector<std::string> kSslModes = {"disable", "allow", "prefer", "require", "verify-ca", "verify-full"};
 
 // A whole number in [1, max] unless it is a template (checked when rendered).
@@ -119,16 +119,43 @@ void CheckNumber(MapFields& fields, const std::string& key, int64_t max) {
   }
 }
 
+// A kafka connection: brokers, and librdkafka properties (strings or
+// templates: a SASL password comes from secret()).
+void CheckKafkaConnection(MapFields& fields) {
+  fields.Require("brokers");
+  fields.String("brokers");
+  const ConfigNode* properties = fields.Get("properties");
+  if (properties == nullptr) return;
+  if (!properties->is_map()) {
+    fields.Add(UserError("wrong-type", "'properties' must map librdkafka settings to values, got " +
+                                           std::string(properties->Describe()), properties->where()));
+    return;
+  }
+  for (const auto& [key, value] : properties->entries()) {
+    fields.Add(value.AsString("kafka property '" + key.scalar() + "'").status());
+  }
+}
+
+std::vector<std::string> ConnectionKeys(const std::string& kind) {
+  if (kind == "duckdb") return {"type", "path"};
+  if (kind == "kafka") return {"type", "brokers", "properties"};
+  std::vector<std::string> keys = PostgresConnectionKeys();
+  if (kind != "postgres") keys.push_back("path");  // unknown type: only the type is reported
+  return keys;
+}
+
 void CheckConnection(const std::string& name, const ConfigNode& node, std::vector<Status>& errors) {
   const ConfigNode* type = node.is_map() ? node.Find("type") : nullptr;
   std::string kind = type != nullptr ? type->scalar() : "";
-  std::vector<std::string> keys = kind == "duckdb" ? std::vector<std::string>{"type", "path"} : PostgresConnectionKeys();
-  if (kind != "duckdb" && kind != "postgres") keys.push_back("path");  // unknown type: only the type is reported
-  MapFields fields(node, "connection '" + name + "'", keys, errors);
+  MapFields fields(node, "connection '" + name + "'", ConnectionKeys(kind), errors);
   if (!fields.is_map() || fields.Require("type") == nullptr) return;
   if (!fields.Choice("type", kConnectionTypes)) return;
   if (kind == "duckdb") {
     fields.Require("path");
+    return;
+  }
+  if (kind == "kafka") {
+    CheckKafkaConnection(fields);
     return;
   }
   CheckNumber(fields, "port", 65535);
