@@ -390,6 +390,7 @@ struct KafkaPosition {
 // A member of a consumer group; offsets are committed only by Commit.
 class KafkaConsumer {
  public:
+  struct Handle;
   ~KafkaConsumer();
   KafkaConsumer(const KafkaConsumer&) = delete;
   KafkaConsumer& operator=(const KafkaConsumer&) = delete;
@@ -404,8 +405,23 @@ class KafkaConsumer {
   // Commits the group's positions (synchronously).
   Status Commit(const std::vector<KafkaPosition>& positions);
 
+  // A member of `group` that subscribes to nothing: Assign() chooses what
+  // it reads (a job that recovers its own position does, for exactly-once).
+  static Result<std::unique_ptr<KafkaConsumer>> OpenUnsubscribed(const KafkaSettings& settings,
+                                                                 const std::string& group, const std::string& start);
+  // An Assign() offset: the group's committed offset, else the consumer's start.
+  static constexpr int64_t kCommittedOffset = -1000;
+  // Reads exactly these partitions, each from its next_offset.
+  Status Assign(const std::vector<KafkaPosition>& positions);
+  // The group's committed offsets of these partitions (-1 where none).
+  Result<std::vector<KafkaPosition>> Committed(std::vector<KafkaPosition> partitions, std::chrono::milliseconds wait);
+  // The number of partitions `topic` has (UserError when it does not exist).
+  Result<int> PartitionCount(const std::string& topic, std::chrono::milliseconds wait);
+  // Per partition this consumer reads: messages after its position (the
+  // high watermark less the position; -1 where either is not known yet).
+  std::vector<std::pair<KafkaPosition, int64_t>> Lag();
+
  private:
-  struct Handle;
   explicit KafkaConsumer(std::unique_ptr<Handle> handle);
   std::unique_ptr<Handle> handle_;
 };
@@ -421,14 +437,23 @@ class KafkaProducer {
   KafkaProducer& operator=(const KafkaProducer&) = delete;
 
   static Result<std::unique_ptr<KafkaProducer>> Open(const KafkaSettings& settings);
+  // `partition` -1: the partitioner chooses (by key).
   Status Produce(const std::string& topic, const std::optional<std::string>& key, std::string_view value,
-                 const std::vector<std::pair<std::string, std::string>>& headers = {});
+                 const std::vector<std::pair<std::string, std::string>>& headers = {}, int32_t partition = -1);
   Status Flush(std::chrono::milliseconds wait);
 
  private:
   explicit KafkaProducer(std::unique_ptr<Handle> handle);
   std::unique_ptr<Handle> handle_;
 };
+
+// The partition Java's (and librdkafka's murmur2) partitioner gives `key`.
+int32_t KafkaPartitionForKey(std::string_view key, int32_t partitions);
+
+// The last message of each partition of `topic` that has one (read without
+// a consumer group), for a job that finds where its output ended.
+Result<std::vector<KafkaMessage>> KafkaReadLastMessages(const KafkaSettings& settings, const std::string& topic,
+                                                        std::chrono::milliseconds wait);
 
 // librdkafka's mock cluster: the Kafka protocol on loopback, inside this
 // process, for tests and benchmarks. Stopped by the destructor.

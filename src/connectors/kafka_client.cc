@@ -85,8 +85,9 @@ struct KafkaConsumer::Handle {
 KafkaConsumer::KafkaConsumer(std::unique_ptr<Handle> handle) : handle_(std::move(handle)) {}
 KafkaConsumer::~KafkaConsumer() = default;
 
-Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Open(const KafkaSettings& settings, const std::string& group,
-                                                           const std::vector<std::string>& topics,
+namespace {
+
+Result<std::unique_ptr<KafkaConsumer::Handle>> NewConsumer(const KafkaSettings& settings, const std::string& group,
                                                            const std::string& start) {
   if (start != "earliest" && start != "latest") {
     return UserError("kafka-config", "a consumer starts at 'earliest' or 'latest', not '" + start + "'");
@@ -95,21 +96,115 @@ Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Open(const KafkaSettings& 
                         MakeConf(settings, {{"group.id", group},
                                             {"auto.offset.reset", start},
                                             {"enable.auto.commit", "false"},
-                                            {"enable.partition.eof", "false"}}));
+                                            {"enable.partition.eof", "false"},
+                                            {"queued.min.messages", "20000"}}));
   char error[kErrorSize];
-  auto handle = std::make_unique<Handle>();
+  auto handle = std::make_unique<KafkaConsumer::Handle>();
   handle->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, error, sizeof error);
   if (handle->rk == nullptr) {
     rd_kafka_conf_destroy(conf);
     return UserError("kafka-config", std::string("cannot create a kafka consumer: ") + error);
   }
   rd_kafka_poll_set_consumer(handle->rk);
+  return handle;
+}
+
+rd_kafka_topic_partition_list_t* ToList(const std::vector<KafkaPosition>& positions) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(positions.size()));
+  for (const KafkaPosition& p : positions) {
+    rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.next_offset;
+  }
+  return list;
+}
+
+int PartitionCountOf(rd_kafka_t* rk, const std::string& topic, std::chrono::milliseconds wait, Status* status) {
+  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk, topic.c_str(), nullptr);
+  const rd_kafka_metadata_t* metadata = nullptr;
+  rd_kafka_resp_err_t err = rd_kafka_metadata(rk, 0, rkt, &metadata, static_cast<int>(wait.count()));
+  rd_kafka_topic_destroy(rkt);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) {
+    *status = KafkaError("cannot read the metadata of topic " + topic, err);
+    return 0;
+  }
+  int count = 0;
+  if (metadata->topic_cnt == 1 && metadata->topics[0].err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    count = metadata->topics[0].partition_cnt;
+  } else {
+    rd_kafka_resp_err_t topic_err = metadata->topic_cnt == 1 ? metadata->topics[0].err : RD_KAFKA_RESP_ERR__UNKNOWN_TOPIC;
+    *status = UserError("kafka", "topic " + topic + ": " + rd_kafka_err2str(topic_err));
+  }
+  rd_kafka_metadata_destroy(metadata);
+  return count;
+}
+
+}  // namespace
+
+Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::Open(const KafkaSettings& settings, const std::string& group,
+                                                           const std::vector<std::string>& topics,
+                                                           const std::string& start) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Handle> handle, NewConsumer(settings, group, start));
   rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
   for (const std::string& topic : topics) rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
   rd_kafka_resp_err_t err = rd_kafka_subscribe(handle->rk, list);
   rd_kafka_topic_partition_list_destroy(list);
   if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("cannot subscribe", err);
   return std::unique_ptr<KafkaConsumer>(new KafkaConsumer(std::move(handle)));
+}
+
+Result<std::unique_ptr<KafkaConsumer>> KafkaConsumer::OpenUnsubscribed(const KafkaSettings& settings,
+                                                                       const std::string& group,
+                                                                       const std::string& start) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<Handle> handle, NewConsumer(settings, group, start));
+  return std::unique_ptr<KafkaConsumer>(new KafkaConsumer(std::move(handle)));
+}
+
+Status KafkaConsumer::Assign(const std::vector<KafkaPosition>& positions) {
+  std::vector<KafkaPosition> resolved = positions;
+  for (KafkaPosition& p : resolved) {
+    if (p.next_offset == kCommittedOffset) p.next_offset = RD_KAFKA_OFFSET_STORED;
+  }
+  rd_kafka_topic_partition_list_t* list = ToList(resolved);
+  rd_kafka_resp_err_t err = rd_kafka_assign(handle_->rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  return err == RD_KAFKA_RESP_ERR_NO_ERROR ? OkStatus() : KafkaError("cannot assign partitions", err);
+}
+
+Result<std::vector<KafkaPosition>> KafkaConsumer::Committed(std::vector<KafkaPosition> partitions,
+                                                            std::chrono::milliseconds wait) {
+  rd_kafka_topic_partition_list_t* list = ToList(partitions);
+  rd_kafka_resp_err_t err = rd_kafka_committed(handle_->rk, list, static_cast<int>(wait.count()));
+  if (err == RD_KAFKA_RESP_ERR_NO_ERROR) {
+    for (int i = 0; i < list->cnt; ++i) {
+      partitions[i].next_offset = list->elems[i].offset >= 0 ? list->elems[i].offset : -1;
+    }
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("cannot read the group's committed offsets", err);
+  return partitions;
+}
+
+Result<int> KafkaConsumer::PartitionCount(const std::string& topic, std::chrono::milliseconds wait) {
+  Status status;
+  int count = PartitionCountOf(handle_->rk, topic, wait, &status);
+  if (!status.ok()) return status;
+  return count;
+}
+
+std::vector<std::pair<KafkaPosition, int64_t>> KafkaConsumer::Lag() {
+  std::vector<std::pair<KafkaPosition, int64_t>> out;
+  rd_kafka_topic_partition_list_t* list = nullptr;
+  if (rd_kafka_assignment(handle_->rk, &list) != RD_KAFKA_RESP_ERR_NO_ERROR) return out;
+  rd_kafka_position(handle_->rk, list);
+  for (int i = 0; i < list->cnt; ++i) {
+    const rd_kafka_topic_partition_t& p = list->elems[i];
+    int64_t low = -1;
+    int64_t high = -1;
+    rd_kafka_get_watermark_offsets(handle_->rk, p.topic, p.partition, &low, &high);
+    int64_t lag = high >= 0 && p.offset >= 0 ? std::max<int64_t>(high - p.offset, 0) : -1;
+    out.push_back({KafkaPosition{p.topic, p.partition, p.offset}, lag});
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  return out;
 }
 
 Result<std::vector<KafkaMessage>> KafkaConsumer::Poll(size_t max, std::chrono::milliseconds wait) {
@@ -138,10 +233,7 @@ Result<std::vector<KafkaMessage>> KafkaConsumer::Poll(size_t max, std::chrono::m
 
 Status KafkaConsumer::Commit(const std::vector<KafkaPosition>& positions) {
   if (positions.empty()) return OkStatus();
-  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(positions.size()));
-  for (const KafkaPosition& p : positions) {
-    rd_kafka_topic_partition_list_add(list, p.topic.c_str(), p.partition)->offset = p.next_offset;
-  }
+  rd_kafka_topic_partition_list_t* list = ToList(positions);
   rd_kafka_resp_err_t err = rd_kafka_commit(handle_->rk, list, /*async=*/0);
   rd_kafka_topic_partition_list_destroy(list);
   return err == RD_KAFKA_RESP_ERR_NO_ERROR ? OkStatus() : KafkaError("cannot commit offsets", err);
@@ -188,7 +280,8 @@ Result<std::unique_ptr<KafkaProducer>> KafkaProducer::Open(const KafkaSettings& 
 }
 
 Status KafkaProducer::Produce(const std::string& topic, const std::optional<std::string>& key,
-                              std::string_view value, const std::vector<std::pair<std::string, std::string>>& headers) {
+                              std::string_view value, const std::vector<std::pair<std::string, std::string>>& headers,
+                              int32_t partition) {
   rd_kafka_headers_t* hdrs = rd_kafka_headers_new(headers.size());
   for (const auto& [name, v] : headers) {
     rd_kafka_header_add(hdrs, name.c_str(), static_cast<ssize_t>(name.size()), v.data(), static_cast<ssize_t>(v.size()));
@@ -200,7 +293,8 @@ Status KafkaProducer::Produce(const std::string& topic, const std::optional<std:
   size_t value_size = value.size();
   for (;;) {
     rd_kafka_resp_err_t err =
-        rd_kafka_producev(handle_->rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key_data, key_size),
+        rd_kafka_producev(handle_->rk, RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_PARTITION(partition),
+                          RD_KAFKA_V_KEY(key_data, key_size),
                           RD_KAFKA_V_VALUE(value_data, value_size), RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                           RD_KAFKA_V_HEADERS(hdrs), RD_KAFKA_V_END);
     if (err == RD_KAFKA_RESP_ERR_NO_ERROR) return OkStatus();  // the headers now belong to the message
@@ -220,6 +314,45 @@ Status KafkaProducer::Flush(std::chrono::milliseconds wait) {
     return KafkaError("a kafka message was not delivered", handle_->first_error);
   }
   return OkStatus();
+}
+
+int32_t KafkaPartitionForKey(std::string_view key, int32_t partitions) {
+  return rd_kafka_msg_partitioner_murmur2(nullptr, key.data(), key.size(), partitions, nullptr, nullptr);
+}
+
+Result<std::vector<KafkaMessage>> KafkaReadLastMessages(const KafkaSettings& settings, const std::string& topic,
+                                                        std::chrono::milliseconds wait) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<KafkaConsumer::Handle> handle,
+                        NewConsumer(settings, "weir-tail-reader", "earliest"));
+  Status status;
+  int count = PartitionCountOf(handle->rk, topic, wait, &status);
+  if (!status.ok()) return status;
+  std::vector<KafkaPosition> last;
+  for (int32_t p = 0; p < count; ++p) {
+    int64_t low = 0;
+    int64_t high = 0;
+    rd_kafka_resp_err_t err =
+        rd_kafka_query_watermark_offsets(handle->rk, topic.c_str(), p, &low, &high, static_cast<int>(wait.count()));
+    if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("cannot read the end of " + topic, err);
+    if (high > low) last.push_back({topic, p, high - 1});
+  }
+  std::vector<KafkaMessage> out;
+  if (last.empty()) return out;
+  rd_kafka_topic_partition_list_t* list = ToList(last);
+  rd_kafka_resp_err_t err = rd_kafka_assign(handle->rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("cannot read the end of " + topic, err);
+  auto until = std::chrono::steady_clock::now() + wait;
+  while (out.size() < last.size() && std::chrono::steady_clock::now() < until) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(handle->rk, 100);
+    if (m == nullptr) continue;
+    if (m->err == RD_KAFKA_RESP_ERR_NO_ERROR) out.push_back(ToMessage(m));
+    rd_kafka_message_destroy(m);
+  }
+  if (out.size() < last.size()) {
+    return Fault("kafka", "timed out reading the last message of each partition of " + topic);
+  }
+  return out;
 }
 
 struct KafkaMockCluster::Handle {

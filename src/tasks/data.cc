@@ -253,4 +253,26 @@ Result<PostgresParams> PostgresConnectionParams(const ProjectDef& project, const
   return tasks_internal::PostgresParamsOf(it->second, name, names);
 }
 
+Result<KafkaSettings> KafkaConnectionSettings(const ProjectDef& project, const std::string& name,
+                                              const TaskServices& services) {
+  auto it = project.connections.find(name);
+  if (it == project.connections.end() || tasks_internal::ConnectionType(it->second) != "kafka") {
+    return UserError("unknown-connection", "no kafka connection named '" + name + "' in weir.yml");
+  }
+  TemplateContext names = MakeProjectTemplateContext(project, services);
+  KafkaSettings settings;  // weir validate has checked the keys
+  if (const ConfigNode* brokers = it->second.Find("brokers")) {
+    WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(*brokers, "'brokers' of connection '" + name + "'", names));
+    settings.brokers = text.text;
+  }
+  if (const ConfigNode* properties = it->second.Find("properties"); properties != nullptr && properties->is_map()) {
+    for (const auto& [key, value] : properties->entries()) {
+      WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(value, "kafka property '" + key.scalar() + "' of connection '" +
+                                                                     name + "'", names));
+      settings.properties.emplace_back(key.scalar(), text.text);
+    }
+  }
+  return settings;
+}
+
 }  // namespace weir

@@ -55,6 +55,10 @@ TemplateContext MakeProjectTemplateContext(const ProjectDef& project, const Task
 // with the project's names (its password from a secret or the environment).
 Result<PostgresParams> PostgresConnectionParams(const ProjectDef& project, const std::string& name,
                                                 const TaskServices& services);
+// The same for a `type: kafka` connection: its brokers and librdkafka
+// properties (a SASL password from a secret or the environment).
+Result<KafkaSettings> KafkaConnectionSettings(const ProjectDef& project, const std::string& name,
+                                              const TaskServices& services);
 
 // A task's string keys as they would run in `context`, secrets shown as
 // '***' (what `weir render` prints); a `sql:` path to a .sql file shows the

@@ -108,5 +108,64 @@ TEST_F(KafkaClientTest, BadSettingsAreUserErrorsNamingTheSetting) {
   EXPECT_EQ(consumer.status().code(), "kafka-config");
 }
 
+TEST_F(KafkaClientTest, AnAssignedConsumerReadsFromChosenOffsetsAndTheLastMessagesAreFound) {
+  auto producer = KafkaProducer::Open(settings_);
+  ASSERT_TRUE(producer.ok()) << producer.status().ToString();
+  // 10 messages to each partition, placed by hand; the value names both.
+  for (int32_t p = 0; p < 3; ++p) {
+    for (int i = 0; i < 10; ++i) {
+      std::string value = std::to_string(p) + "/" + std::to_string(i);
+      ASSERT_TRUE((*producer)->Produce("events", std::nullopt, value, {{"n", std::to_string(i)}}, p).ok());
+    }
+  }
+  ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+
+  auto last = KafkaReadLastMessages(settings_, "events", std::chrono::seconds(10));
+  ASSERT_TRUE(last.ok()) << last.status().ToString();
+  ASSERT_EQ(last->size(), 3u);
+  for (const KafkaMessage& m : *last) {
+    EXPECT_EQ(m.offset, 9);
+    EXPECT_EQ(m.value, std::to_string(m.partition) + "/9");
+    ASSERT_EQ(m.headers.size(), 1u);
+    EXPECT_EQ(m.headers[0].second, "9");
+  }
+
+  auto consumer = KafkaConsumer::OpenUnsubscribed(settings_, "g3", "earliest");
+  ASSERT_TRUE(consumer.ok()) << consumer.status().ToString();
+  auto count = (*consumer)->PartitionCount("events", std::chrono::seconds(5));
+  ASSERT_TRUE(count.ok()) << count.status().ToString();
+  EXPECT_EQ(*count, 3);
+  ASSERT_TRUE((*consumer)->Commit({{"events", 0, 4}}).ok());
+  auto committed = (*consumer)->Committed({{"events", 0, 0}, {"events", 1, 0}}, std::chrono::seconds(5));
+  ASSERT_TRUE(committed.ok()) << committed.status().ToString();
+  EXPECT_EQ((*committed)[0].next_offset, 4);
+  EXPECT_EQ((*committed)[1].next_offset, -1);
+  // Partition 0 from its committed offset (4), partition 2 from 7.
+  ASSERT_TRUE((*consumer)->Assign({{"events", 0, KafkaConsumer::kCommittedOffset}, {"events", 2, 7}}).ok());
+  std::vector<KafkaMessage> read = ReadAll(**consumer, 9);
+  std::multiset<std::string> values;
+  for (const KafkaMessage& m : read) values.insert(m.value);
+  EXPECT_EQ(values, (std::multiset<std::string>{"0/4", "0/5", "0/6", "0/7", "0/8", "0/9", "2/7", "2/8", "2/9"}));
+}
+
+TEST(KafkaPartitionerTest, KeysArePlacedAsJavasDefaultPartitionerPlacesThem) {
+  // murmur2 of the key, made positive, modulo the partition count, as
+  // Kafka's DefaultPartitioner does; the values were computed by a Python
+  // transcription of Kafka's Utils.murmur2.
+  EXPECT_EQ(KafkaPartitionForKey("a", 100), 24);
+  EXPECT_EQ(KafkaPartitionForKey("user-42", 100), 60);
+  EXPECT_EQ(KafkaPartitionForKey("event_000001", 7), 0);
+  EXPECT_EQ(KafkaPartitionForKey("x", 7), 4);
+  EXPECT_EQ(KafkaPartitionForKey("", 1), 0);
+  for (int n : {1, 3, 7}) {
+    for (std::string key : {"x", "user-42", "event_000001"}) {
+      int32_t p = KafkaPartitionForKey(key, n);
+      EXPECT_GE(p, 0);
+      EXPECT_LT(p, n);
+      EXPECT_EQ(p, KafkaPartitionForKey(key, n));
+    }
+  }
+}
+
 }  // namespace
 }  // namespace weir
