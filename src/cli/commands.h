@@ -31,6 +31,7 @@ int ChecksCommand(const Args& args);
 int ServeCommand(const Args& args);
 int TriggerCommand(const Args& args);
 int PauseCommand(const Args& args);
+int StreamCommand(const Args& args);
 int UnpauseCommand(const Args& args);
 // dbt's commands on a dbt project (models.cc).
 int BuildCommand(const Args& args);

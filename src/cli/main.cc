@@ -25,6 +25,7 @@ constexpr Command kCommands[] = {
     {"run", "run a pipeline for one data interval", RunCommand},
     {"backfill", "run every data interval in a date range", BackfillCommand},
     {"trigger", "queue a run for the scheduler (or run it now without one)", TriggerCommand},
+    {"stream", "run a stream job (streams/NAME.yml) until stopped", StreamCommand},
     {"serve", "run the scheduler: runs as intervals close (--scheduler-only)", ServeCommand},
     {"pause", "stop scheduling a pipeline", PauseCommand},
     {"unpause", "schedule a paused pipeline again", UnpauseCommand},

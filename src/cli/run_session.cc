@@ -58,6 +58,11 @@ Result<int> LockScheduler(const ProjectDef& project) {
                  UserError("scheduler-running", "a scheduler is already running for this project"));
 }
 
+Result<int> LockStream(const ProjectDef& project, const std::string& stream) {
+  return TryLock(project, "stream@" + stream,
+                 UserError("stream-running", "stream '" + stream + "' is already running in this project"));
+}
+
 bool SchedulerRunning(const ProjectDef& project) {
   Result<int> lock = LockScheduler(project);
   if (!lock.ok()) return lock.status().code() == "scheduler-running";

@@ -23,6 +23,8 @@ namespace weir::cli {
 Result<int> LockPipeline(const ProjectDef& project, const std::string& pipeline);
 // One scheduler per project (`weir serve`): UserError "scheduler-running".
 Result<int> LockScheduler(const ProjectDef& project);
+// The lock of stream NAME: one `weir stream NAME` per project at a time.
+Result<int> LockStream(const ProjectDef& project, const std::string& stream);
 // Whether a scheduler holds the project's scheduler lock now.
 bool SchedulerRunning(const ProjectDef& project);
 

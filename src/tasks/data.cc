@@ -259,6 +259,8 @@ Result<KafkaSettings> KafkaConnectionSettings(const ProjectDef& project, const s
   if (it == project.connections.end() || tasks_internal::ConnectionType(it->second) != "kafka") {
     return UserError("unknown-connection", "no kafka connection named '" + name + "' in weir.yml");
   }
+  using tasks_internal::RenderedText;
+  using tasks_internal::RenderNode;
   TemplateContext names = MakeProjectTemplateContext(project, services);
   KafkaSettings settings;  // weir validate has checked the keys
   if (const ConfigNode* brokers = it->second.Find("brokers")) {
@@ -267,8 +269,8 @@ Result<KafkaSettings> KafkaConnectionSettings(const ProjectDef& project, const s
   }
   if (const ConfigNode* properties = it->second.Find("properties"); properties != nullptr && properties->is_map()) {
     for (const auto& [key, value] : properties->entries()) {
-      WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(value, "kafka property '" + key.scalar() + "' of connection '" +
-                                                                     name + "'", names));
+      std::string what = "kafka property '" + key.scalar() + "' of connection '" + name + "'";
+      WEIR_ASSIGN_OR_RETURN(RenderedText text, RenderNode(value, what, names));
       settings.properties.emplace_back(key.scalar(), text.text);
     }
   }
