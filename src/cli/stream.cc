@@ -1,0 +1,135 @@
+// weir stream NAME [--exit-when-idle D]
+//
+// Runs the stream job streams/NAME.yml until SIGINT/SIGTERM (the batch in
+// hand is finished and committed first), with a live line on a terminal:
+// messages consumed and produced per second, dead letters, lag.
+#include <unistd.h>
+
+#include <chrono>
+#include <cstdio>
+
+#include "cli/arguments.h"
+#include "cli/project_session.h"
+#include "cli/run_session.h"
+#include "common/text.h"
+#include "stream/stream.h"
+#include "tasks/tasks.h"
+
+namespace weir::cli {
+namespace {
+
+struct StreamRequest {
+  std::string dir = ".", name, exit_when_idle;
+};
+
+int64_t TotalLag(const StreamCounters& counters) {
+  int64_t total = 0;
+  for (const auto& [position, lag] : counters.lag) total += std::max<int64_t>(lag, 0);
+  return total;
+}
+
+// The live line: redrawn at most twice a second.
+class StreamProgress {
+ public:
+  void Update(const StreamCounters& c) {
+    auto now = std::chrono::steady_clock::now();
+    if (!tty_ || now - shown_ < std::chrono::milliseconds(500)) return;
+    double seconds = std::chrono::duration<double>(now - shown_).count();
+    std::fprintf(stderr, "\r\033[Kconsumed %lld (%.0f/s)  produced %lld (%.0f/s)  dead letters %lld  lag %lld",
+                 static_cast<long long>(c.consumed), (c.consumed - consumed_) / seconds,
+                 static_cast<long long>(c.produced), (c.produced - produced_) / seconds,
+                 static_cast<long long>(c.dead_letters), static_cast<long long>(TotalLag(c)));
+    shown_ = now;
+    consumed_ = c.consumed;
+    produced_ = c.produced;
+  }
+  void End() const {
+    if (tty_) std::fprintf(stderr, "\r\033[K");
+  }
+
+ private:
+  bool tty_ = ::isatty(STDERR_FILENO) == 1;
+  std::chrono::steady_clock::time_point shown_ = std::chrono::steady_clock::now();
+  int64_t consumed_ = 0;
+  int64_t produced_ = 0;
+};
+
+void PrintSummary(const StreamDef& stream, const StreamCounters& c, double seconds) {
+  std::string reasons;
+  for (const auto& [reason, n] : c.dead_letters_by_reason) {
+    reasons += (reasons.empty() ? " (" : ", ") + reason + " " + std::to_string(n);
+  }
+  if (!reasons.empty()) reasons += ")";
+  std::printf("stream %s: consumed %lld, produced %lld, dead letters %lld%s, in %lld batches, %.1f s\n",
+              stream.name.c_str(), static_cast<long long>(c.consumed), static_cast<long long>(c.produced),
+              static_cast<long long>(c.dead_letters), reasons.c_str(), static_cast<long long>(c.batches), seconds);
+}
+
+Result<StreamOptions> Options(const ProjectDef& project, const StreamDef& stream, TaskRuntime& runtime) {
+  StreamOptions options;
+  WEIR_ASSIGN_OR_RETURN(options.source, KafkaConnectionSettings(project, stream.source_connection.value, runtime.services));
+  WEIR_ASSIGN_OR_RETURN(options.sink, KafkaConnectionSettings(project, stream.sink.connection.value, runtime.services));
+  if (stream.dead_letter) {
+    WEIR_ASSIGN_OR_RETURN(options.dead_letter,
+                          KafkaConnectionSettings(project, stream.dead_letter->connection.value, runtime.services));
+  }
+  options.temp_directory = project.Resolve(".weir/tmp");
+  return options;
+}
+
+int Stream(const StreamRequest& request) {
+  std::optional<std::chrono::milliseconds> idle;
+  if (!request.exit_when_idle.empty()) {
+    Result<std::chrono::milliseconds> d = ParseDuration(request.exit_when_idle);
+    if (!d.ok()) return UsageError("stream", "--exit-when-idle takes a duration, such as 30s");
+    idle = *d;
+  }
+  StopOnSignal::BlockSignals();
+  std::unique_ptr<LoadedProject> loaded = LoadValidProject(request.dir);
+  if (loaded == nullptr) return kExitUsage;
+  const StreamDef* stream = loaded->project.FindStream(request.name);
+  if (stream == nullptr) {
+    std::vector<std::string> names;
+    for (const StreamDef& s : loaded->project.streams) names.push_back(s.name);
+    return UsageError("stream", "no stream '" + request.name + "' in streams/" + DidYouMean(request.name, names));
+  }
+  Result<int> lock = LockStream(loaded->project, stream->name);
+  if (!lock.ok()) return UsageError("stream", lock.status().message());
+  TaskRuntime runtime(loaded->project);
+  Result<StreamOptions> options = Options(loaded->project, *stream, runtime);
+  if (!options.ok()) return UsageError("stream", options.status().ToString());
+  CancelToken stop;
+  options->stop = &stop;
+  options->exit_when_idle = idle;
+  StreamProgress progress;
+  options->on_batch = [&progress](const StreamCounters& c) { progress.Update(c); };
+  StreamCounters counters;
+  auto started = std::chrono::steady_clock::now();
+  Status status;
+  {
+    StopOnSignal on_signal([&stop] { stop.Cancel(); });
+    status = RunStream(*stream, *options, &counters);
+  }
+  progress.End();
+  PrintSummary(*stream, counters, std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count());
+  if (!status.ok()) {
+    std::fprintf(stderr, "%s\n", status.ToString().c_str());
+    return kExitFailed;
+  }
+  return kExitOk;
+}
+
+}  // namespace
+
+int StreamCommand(const Args& args) {
+  CLI::App app{"Run a stream job (streams/NAME.yml) until stopped", "weir stream"};
+  StreamRequest request;
+  app.add_option("stream", request.name, "the stream's name (its stream: key)")->required();
+  app.add_option("--exit-when-idle", request.exit_when_idle,
+                 "stop once no message has arrived for this long (e.g. 30s), after committing");
+  AddProjectOption(app, request.dir);
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  return Stream(request);
+}
+
+}  // namespace weir::cli
