@@ -10,6 +10,7 @@
 #include "config/internal/pipeline_loader.h"
 #include "config/internal/project_settings.h"
 #include "config/internal/stream_loader.h"
+#include "config/internal/yaml_files.h"
 #include "config/internal/task_kinds.h"
 #include "config/internal/template_check.h"
 #include "template/template.h"
@@ -99,34 +100,20 @@ void ReadProjectFile(const ConfigNode& root, ProjectDef& project, std::vector<St
   }
 }
 
-std::string Relative(const std::string& path, const std::string& root) {
-  return std::filesystem::path(path).lexically_relative(root).string();
-}
-
 void ReadPipelines(const Filesystem& fs, ProjectDef& project, std::vector<Status>& errors) {
-  std::string dir = (std::filesystem::path(project.root) / "pipelines").string();
   std::map<std::string, SourceLocation> seen;
-  for (const std::string& path : fs.ListFiles(dir, {".yml", ".yaml"})) {
-    std::string shown = Relative(path, project.root);
-    Result<std::string> text = fs.ReadFile(path);
-    if (!text.ok()) {
-      errors.push_back(text.status());
-      continue;
-    }
-    YamlDocument doc = ParseYaml(*text, shown);
-    errors.insert(errors.end(), doc.errors.begin(), doc.errors.end());
-    bool unreadable = !doc.errors.empty() && doc.errors.front().code() == "yaml-syntax";
-    if (unreadable) continue;  // one error for a file that does not parse
-    std::optional<PipelineDef> pipeline = config_internal::ReadPipeline(doc.root, shown, errors);
-    if (!pipeline) continue;
+  auto read = [&](const ConfigNode& root, const std::string& shown) {
+    std::optional<PipelineDef> pipeline = config_internal::ReadPipeline(root, shown, errors);
+    if (!pipeline) return;
     auto [it, inserted] = seen.emplace(pipeline->name, pipeline->where);
     if (!inserted) {
       errors.push_back(UserError("duplicate-pipeline", "duplicate pipeline name '" + pipeline->name +
                                  "' (first defined at " + it->second.ToString() + ")", pipeline->where));
-      continue;
+      return;
     }
     project.pipelines.push_back(std::move(*pipeline));
-  }
+  };
+  config_internal::ForEachYamlFile(fs, project.root, "pipelines", errors, read);
 }
 
 // A task's pool must be declared in weir.yml, with room for its slots.

@@ -6,6 +6,7 @@
 #include "common/text.h"
 #include "config/internal/fields.h"
 #include "config/internal/stream_loader.h"
+#include "config/internal/yaml_files.h"
 
 namespace weir::config_internal {
 namespace {
@@ -160,32 +161,23 @@ void CheckKafkaConnection(const Sourced<std::string>& name, const ProjectDef& pr
 }  // namespace
 
 void ReadStreams(const Filesystem& fs, ProjectDef& project, std::vector<Status>& errors) {
-  std::string dir = (std::filesystem::path(project.root) / "streams").string();
   std::map<std::string, SourceLocation> seen;
-  for (const std::string& path : fs.ListFiles(dir, {".yml", ".yaml"})) {
-    std::string shown = std::filesystem::path(path).lexically_relative(project.root).string();
-    Result<std::string> text = fs.ReadFile(path);
-    if (!text.ok()) {
-      errors.push_back(text.status());
-      continue;
-    }
-    YamlDocument doc = ParseYaml(*text, shown);
-    errors.insert(errors.end(), doc.errors.begin(), doc.errors.end());
-    if (!doc.errors.empty() && doc.errors.front().code() == "yaml-syntax") continue;
-    std::optional<StreamDef> stream = ReadStream(doc.root, shown, errors);
-    if (!stream) continue;
+  auto read = [&](const ConfigNode& root, const std::string& shown) {
+    std::optional<StreamDef> stream = ReadStream(root, shown, errors);
+    if (!stream) return;
     auto [it, inserted] = seen.emplace(stream->name, stream->where);
     if (!inserted) {
       errors.push_back(UserError("duplicate-stream", "duplicate stream name '" + stream->name +
                                                          "' (first defined at " + it->second.ToString() + ")",
                                  stream->where));
-      continue;
+      return;
     }
     CheckKafkaConnection(stream->source_connection, project, errors);
     CheckKafkaConnection(stream->sink.connection, project, errors);
     if (stream->dead_letter) CheckKafkaConnection(stream->dead_letter->connection, project, errors);
     project.streams.push_back(std::move(*stream));
-  }
+  };
+  ForEachYamlFile(fs, project.root, "streams", errors, read);
 }
 
 }  // namespace weir::config_internal

@@ -5,11 +5,13 @@
 #include <yaml-cpp/exceptions.h>
 #include <yaml-cpp/parser.h>
 
+#include <filesystem>
 #include <map>
 #include <set>
 #include <sstream>
 
 #include "config/config_node.h"
+#include "config/internal/yaml_files.h"
 
 namespace weir {
 namespace {
@@ -129,3 +131,24 @@ YamlDocument ParseYaml(std::string_view text, const std::string& display_path) {
 }
 
 }  // namespace weir
+
+namespace weir::config_internal {
+
+void ForEachYamlFile(const Filesystem& fs, const std::string& root, const std::string& folder,
+                     std::vector<Status>& errors, const YamlFileReader& read) {
+  std::string dir = (std::filesystem::path(root) / folder).string();
+  for (const std::string& path : fs.ListFiles(dir, {".yml", ".yaml"})) {
+    std::string shown = std::filesystem::path(path).lexically_relative(root).string();
+    Result<std::string> text = fs.ReadFile(path);
+    if (!text.ok()) {
+      errors.push_back(text.status());
+      continue;
+    }
+    YamlDocument doc = ParseYaml(*text, shown);
+    errors.insert(errors.end(), doc.errors.begin(), doc.errors.end());
+    if (!doc.errors.empty() && doc.errors.front().code() == "yaml-syntax") continue;  // one error for the file
+    read(doc.root, shown);
+  }
+}
+
+}  // namespace weir::config_internal
