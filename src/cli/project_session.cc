@@ -65,8 +65,16 @@ void CheckCheckTasks(const ProjectDef& project, std::vector<Status>& errors) {
 }  // namespace
 
 LoadedProject LoadAndCheck(const std::string& dir, const Filesystem& fs) {
-  // An absolute root: tasks may change folder (cwd:), paths must not.
-  std::string root = std::filesystem::absolute(dir).lexically_normal().string();
+  // An absolute root: tasks may change folder (cwd:), paths must not. The
+  // form with an error code: the current folder may have been removed.
+  std::error_code ec;
+  std::string root = std::filesystem::absolute(dir, ec).lexically_normal().string();
+  if (ec) {
+    LoadedProject unreadable;
+    unreadable.errors.push_back(UserError("project-folder", "cannot find the project folder '" + dir + "': " +
+                                                                ec.message() + " (was the current folder removed?)"));
+    return unreadable;
+  }
   while (root.size() > 1 && root.back() == '/') root.pop_back();
   ProjectLoad load = LoadProject(root, fs);
   LoadedProject loaded{std::move(load.project), {}, std::move(load.errors)};

@@ -293,14 +293,19 @@ Status PostgresConnection::StartCopyIn(const std::string& copy_sql) {
 Status PostgresConnection::WriteCopyData(std::string_view data) {
   for (;;) {
     int sent = PQputCopyData(handle_->conn, data.data(), static_cast<int>(data.size()));
-    if (sent == 1) return OkStatus();
     if (sent == -1) return handle_->ConnectionError("lost the connection to postgres");
-    Status stopped = handle_->Stopped();  // 0: the send buffer is full
+    // Sent whole before the next piece is taken: a non-blocking libpq grows
+    // its buffer with whatever the server has not taken yet, which was most
+    // of a load's CSV when the server was the slower side.
+    Status stopped = sent == 1 ? handle_->Flush() : handle_->Stopped();  // 0: the send buffer is full
     if (!stopped.ok()) {
-      PQputCopyEnd(handle_->conn, "stopped");
-      handle_->Drain();
+      if (stopped.kind() == ErrorKind::kCancelled || stopped.code() == "timeout") {
+        PQputCopyEnd(handle_->conn, "stopped");
+        handle_->Drain();
+      }
       return stopped;
     }
+    if (sent == 1) return OkStatus();
     handle_->WaitSocket(/*for_write=*/true);
   }
 }

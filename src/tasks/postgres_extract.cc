@@ -277,7 +277,10 @@ Result<std::string> ExtractFromPostgres(const PostgresExtract& extract) {
     }
   }
   WEIR_ASSIGN_OR_RETURN(std::unique_ptr<DuckDbConnection> compute, ConnectCompute(context));
-  WEIR_TRY(compute->Execute("SET TimeZone = 'UTC'"));
+  // As many DuckDB threads as readers: each further thread found no work
+  // but spun in DuckDB's task loop, taking CPU from the Postgres backends
+  // that produce the stream (docs/benchmarks.md).
+  WEIR_TRY(compute->Execute("SET TimeZone = 'UTC'; SET threads = " + std::to_string(readers.sources.size())));
   WEIR_ASSIGN_OR_RETURN(std::string select, RegisterReaders(*compute, readers));
   Result<int64_t> written = WriteQueryToFile(*compute, select, extract.path, extract.format, context);
   WEIR_TRY(readers.FirstError());
