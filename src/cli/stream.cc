@@ -1,8 +1,9 @@
-// weir stream NAME [--exit-when-idle D]
+// weir stream NAME [--exit-when-idle D] [--reset-offsets earliest|latest|DATETIME]
 //
 // Runs the stream job streams/NAME.yml until SIGINT/SIGTERM (the batch in
 // hand is finished and committed first), with a live line on a terminal:
 // messages consumed and produced per second, dead letters, lag.
+// --reset-offsets first moves the job's consumer group (at_least_once).
 #include <unistd.h>
 
 #include <chrono>
@@ -12,6 +13,7 @@
 #include "cli/project_session.h"
 #include "cli/run_session.h"
 #include "common/text.h"
+#include "schedule/schedule.h"
 #include "stream/stream.h"
 #include "tasks/tasks.h"
 
@@ -19,8 +21,26 @@ namespace weir::cli {
 namespace {
 
 struct StreamRequest {
-  std::string dir = ".", name, exit_when_idle;
+  std::string dir = ".", name, exit_when_idle, reset_offsets;
 };
+
+// --reset-offsets: the group's offsets moved before the job starts.
+Status ResetOffsets(const StreamDef& stream, const KafkaSettings& source, const std::string& to) {
+  if (stream.delivery == StreamDef::Delivery::kExactlyOnce) {
+    return UserError("usage", "--reset-offsets moves an at_least_once job's group; an exactly_once job's position "
+                              "comes from its output's marks");
+  }
+  std::optional<int64_t> time_ms;
+  if (to != "earliest" && to != "latest") {
+    Result<TimePoint> at = ParseIsoInstant(to);
+    if (!at.ok()) return UserError("usage", "--reset-offsets takes earliest, latest or a time such as 2024-05-01T00:00:00Z");
+    time_ms = std::chrono::duration_cast<std::chrono::milliseconds>(at->time_since_epoch()).count();
+  }
+  WEIR_ASSIGN_OR_RETURN(int moved, KafkaResetGroupOffsets(source, stream.group, stream.topics, to, time_ms,
+                                                          std::chrono::seconds(60)));
+  std::printf("group %s: %d partitions moved to %s\n", stream.group.c_str(), moved, to.c_str());
+  return OkStatus();
+}
 
 int64_t TotalLag(const StreamCounters& counters) {
   int64_t total = 0;
@@ -98,6 +118,10 @@ int Stream(const StreamRequest& request) {
   TaskRuntime runtime(loaded->project);
   Result<StreamOptions> options = Options(loaded->project, *stream, runtime);
   if (!options.ok()) return UsageError("stream", options.status().ToString());
+  if (!request.reset_offsets.empty()) {
+    Status reset = ResetOffsets(*stream, options->source, request.reset_offsets);
+    if (!reset.ok()) return UsageError("stream", reset.message());
+  }
   CancelToken stop;
   options->stop = &stop;
   options->exit_when_idle = idle;
@@ -127,6 +151,8 @@ int StreamCommand(const Args& args) {
   app.add_option("stream", request.name, "the stream's name (its stream: key)")->required();
   app.add_option("--exit-when-idle", request.exit_when_idle,
                  "stop once no message has arrived for this long (e.g. 30s), after committing");
+  app.add_option("--reset-offsets", request.reset_offsets,
+                 "first move the consumer group to earliest, latest or a time (at_least_once jobs)");
   AddProjectOption(app, request.dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
   return Stream(request);

@@ -450,6 +450,15 @@ class KafkaProducer {
 // The partition Java's (and librdkafka's murmur2) partitioner gives `key`.
 int32_t KafkaPartitionForKey(std::string_view key, int32_t partitions);
 
+// Moves `group`'s committed offsets on every partition of `topics` to the
+// first offset ("earliest"), past the last ("latest"), or to the first
+// message at or after `time_ms` (past the last when there is none), as
+// kafka-consumer-groups --reset-offsets does. The group must have no
+// running member. The count of partitions moved is returned.
+Result<int> KafkaResetGroupOffsets(const KafkaSettings& settings, const std::string& group,
+                                   const std::vector<std::string>& topics, const std::string& to,
+                                   std::optional<int64_t> time_ms, std::chrono::milliseconds wait);
+
 // The last message of each partition of `topic` that has one (read without
 // a consumer group), for a job that finds where its output ended.
 Result<std::vector<KafkaMessage>> KafkaReadLastMessages(const KafkaSettings& settings, const std::string& topic,

@@ -355,6 +355,86 @@ Result<std::vector<KafkaMessage>> KafkaReadLastMessages(const KafkaSettings& set
   return out;
 }
 
+namespace {
+
+// Where each partition of `topics` goes: its first offset, past its last,
+// or the first message at or after `time_ms`.
+Result<std::vector<KafkaPosition>> ResetTargets(rd_kafka_t* rk, const std::vector<std::string>& topics,
+                                                const std::string& to, std::optional<int64_t> time_ms,
+                                                std::chrono::milliseconds wait) {
+  std::vector<KafkaPosition> targets;
+  int ms = static_cast<int>(wait.count());
+  for (const std::string& topic : topics) {
+    Status status;
+    int count = PartitionCountOf(rk, topic, wait, &status);
+    if (!status.ok()) return status;
+    for (int32_t p = 0; p < count; ++p) {
+      int64_t low = 0;
+      int64_t high = 0;
+      rd_kafka_resp_err_t err = rd_kafka_query_watermark_offsets(rk, topic.c_str(), p, &low, &high, ms);
+      if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("cannot read the offsets of " + topic, err);
+      targets.push_back({topic, p, time_ms ? *time_ms : (to == "latest" ? high : low)});
+    }
+  }
+  if (!time_ms) return targets;
+  rd_kafka_topic_partition_list_t* list = ToList(targets);
+  rd_kafka_resp_err_t err = rd_kafka_offsets_for_times(rk, list, ms);
+  for (int i = 0; err == RD_KAFKA_RESP_ERR_NO_ERROR && i < list->cnt; ++i) {
+    KafkaPosition& target = targets[static_cast<size_t>(i)];
+    target.next_offset = list->elems[i].offset;
+    if (target.next_offset >= 0) continue;  // no message that late: past the last
+    int64_t low = 0;
+    rd_kafka_query_watermark_offsets(rk, target.topic.c_str(), target.partition, &low, &target.next_offset, ms);
+  }
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("cannot find the offsets at that time", err);
+  return targets;
+}
+
+// Joins the group and waits until it holds every partition: a commit needs
+// a member (a broker takes a memberless commit only for an empty group, and
+// the mock cluster never does), and a group with another running member
+// would hand this one a share, which is refused.
+Status JoinAlone(rd_kafka_t* rk, const std::string& group, const std::vector<std::string>& topics, size_t partitions,
+                 std::chrono::milliseconds wait) {
+  rd_kafka_topic_partition_list_t* list = rd_kafka_topic_partition_list_new(static_cast<int>(topics.size()));
+  for (const std::string& topic : topics) rd_kafka_topic_partition_list_add(list, topic.c_str(), RD_KAFKA_PARTITION_UA);
+  rd_kafka_resp_err_t err = rd_kafka_subscribe(rk, list);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("cannot join group " + group, err);
+  auto deadline = std::chrono::steady_clock::now() + wait;
+  int held = 0;
+  while (std::chrono::steady_clock::now() < deadline) {
+    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk, 100);
+    if (m != nullptr) rd_kafka_message_destroy(m);  // read, never committed
+    rd_kafka_topic_partition_list_t* assigned = nullptr;
+    if (rd_kafka_assignment(rk, &assigned) != RD_KAFKA_RESP_ERR_NO_ERROR) continue;
+    held = assigned->cnt;
+    rd_kafka_topic_partition_list_destroy(assigned);
+    if (static_cast<size_t>(held) == partitions) return OkStatus();
+  }
+  if (held > 0) {
+    return UserError("kafka", "group " + group + " has another running member (this one got " + std::to_string(held) +
+                                  " of " + std::to_string(partitions) + " partitions); stop it before resetting");
+  }
+  return UserError("kafka", "group " + group + " gave no partitions within " + std::to_string(wait.count()) + " ms");
+}
+
+}  // namespace
+
+Result<int> KafkaResetGroupOffsets(const KafkaSettings& settings, const std::string& group,
+                                   const std::vector<std::string>& topics, const std::string& to,
+                                   std::optional<int64_t> time_ms, std::chrono::milliseconds wait) {
+  WEIR_ASSIGN_OR_RETURN(std::unique_ptr<KafkaConsumer::Handle> handle, NewConsumer(settings, group, "earliest"));
+  WEIR_ASSIGN_OR_RETURN(std::vector<KafkaPosition> targets, ResetTargets(handle->rk, topics, to, time_ms, wait));
+  WEIR_TRY(JoinAlone(handle->rk, group, topics, targets.size(), wait));
+  rd_kafka_topic_partition_list_t* list = ToList(targets);
+  rd_kafka_resp_err_t err = rd_kafka_commit(handle->rk, list, /*async=*/0);
+  rd_kafka_topic_partition_list_destroy(list);
+  if (err != RD_KAFKA_RESP_ERR_NO_ERROR) return KafkaError("cannot commit the group's new offsets", err);
+  return static_cast<int>(targets.size());
+}
+
 struct KafkaMockCluster::Handle {
   rd_kafka_t* host = nullptr;  // the mock cluster lives in a client instance
   rd_kafka_mock_cluster_t* cluster = nullptr;

@@ -43,8 +43,9 @@ class CrashPoints {
     point_ = text.substr(0, colon);
     if (colon != std::string::npos) batch_ = std::atoi(text.c_str() + colon + 1);
   }
+  bool Armed(const char* point, int64_t batches_done) const { return point_ == point && batches_done + 1 == batch_; }
   void At(const char* point, int64_t batches_done) const {
-    if (point_ == point && batches_done + 1 == batch_) std::_Exit(137);
+    if (Armed(point, batches_done)) std::_Exit(137);
   }
 
  private:
@@ -329,8 +330,8 @@ Status StreamJob::Deliver(std::vector<Output>& outputs, const std::vector<Source
     }
     WEIR_TRY(ProducerFor(*o.topic).Produce(*o.topic, o.key, o.value, o.headers, partition));
     ++counters_.produced;
-    if (seq + 1 == half) {
-      WEIR_TRY(ProducerFor(*o.topic).Flush(kFlushWait));
+    if (seq + 1 == half && crash_.Armed("mid-batch", counters_.batches)) {
+      WEIR_TRY(ProducerFor(*o.topic).Flush(kFlushWait));  // so that the crash leaves half the output behind
       crash_.At("mid-batch", counters_.batches);
     }
   }
@@ -374,6 +375,8 @@ Status StreamJob::Run() {
   while (!stopping()) {
     WEIR_ASSIGN_OR_RETURN(std::vector<KafkaMessage> batch, NextBatch());
     if (batch.empty()) {
+      // Idle time counts from when the group has given this job partitions.
+      if (options_.exit_when_idle && consumer_->Lag().empty()) last_message = std::chrono::steady_clock::now();
       bool idle = options_.exit_when_idle && std::chrono::steady_clock::now() - last_message >= *options_.exit_when_idle;
       if (idle) break;
       continue;

@@ -148,6 +148,30 @@ TEST_F(KafkaClientTest, AnAssignedConsumerReadsFromChosenOffsetsAndTheLastMessag
   EXPECT_EQ(values, (std::multiset<std::string>{"0/4", "0/5", "0/6", "0/7", "0/8", "0/9", "2/7", "2/8", "2/9"}));
 }
 
+TEST_F(KafkaClientTest, AGroupsOffsetsAreResetToTheStartOrTheEnd) {
+  auto producer = KafkaProducer::Open(settings_);
+  ASSERT_TRUE(producer.ok());
+  for (int i = 0; i < 12; ++i) ASSERT_TRUE((*producer)->Produce("events", std::nullopt, "m", {}, i % 3).ok());
+  ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+  auto committed = [&] {
+    auto consumer = KafkaConsumer::OpenUnsubscribed(settings_, "g5", "earliest");
+    EXPECT_TRUE(consumer.ok());
+    auto c = (*consumer)->Committed({{"events", 0, 0}, {"events", 1, 0}, {"events", 2, 0}}, std::chrono::seconds(5));
+    EXPECT_TRUE(c.ok()) << c.status().ToString();
+    std::vector<int64_t> out;
+    for (const KafkaPosition& p : *c) out.push_back(p.next_offset);
+    return out;
+  };
+  auto reset = KafkaResetGroupOffsets(settings_, "g5", {"events"}, "latest", std::nullopt, std::chrono::seconds(5));
+  ASSERT_TRUE(reset.ok()) << reset.status().ToString();
+  EXPECT_EQ(*reset, 3);
+  EXPECT_EQ(committed(), (std::vector<int64_t>{4, 4, 4}));
+  ASSERT_TRUE(KafkaResetGroupOffsets(settings_, "g5", {"events"}, "earliest", std::nullopt, std::chrono::seconds(5)).ok());
+  EXPECT_EQ(committed(), (std::vector<int64_t>{0, 0, 0}));
+  // A time is looked up by the broker (ListOffsets by timestamp), which
+  // librdkafka's mock cluster does not implement: not testable here.
+}
+
 TEST(KafkaPartitionerTest, KeysArePlacedAsJavasDefaultPartitionerPlacesThem) {
   // murmur2 of the key, made positive, modulo the partition count, as
   // Kafka's DefaultPartitioner does; the values were computed by a Python

@@ -31,8 +31,11 @@ class StreamProcessTest : public ::testing::Test {
     dir_ = fs::temp_directory_path() / ("weir-stream-" + std::to_string(::getpid()));
     fs::remove_all(dir_);
     fs::create_directories(dir_ / "streams");
+    // The mock cluster keeps a group its last member left "joining" for
+    // session.timeout.ms - 1 s: a short session lets the next run in soon.
     std::ofstream(dir_ / "weir.yml") << "name: events\nconnections:\n  events: {type: kafka, brokers: \""
-                                     << settings_.brokers << "\"}\n";
+                                     << settings_.brokers
+                                     << "\", properties: {session.timeout.ms: 6000, heartbeat.interval.ms: 500}}\n";
     std::ofstream(dir_ / "streams" / "events.yml") << R"(stream: process_events
 source: {connection: events, topics: [raw-events], group: event-processor, start: earliest}
 batch: {max_rows: 150, max_wait: 50ms}
@@ -60,10 +63,12 @@ delivery: exactly_once
   }
 
   // The exit code of `weir stream` with WEIR_STREAM_CRASH_AT=`crash`.
-  int RunWeir(const std::string& crash) {
+  int RunWeir(const std::string& crash, const std::string& options = "") {
     std::string command = "cd '" + dir_.string() + "' && " + (crash.empty() ? "" : "WEIR_STREAM_CRASH_AT=" + crash + " ") +
-                          WEIR_BINARY " stream process_events --exit-when-idle 2s > out.txt 2>&1";
+                          WEIR_BINARY " stream process_events --exit-when-idle 2s " + options + " > out.txt 2>&1";
     int status = std::system(command.c_str());
+    std::ifstream out(dir_ / "out.txt");
+    last_output_.assign(std::istreambuf_iterator<char>(out), std::istreambuf_iterator<char>());
     return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
   }
 
@@ -86,6 +91,7 @@ delivery: exactly_once
   std::unique_ptr<KafkaMockCluster> cluster_;
   KafkaSettings settings_;
   fs::path dir_;
+  std::string last_output_;  // what the last `weir stream` printed
 };
 
 TEST_F(StreamProcessTest, KilledAtEveryPointAndRestartedEveryEventIsProducedExactlyOnce) {
@@ -118,6 +124,25 @@ TEST_F(StreamProcessTest, KilledAtEveryPointAndRestartedEveryEventIsProducedExac
     }
   }
   EXPECT_EQ(seen.size(), static_cast<size_t>(kEvents - (kEvents + 96) / 97));
+}
+
+// At least once, a job that reads from where its group is: again from the
+// start after --reset-offsets earliest, nothing after latest.
+TEST_F(StreamProcessTest, ResetOffsetsMovesAnAtLeastOnceJobsGroup) {
+  std::string path = (dir_ / "streams" / "events.yml").string();
+  std::ifstream in(path);
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  text.replace(text.find("exactly_once"), 12, "at_least_once");
+  std::ofstream(path) << text;
+  Produce(0, 300);
+  ASSERT_EQ(RunWeir(""), 0);
+  EXPECT_EQ(ReadTopic("processed-events").size(), 296u);  // 4 of 300 are dead letters (0, 97, 194, 291)
+  ASSERT_EQ(RunWeir("", "--reset-offsets earliest"), 0) << last_output_;
+  EXPECT_EQ(ReadTopic("processed-events").size(), 2 * 296u);
+  Produce(300, 400);
+  ASSERT_EQ(RunWeir("", "--reset-offsets latest"), 0);  // the 100 new ones are skipped
+  EXPECT_EQ(ReadTopic("processed-events").size(), 2 * 296u);
+  EXPECT_NE(RunWeir("", "--reset-offsets yesterday"), 0);
 }
 
 }  // namespace
