@@ -14,8 +14,9 @@
 #include "cli/arguments.h"
 #include "cli/progress.h"
 #include "cli/project_session.h"
-#include "cli/run_plan.h"
 #include "cli/run_session.h"
+#include "config/pipeline_schedule.h"
+#include "engine/run_control.h"
 #include "common/mutex.h"
 
 namespace weir::cli {

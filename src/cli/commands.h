@@ -37,6 +37,7 @@ int UnpauseCommand(const Args& args);
 int BuildCommand(const Args& args);
 int ModelsRunCommand(const Args& args);
 int SeedCommand(const Args& args);
+int SnapshotCommand(const Args& args);
 int TestCommand(const Args& args);
 int CompileCommand(const Args& args);
 int LsCommand(const Args& args);

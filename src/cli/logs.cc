@@ -2,30 +2,17 @@
 // run of that date, oldest first. T may be an instance of a mapped task
 // ("load[3]"); a mapped task shows its own attempt and every instance's.
 #include <cstdio>
-#include <fstream>
 #include <map>
 
 #include "cli/arguments.h"
 #include "cli/progress.h"
 #include "cli/project_session.h"
+#include "engine/run_control.h"
 
 namespace weir::cli {
 namespace {
 
-void PrintAttempt(const AttemptRecord& a) {
-  std::printf("=== %s attempt %d: %s, started %s ===\n", a.task_id.c_str(), a.number,
-              std::string(AttemptStateName(a.state)).c_str(), FormatUtc(a.started_at).c_str());
-  std::ifstream in(a.log_path);
-  if (in) {
-    std::string text((std::istreambuf_iterator<char>(in)), {});
-    std::fputs(text.c_str(), stdout);
-    if (!text.empty() && text.back() != '\n') std::fputc('\n', stdout);
-  } else {
-    // Quiet successful attempts leave no log file (see the shell task).
-    std::printf("(no output)\n");
-  }
-  if (!a.error_message.empty()) std::printf("error[%s]: %s\n", a.error_code.c_str(), a.error_message.c_str());
-}
+void PrintAttempt(const AttemptRecord& a) { std::fputs(AttemptLogText(a).c_str(), stdout); }
 
 }  // namespace
 

@@ -74,6 +74,7 @@ void PrintFound(const ModelGraph& graph) {
     line += (line.empty() ? "" : ", ") + Plural(counts[kind], word);
   };
   add(ModelNodeKind::kModel, "model");
+  add(ModelNodeKind::kSnapshot, "snapshot");
   add(ModelNodeKind::kTest, "data test");
   add(ModelNodeKind::kSeed, "seed");
   add(ModelNodeKind::kSource, "source");
@@ -242,6 +243,9 @@ int ModelsRunCommand(const Args& args) {
 }
 int SeedCommand(const Args& args) {
   return ModelsCommand(args, ModelCommand::kSeed, "Load the dbt project's seeds", "weir seed");
+}
+int SnapshotCommand(const Args& args) {
+  return ModelsCommand(args, ModelCommand::kSnapshot, "Run the dbt project's snapshots", "weir snapshot");
 }
 // Model tests and, in a Weir project, the suites of checks/*.yml: both
 // unless --select (model tests) or --checks (check files) narrows it.

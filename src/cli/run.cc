@@ -11,8 +11,8 @@
 #include "cli/arguments.h"
 #include "cli/progress.h"
 #include "cli/project_session.h"
-#include "cli/run_plan.h"
 #include "cli/run_session.h"
+#include "engine/run_control.h"
 #include "tasks/tasks.h"
 
 namespace weir::cli {

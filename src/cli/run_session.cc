@@ -119,15 +119,6 @@ bool LiveTerminal() {
   return ::isatty(STDOUT_FILENO) && term != nullptr && std::string(term) != "dumb";
 }
 
-Result<std::optional<RunRecord>> LatestRunOf(StateStore& store, const std::string& pipeline,
-                                             const DataInterval& interval) {
-  WEIR_ASSIGN_OR_RETURN(auto runs, store.ListRuns(RunFilter{pipeline, interval.ds, 0}));
-  for (RunRecord& r : runs) {  // newest first
-    if (r.interval_start == interval.start_iso) return std::optional<RunRecord>(std::move(r));
-  }
-  return std::optional<RunRecord>();
-}
-
 std::unique_ptr<DateRun> OpenDateRun(const std::string& command, const std::string& dir,
                                      const std::string& pipeline, const std::string& date) {
   auto fail = [&command](const std::string& why) -> std::unique_ptr<DateRun> {

@@ -13,6 +13,7 @@
 #include "connectors/connectors.h"
 #include "cli/project_session.h"
 #include "engine/engine.h"
+#include "engine/run_control.h"
 #include "tasks/tasks.h"
 
 namespace weir::cli {
@@ -71,11 +72,6 @@ ExecutorOptions RunOptions(const ProjectDef& project, int threads, TaskRuntime& 
 
 // True when stdout is a terminal that can redraw a live display.
 bool LiveTerminal();
-
-// The latest run of exactly this interval (a date may hold several, e.g.
-// hourly), or nullopt.
-Result<std::optional<RunRecord>> LatestRunOf(StateStore& store, const std::string& pipeline,
-                                             const DataInterval& interval);
 
 // What commands that change a date's latest run by hand (clear, mark)
 // need: the checked project, the pipeline's graph, its lock held, the state

@@ -8,7 +8,8 @@
 #include <thread>
 
 #include "cli/progress.h"
-#include "cli/run_plan.h"
+#include "config/pipeline_schedule.h"
+#include "engine/run_control.h"
 
 namespace weir::cli {
 namespace {
@@ -102,6 +103,48 @@ void Scheduler::Stop() {
   wake_.notify_all();
 }
 
+void Scheduler::Cancel(RunId run) {
+  MutexLock lock(mu_);
+  cancel_requests_.push_back(run);
+  wake_.notify_all();
+}
+
+Scheduler::Progress Scheduler::progress() const {
+  MutexLock lock(mu_);
+  return progress_;
+}
+
+void Scheduler::CancelRequested() {
+  std::vector<RunId> requests;
+  {
+    MutexLock lock(mu_);
+    requests.swap(cancel_requests_);
+  }
+  for (RunId id : requests) {
+    bool stopped = false;
+    for (auto& [name, slot] : slots_) {
+      auto active = slot->active.find(id.value);
+      if (active == slot->active.end()) continue;
+      // Stopped runs end interrupted; `cancelled` keeps them from being queued again.
+      active->second->cancelled = true;
+      active->second->executor->Stop();
+      Print("%s %s: run %lld cancelled (api)", name.c_str(), active->second->run.ds.c_str(),
+            static_cast<long long>(id.value));
+      stopped = true;
+    }
+    if (stopped) continue;
+    Result<RunRecord> run = store_.GetRun(id);
+    if (run.ok() && run->state != RunState::kQueued) continue;
+    Status ended = run.ok() ? store_.FinishRun(id, RunState::kInterrupted, clock_.Now()) : run.status();
+    if (!ended.ok()) {
+      Print("run %lld cannot be cancelled: %s", static_cast<long long>(id.value), ended.ToString().c_str());
+      continue;
+    }
+    Print("%s %s: queued run %lld cancelled (api)", run->pipeline.c_str(), run->ds.c_str(),
+          static_cast<long long>(id.value));
+  }
+}
+
 void Scheduler::Print(const char* format, ...) {
   MutexLock lock(out_mu_);
   std::fprintf(options_.out, "%s  ", FormatUtc(clock_.Now()).c_str());
@@ -125,8 +168,10 @@ Status Scheduler::Serve() {
     if (!tick.ok()) Print("error: %s", tick.ToString().c_str());
     if (options_.exit_when_idle && !busy && tick.ok()) break;
     MutexLock lock(mu_);
+    progress_.last_tick = clock_.Now();
+    ++progress_.ticks;
     if (stopping_) break;
-    if (!run_ended_) clock_.WaitUntil(wake_, lock.native(), clock_.Now() + options_.poll);
+    if (!run_ended_ && cancel_requests_.empty()) clock_.WaitUntil(wake_, lock.native(), clock_.Now() + options_.poll);
     run_ended_ = false;
     if (stopping_) break;
   }
@@ -152,6 +197,7 @@ Status Scheduler::Serve() {
 }
 
 Status Scheduler::Tick(bool& busy) {
+  CancelRequested();
   for (auto& [name, slot_ptr] : slots_) {
     PipelineSlot& slot = *slot_ptr;
     Reap(slot);

@@ -20,6 +20,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <vector>
 
 #include "cli/project_session.h"
 #include "cli/run_session.h"
@@ -50,6 +51,19 @@ class Scheduler {
   Status Serve();
   // Thread-safe; returns at once.
   void Stop();
+  // Thread-safe; returns at once. Asks the next tick to cancel `run`: a
+  // run this scheduler is running is stopped and a queued one ended, both
+  // interrupted and not queued again (the REST API's cancel). A run that
+  // is neither, or that another process runs, is left alone.
+  void Cancel(RunId run);
+  // Thread-safe: when the latest tick ended and how many there have been
+  // (none before the first), for the server's readiness and loop lag.
+  struct Progress {
+    std::optional<TimePoint> last_tick;
+    int64_t ticks = 0;
+  };
+  Progress progress() const;
+  std::chrono::milliseconds poll() const { return options_.poll; }
 
  private:
   struct ActiveRun;
@@ -69,6 +83,8 @@ class Scheduler {
   // resumed. False when an attempt's owner is (or may be) alive.
   Result<bool> TakeOver(PipelineSlot& slot, const RunRecord& run);
   Status CheckDatasetFreshness();
+  // Acts on what Cancel() asked since the last tick.
+  void CancelRequested();
   bool HoldLock(PipelineSlot& slot);
   // `take_over`: the run was left running by a dead process; its failed
   // tasks stay failed, as they would have in the run it interrupted.
@@ -84,10 +100,12 @@ class Scheduler {
   SchedulerOptions options_;
   std::map<std::string, std::unique_ptr<PipelineSlot>> slots_;
 
-  Mutex mu_;
+  mutable Mutex mu_;
   std::condition_variable wake_;
   bool stopping_ WEIR_GUARDED_BY(mu_) = false;
   bool run_ended_ WEIR_GUARDED_BY(mu_) = false;
+  std::vector<RunId> cancel_requests_ WEIR_GUARDED_BY(mu_);
+  Progress progress_ WEIR_GUARDED_BY(mu_);
   Mutex out_mu_;  // whole lines on `out`
 };
 

@@ -8,8 +8,8 @@
 
 #include "cli/arguments.h"
 #include "cli/project_session.h"
-#include "cli/run_plan.h"
 #include "cli/run_session.h"
+#include "engine/run_control.h"
 
 namespace weir::cli {
 namespace {
@@ -38,18 +38,11 @@ int Queue(const LoadedProject& loaded, const PipelineGraph& graph, const Trigger
   if (!params.ok()) return UsageError("trigger", params.status().message());
   Result<std::unique_ptr<StateStore>> store = OpenState(loaded.project);
   if (!store.ok()) return UsageError("trigger", store.status().ToString());
-  Result<std::optional<RunRecord>> latest = LatestRunOf(**store, request.pipeline, *interval);
-  if (!latest.ok()) return UsageError("trigger", latest.status().ToString());
-  if (*latest && ((*latest)->state == RunState::kQueued || (*latest)->state == RunState::kRunning)) {
-    return UsageError("trigger", "run " + std::to_string((*latest)->id.value) + " of " + request.pipeline +
-                                     " for " + interval->ds + " is already " +
-                                     std::string(RunStateName((*latest)->state)));
+  Result<RunRecord> created = QueueTriggeredRun(**store, graph, *interval, *params, clock.Now());
+  if (!created.ok()) {
+    const Status& why = created.status();
+    return UsageError("trigger", why.code() == "run-active" ? why.message() : why.ToString());
   }
-  NewRun run{request.pipeline, interval->ds, interval->start_iso, interval->end_iso, clock.Now(), {}, *params};
-  for (int i : graph.order()) run.task_ids.push_back(graph.id(i));
-  run.queued = true;
-  Result<RunRecord> created = (*store)->CreateRun(run);
-  if (!created.ok()) return UsageError("trigger", created.status().ToString());
   std::printf("run %lld of %s for %s queued [%s, %s); the scheduler starts it\n",
               static_cast<long long>(created->id.value), request.pipeline.c_str(), interval->ds.c_str(),
               interval->start_iso.c_str(), interval->end_iso.c_str());

@@ -12,6 +12,7 @@
 #include "models/internal/loader.h"
 #include "models/internal/materialize.h"
 #include "models/internal/node_config.h"
+#include "models/internal/snapshot.h"
 
 namespace weir {
 namespace {
@@ -28,7 +29,10 @@ bool Handles(ModelCommand command, const ModelNode& node) {
     case ModelCommand::kRun: return node.kind == ModelNodeKind::kModel && !ephemeral;
     case ModelCommand::kSeed: return node.kind == ModelNodeKind::kSeed;
     case ModelCommand::kTest: return node.kind == ModelNodeKind::kTest;
-    case ModelCommand::kCompile: return node.kind == ModelNodeKind::kModel || node.kind == ModelNodeKind::kTest;
+    case ModelCommand::kSnapshot: return node.kind == ModelNodeKind::kSnapshot;
+    case ModelCommand::kCompile:
+      return node.kind == ModelNodeKind::kModel || node.kind == ModelNodeKind::kTest ||
+             node.kind == ModelNodeKind::kSnapshot;
     case ModelCommand::kBuild:
       return (node.kind == ModelNodeKind::kModel && !ephemeral) || node.kind == ModelNodeKind::kSeed ||
              node.kind == ModelNodeKind::kTest || node.kind == ModelNodeKind::kSnapshot;
@@ -325,8 +329,12 @@ class Builder {
       return OkStatus();
     }
     WEIR_TRY(RunHooks(inputs, self, "pre-hook", *db));
-    WEIR_ASSIGN_OR_RETURN(auto done, models_internal::MaterializeModel(*db, relations_, node, result.compiled_sql,
-                                                                       options_.full_refresh));
+    // Snapshots keep their history: --full-refresh never rebuilds them (dbt's rule).
+    WEIR_ASSIGN_OR_RETURN(auto done, node.kind == ModelNodeKind::kSnapshot
+                                         ? models_internal::MaterializeSnapshot(*db, relations_, node,
+                                                                                result.compiled_sql, Now())
+                                         : models_internal::MaterializeModel(*db, relations_, node, result.compiled_sql,
+                                                                             options_.full_refresh));
     WEIR_TRY(RunHooks(inputs, self, "post-hook", *db));
     Apply(done, result);
     return OkStatus();
@@ -354,10 +362,11 @@ class Builder {
   }
 
   // target/compiled/<package>/<path>: for generic tests, under the schema
-  // file's path, named after the test (as dbt writes them).
+  // file's path, named after the test (as dbt writes them); so are
+  // snapshots, several of which may share a file.
   Status WriteCompiled(const ModelNode& node, const std::string& sql) {
     std::string relative = node.original_file_path;
-    if (node.generic_test) relative += "/" + node.name + ".sql";
+    if (node.generic_test || node.kind == ModelNodeKind::kSnapshot) relative += "/" + node.name + ".sql";
     std::string path = JoinPath(JoinPath(JoinPath(project_.root, project_.target_path), "compiled"),
                                 JoinPath(node.package, relative));
     return fs_.WriteFileInPlace(path, sql);

@@ -142,7 +142,7 @@ Status CollectCtes(const CompileInputs& in, const std::vector<int>& ephemerals,
     if (seen) continue;
     Rendering inner;
     WEIR_ASSIGN_OR_RETURN(std::string sql,
-                          Render(in, e, node.raw_code, SourceLocation{node.original_file_path, 1, 1}, inner));
+                          Render(in, e, node.raw_code, CodeOrigin(node), inner));
     WEIR_TRY(CollectCtes(in, inner.ephemerals, ctes, depth + 1));
     if (std::none_of(ctes.begin(), ctes.end(), [&](const auto& c) { return c.first == name; })) {
       ctes.emplace_back(name, sql);
@@ -257,7 +257,7 @@ Result<std::string> CompileNode(const CompileInputs& in, int self) {
   if (node.generic_test) return GenericTestSql(in, self);
   Rendering rendering;
   WEIR_ASSIGN_OR_RETURN(std::string sql,
-                        Render(in, self, node.raw_code, SourceLocation{node.original_file_path, 1, 1}, rendering));
+                        Render(in, self, node.raw_code, CodeOrigin(node), rendering));
   std::vector<std::pair<std::string, std::string>> ctes;
   WEIR_TRY(CollectCtes(in, rendering.ephemerals, ctes, 0));
   return InjectCtes(sql, ctes);

@@ -21,6 +21,7 @@ std::string Describe(const ModelNode& node) {
   switch (node.kind) {
     case ModelNodeKind::kSeed: return "seed file " + where;
     case ModelNodeKind::kTest: return "test " + node.name;
+    case ModelNodeKind::kSnapshot: return "snapshot " + where;
     default: return "sql " + node.materialized() + " model " + where;
   }
 }
@@ -51,6 +52,11 @@ std::string NodeFinishedLine(const ModelNode& node, const NodeResult& r, int ind
                                             : "ERROR";
     std::string count = r.failures && r.status != "pass" ? " " + std::to_string(*r.failures) : "";
     return Dots(head + word + count + " " + node.name, "[" + word + count + " in " + seconds + "]");
+  }
+  if (node.kind == ModelNodeKind::kSnapshot) {  // dbt: "OK snapshotted main.orders_snapshot"
+    std::string where = node.relation.schema + "." + node.relation.identifier;
+    if (r.status == "error") return Dots(head + "ERROR snapshotting " + where, std::string("[ERROR in ") + seconds + "]");
+    return Dots(head + "OK snapshotted " + where, "[" + r.message + " in " + seconds + "]");
   }
   if (r.status == "error") {
     return Dots(head + "ERROR creating " + Describe(node), std::string("[ERROR in ") + seconds + "]");

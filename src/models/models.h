@@ -98,6 +98,11 @@ struct DbtPatch {
   std::vector<DbtTestUse> tests;
   std::string file;            // the schema file (relative path)
   SourceLocation where;
+  // A snapshot defined in YAML (dbt 1.9): `relation: ref('orders')` or
+  // `source('raw', 'orders')`, as written; empty for a plain patch.
+  std::string relation;
+  SourceLocation relation_where;
+  std::map<std::string, SourceLocation> config_where;  // where each key of `config:` is written (its value)
 };
 
 struct DbtSourceTable {
@@ -192,6 +197,9 @@ struct ModelNode {
   std::string original_file_path; // from the project root: models/staging/stg_sales.sql
   std::string path;               // from its resource folder: staging/stg_sales.sql
   std::string raw_code;
+  // Where raw_code starts in original_file_path: unknown (line 1, column 1
+  // of the file) but for a snapshot block's body and a YAML snapshot.
+  SourceLocation code_origin;
   TemplateMap config;             // merged: dbt_project.yml < schema file < config() in the SQL
   std::string description;
   std::vector<DbtColumn> columns;
@@ -277,8 +285,8 @@ Result<ModelSelection> SelectModels(const ModelGraph& graph, const std::vector<s
                                     const std::vector<std::string>& exclude,
                                     const std::string& indirect_selection = "eager");
 
-// What `weir build|run|test|seed|compile` does with the selected nodes.
-enum class ModelCommand { kBuild, kRun, kTest, kSeed, kCompile };
+// What `weir build|run|test|seed|compile|snapshot` does with the selected nodes.
+enum class ModelCommand { kBuild, kRun, kTest, kSeed, kCompile, kSnapshot };
 
 struct ModelBuildOptions {
   ModelCommand command = ModelCommand::kBuild;

@@ -75,6 +75,10 @@ RelationName RelationFor(const ModelNode& node, const DbtTarget& target) {
   return relation;
 }
 
+SourceLocation CodeOrigin(const ModelNode& node) {
+  return node.code_origin.known() ? node.code_origin : SourceLocation{node.original_file_path, 1, 1};
+}
+
 std::string QuoteIdentifier(std::string_view name) {
   std::string out = "\"";
   for (char c : name) out += c == '"' ? std::string("\"\"") : std::string(1, c);

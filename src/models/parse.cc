@@ -13,6 +13,7 @@
 #include "models/internal/dbt_context.h"
 #include "models/internal/hooks.h"
 #include "models/internal/node_config.h"
+#include "models/internal/snapshot.h"
 
 namespace weir {
 namespace {
@@ -110,10 +111,16 @@ class Parser {
     }
     for (const DbtFile& file : project_.models) AddFileNode(ModelNodeKind::kModel, file, project_.model_config);
     for (const DbtFile& file : project_.seeds) AddFileNode(ModelNodeKind::kSeed, file, project_.seed_config);
+    for (models_internal::SnapshotDefinition& snapshot : models_internal::ReadSnapshotDefinitions(project_, errors_)) {
+      int index = static_cast<int>(nodes_.size());
+      SourceLocation where = snapshot.where;
+      if (AddNode(std::move(snapshot.node), project_.snapshot_config, where)) snapshot_where_[index] = where;
+    }
     for (const DbtFile& file : project_.singular_tests) AddFileNode(ModelNodeKind::kTest, file, project_.test_config);
     AddSources();
     ApplyPatches();
     RenderNodes();
+    CheckSnapshots();
     AddGenericTests();
     return Finish();
   }
@@ -129,6 +136,15 @@ class Parser {
     node.path = file.resource_path;
     if (kind != ModelNodeKind::kSeed) node.raw_code = file.text;
     node.unique_id = std::string(ModelNodeKindName(kind)) + "." + project_.name + "." + node.name;
+    AddNode(std::move(node), tree);
+  }
+
+  // The node with dbt_project.yml's config for it; models, seeds and
+  // snapshots share one namespace of names (false: a duplicate, reported
+  // at `where`, or at the file when that is unknown).
+  bool AddNode(ModelNode node, const DbtConfigTree& tree, SourceLocation where = {}) {
+    if (!where.known()) where = SourceLocation{node.original_file_path};
+    ModelNodeKind kind = node.kind;
     node.config = models_internal::ConfigForFqn(tree, node.fqn);
     if (kind == ModelNodeKind::kModel || kind == ModelNodeKind::kSeed || kind == ModelNodeKind::kSnapshot) {
       auto [it, fresh] = buildable_.emplace(node.name, static_cast<int>(nodes_.size()));
@@ -136,11 +152,12 @@ class Parser {
         errors_.push_back(UserError("duplicate-node", "two resources are named '" + node.name + "': " +
                                                           nodes_[it->second].original_file_path + " and " +
                                                           node.original_file_path,
-                                    SourceLocation{node.original_file_path}));
-        return;
+                                    where));
+        return false;
       }
     }
     nodes_.push_back(std::move(node));
+    return true;
   }
 
   void AddSources() {
@@ -245,7 +262,7 @@ class Parser {
     NodeCalls calls;
     models_internal::DbtContextInputs inputs = Inputs(node, &calls, ParseResolver(index));
     TemplateContext context = models_internal::MakeDbtContext(inputs);
-    Result<std::string> rendered = RenderTemplate(node.raw_code, SourceLocation{node.original_file_path, 1, 1}, context);
+    Result<std::string> rendered = RenderTemplate(node.raw_code, models_internal::CodeOrigin(node), context);
     if (!rendered.ok()) {
       out.errors.push_back(rendered.status());
       out.failed = true;
@@ -294,6 +311,27 @@ class Parser {
     call("generate_alias_name", "alias", node.relation.identifier);
   }
 
+  // A snapshot's config, complete once its SQL has rendered, is checked as
+  // dbt checks it; a bad one leaves the graph with an error at its key.
+  void CheckSnapshots() {
+    for (const auto& [index, defined_at] : snapshot_where_) {
+      const SourceLocation& where = defined_at;  // a lambda cannot capture a structured binding in C++20
+      ModelNode& node = nodes_[index];
+      if (failed_.count(index) || !node.enabled()) continue;
+      node.config.Set("materialized", TemplateValue::String("snapshot"));
+      auto locate = [&](std::string_view key) {
+        return models_internal::SnapshotKeyLocation(node, project_, key, where);
+      };
+      Result<models_internal::SnapshotConfig> config = models_internal::ReadSnapshotConfig(node, locate);
+      if (!config.ok()) {
+        errors_.push_back(config.status());
+        failed_.insert(index);
+        continue;
+      }
+      models_internal::ApplySnapshotTarget(node);
+    }
+  }
+
   void AddGenericTests();
   ModelGraph Finish();
 
@@ -307,6 +345,7 @@ class Parser {
   std::unordered_map<std::string, int> sources_;    // "source.table" -> node
   std::unordered_map<int, NodeCalls> calls_;
   std::unordered_map<int, int> attached_;  // generic test -> the node it tests
+  std::map<int, SourceLocation> snapshot_where_;  // snapshot node -> where it is defined
   std::set<int> failed_;
   TemplateMap macros_;
   std::map<std::string, std::string> docs_;

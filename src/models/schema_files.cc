@@ -162,6 +162,17 @@ void ReadPatches(const ConfigNode& list, const std::string& kind, const DbtFile&
     patch.tests = ReadTests(entry, std::nullopt, errors);
     patch.file = file.relative_path;
     patch.where = entry.where();
+    if (const ConfigNode* config = entry.Find("config"); config != nullptr && config->is_map()) {
+      for (const auto& [key, value] : config->entries()) patch.config_where[ConfigKey(key.scalar())] = value.where();
+    }
+    if (const ConfigNode* relation = entry.Find("relation"); relation != nullptr && kind == "snapshots") {
+      if (!relation->is_scalar() || relation->scalar().empty()) {
+        errors.push_back(UserError("snapshot-config", "a snapshot's 'relation' is ref('name') or source('source', "
+                                                      "'table')", relation->where()));
+      }
+      patch.relation = Text(relation);
+      patch.relation_where = relation->where();
+    }
     project.patches.push_back(std::move(patch));
   }
 }

@@ -170,6 +170,23 @@ class MemoryStateStore final : public StateStore {
   Result<std::optional<SourceFileSet>> SourceFilesFor(const std::string& pipeline, const std::string& task_id,
                                                       const std::string& interval_start) override;
   Result<std::vector<SourceFileSet>> SourceFileSets(const std::string& pipeline, const std::string& task_id) override;
+  Result<StateCounts> CountStates() override;
+  Result<AuditEntry> RecordAudit(const AuditEntry& entry) override {
+    std::lock_guard lock(mu_);
+    AuditEntry stored = entry;
+    stored.id = static_cast<int64_t>(audit_.size()) + 1;
+    stored.at = TruncateToMillis(entry.at);
+    audit_.push_back(stored);
+    return stored;
+  }
+  Result<std::vector<AuditEntry>> AuditLog(int limit, int offset) override {
+    std::lock_guard lock(mu_);
+    std::vector<AuditEntry> entries(audit_.rbegin(), audit_.rend());  // newest first
+    size_t skip = std::min(entries.size(), static_cast<size_t>(std::max(offset, 0)));
+    entries.erase(entries.begin(), entries.begin() + static_cast<std::ptrdiff_t>(skip));
+    if (limit > 0 && entries.size() > static_cast<size_t>(limit)) entries.resize(limit);
+    return entries;
+  }
 
  private:
   // Lookups with mu_ held; the pointers live until the store does.
@@ -190,6 +207,7 @@ class MemoryStateStore final : public StateStore {
   std::map<std::pair<std::string, std::string>, std::map<std::string, CursorRange>> cursor_ranges_;
   // By (pipeline, task_id), then interval start.
   std::map<std::pair<std::string, std::string>, std::map<std::string, SourceFileSet>> source_files_;
+  std::vector<AuditEntry> audit_;  // in id order
 };
 
 Result<RunEntry*> MemoryStateStore::FindRun(RunId id) {
@@ -233,6 +251,7 @@ Result<std::vector<RunRecord>> MemoryStateStore::ListRuns(const RunFilter& filte
     if (filter.pipeline && entry.run.pipeline != *filter.pipeline) continue;
     if (filter.ds && entry.run.ds != *filter.ds) continue;
     if (filter.state && entry.run.state != *filter.state) continue;
+    if (filter.since && entry.run.ds < *filter.since) continue;
     runs.push_back(entry.run);
   }
   // Newest first, ties by id: the same order as the SQLite store's query.
@@ -240,6 +259,8 @@ Result<std::vector<RunRecord>> MemoryStateStore::ListRuns(const RunFilter& filte
     if (a.started_at != b.started_at) return a.started_at > b.started_at;
     return a.id.value > b.id.value;
   });
+  size_t offset = std::min(runs.size(), static_cast<size_t>(std::max(filter.offset, 0)));
+  runs.erase(runs.begin(), runs.begin() + static_cast<std::ptrdiff_t>(offset));
   if (filter.limit > 0 && runs.size() > static_cast<size_t>(filter.limit)) runs.resize(filter.limit);
   return runs;
 }
@@ -474,6 +495,20 @@ Result<std::vector<SourceFileSet>> MemoryStateStore::SourceFileSets(const std::s
   if (task == source_files_.end()) return sets;
   for (const auto& [interval_start, set] : task->second) sets.push_back(set);
   return sets;
+}
+
+// The same order as the SQLite store's GROUP BY: by pipeline, then state name.
+Result<StateCounts> MemoryStateStore::CountStates() {
+  std::lock_guard lock(mu_);
+  std::map<std::pair<std::string, std::string>, int64_t> runs, tasks;
+  for (const auto& [id, entry] : runs_) {
+    ++runs[{entry.run.pipeline, std::string(RunStateName(entry.run.state))}];
+    for (const TaskInstanceRecord& t : entry.tasks) ++tasks[{entry.run.pipeline, std::string(TaskStateName(t.state))}];
+  }
+  StateCounts counts;
+  for (const auto& [key, n] : runs) counts.runs.push_back(StateCount{key.first, key.second, n});
+  for (const auto& [key, n] : tasks) counts.task_instances.push_back(StateCount{key.first, key.second, n});
+  return counts;
 }
 
 }  // namespace weir

@@ -7,6 +7,7 @@
 #include "state/internal/sqlite_check_results.h"
 #include "state/internal/sqlite_cursor_ranges.h"
 #include "state/internal/sqlite_database.h"
+#include "state/internal/sqlite_overview.h"
 #include "state/internal/sqlite_schema.h"
 #include "state/internal/sqlite_source_files.h"
 #include "state/state.h"
@@ -81,6 +82,9 @@ class SqliteStateStore final : public StateStore {
   Result<std::optional<SourceFileSet>> SourceFilesFor(const std::string& pipeline, const std::string& task_id,
                                                       const std::string& interval_start) override;
   Result<std::vector<SourceFileSet>> SourceFileSets(const std::string& pipeline, const std::string& task_id) override;
+  Result<StateCounts> CountStates() override;
+  Result<AuditEntry> RecordAudit(const AuditEntry& entry) override;
+  Result<std::vector<AuditEntry>> AuditLog(int limit, int offset) override;
 
  private:
   Result<std::vector<SourceFileSet>> ReadSourceFileSets(const std::string& pipeline, const std::string& task_id,
@@ -223,13 +227,15 @@ Result<std::vector<RunRecord>> SqliteStateStore::ListRuns(const RunFilter& filte
     WEIR_ASSIGN_OR_RETURN(SqliteStatement query,
                           db_->Prepare(std::string(kRunColumns) +
                                        "WHERE (?1 IS NULL OR pipeline = ?1) AND (?2 IS NULL OR ds = ?2) "
-                                       "AND (?4 IS NULL OR state = ?4) "
-                                       "ORDER BY started_at_ms DESC, id DESC LIMIT ?3"));
+                                       "AND (?4 IS NULL OR state = ?4) AND (?5 IS NULL OR ds >= ?5) "
+                                       "ORDER BY started_at_ms DESC, id DESC LIMIT ?3 OFFSET ?6"));
     // SQLite reads a negative LIMIT as no limit.
     int64_t limit = filter.limit > 0 ? filter.limit : -1;
+    int64_t offset = filter.offset > 0 ? filter.offset : 0;
     std::optional<std::string> state;
     if (filter.state) state = std::string(RunStateName(*filter.state));
-    query.BindOptional(1, filter.pipeline).BindOptional(2, filter.ds).Bind(3, limit).BindOptional(4, state);
+    query.BindOptional(1, filter.pipeline).BindOptional(2, filter.ds).Bind(3, limit).BindOptional(4, state)
+        .BindOptional(5, filter.since).Bind(6, offset);
     for (;;) {
       WEIR_ASSIGN_OR_RETURN(bool row, query.Step());
       if (!row) break;
@@ -781,6 +787,35 @@ Result<std::optional<SourceFileSet>> SqliteStateStore::SourceFilesFor(const std:
 Result<std::vector<SourceFileSet>> SqliteStateStore::SourceFileSets(const std::string& pipeline,
                                                                     const std::string& task_id) {
   return ReadSourceFileSets(pipeline, task_id, "");
+}
+
+Result<StateCounts> SqliteStateStore::CountStates() {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_ASSIGN_OR_RETURN(StateCounts counts, state_internal::QueryStateCounts(*db_));
+  WEIR_TRY(txn.Commit());
+  return counts;
+}
+
+Result<AuditEntry> SqliteStateStore::RecordAudit(const AuditEntry& entry) {
+  AuditEntry stored = entry;
+  stored.at = state_internal::TruncateToMillis(entry.at);
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kWrite));
+  WEIR_ASSIGN_OR_RETURN(stored, state_internal::InsertAuditEntry(*db_, std::move(stored)));
+  WEIR_TRY(txn.Commit());
+  return stored;
+}
+
+Result<std::vector<AuditEntry>> SqliteStateStore::AuditLog(int limit, int offset) {
+  std::lock_guard lock(mu_);
+  SqliteTransaction txn(*db_);
+  WEIR_TRY(txn.Begin(Mode::kRead));
+  WEIR_ASSIGN_OR_RETURN(std::vector<AuditEntry> entries, state_internal::QueryAuditLog(*db_, limit, offset));
+  WEIR_TRY(txn.Commit());
+  return entries;
 }
 
 }  // namespace weir

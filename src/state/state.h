@@ -132,8 +132,34 @@ struct NewRun {
 struct RunFilter {
   std::optional<std::string> pipeline;
   std::optional<std::string> ds;
-  int limit = 100;  // newest first
+  int limit = 100;  // newest first; <= 0: no limit
   std::optional<RunState> state;
+  std::optional<std::string> since;  // only runs whose ds is on or after this local date
+  int offset = 0;                    // skip this many of the newest (paging)
+};
+
+// How many runs and task instances are in each state, per pipeline
+// (/metrics). Task instances count under their run's pipeline.
+struct StateCount {
+  std::string pipeline;
+  std::string state;  // RunStateName or TaskStateName
+  int64_t count = 0;
+};
+struct StateCounts {
+  std::vector<StateCount> runs;            // by pipeline, then state
+  std::vector<StateCount> task_instances;  // by pipeline, then state
+};
+
+// One change made by hand (trigger, clear, mark, pause, cancel), recorded
+// with who and when (schema 12) for the audit trail the API and UI show.
+struct AuditEntry {
+  int64_t id = 0;            // increasing; set by the store
+  TimePoint at;
+  std::string who;           // "api" until users exist
+  std::string action;        // "trigger", "clear", "mark", "pause", "unpause", "cancel"
+  std::string pipeline;
+  RunId run_id;              // 0 when the action is not about one run
+  std::string details_json = "{}";  // what was asked, as a JSON object
 };
 
 // What the scheduler keeps per pipeline (`weir pause`, catchup).
@@ -359,6 +385,16 @@ class StateStore {
                                                               const std::string& interval_start) = 0;
   virtual Result<std::vector<SourceFileSet>> SourceFileSets(const std::string& pipeline,
                                                             const std::string& task_id) = 0;
+
+  // Runs and task instances counted by pipeline and state, in one read.
+  virtual Result<StateCounts> CountStates() = 0;
+
+  // The audit trail: RecordAudit appends an entry (its id and `at` to the
+  // millisecond set by the store; inside Batch it commits with the change
+  // it records); AuditLog reads entries newest first, skipping `offset`,
+  // at most `limit` (<= 0: all).
+  virtual Result<AuditEntry> RecordAudit(const AuditEntry& entry) = 0;
+  virtual Result<std::vector<AuditEntry>> AuditLog(int limit, int offset) = 0;
 
   // After a crash: attempts still marked running in `run` become interrupted
   // (ended at `now`), and their task instances too. Returns how many.

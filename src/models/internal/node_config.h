@@ -20,6 +20,10 @@ void MergeConfig(TemplateMap& base, const TemplateMap& more);
 // is appended to the target's ("main_staging").
 RelationName RelationFor(const ModelNode& node, const DbtTarget& target);
 
+// Where the node's raw_code starts, for its render's errors: its
+// code_origin, else line 1, column 1 of its file.
+SourceLocation CodeOrigin(const ModelNode& node);
+
 // "name" with inner quotes doubled: a SQL identifier that keeps its case.
 std::string QuoteIdentifier(std::string_view name);
 

@@ -172,6 +172,19 @@ constexpr const char* kMigrations[] = {
       PRIMARY KEY (pipeline, task_id, interval_start, path)
     );
     )sql",
+    // 12: the audit trail: every change made by hand through the API
+    // (trigger, clear, mark, pause, cancel), who made it and when.
+    R"sql(
+    CREATE TABLE audit_log (
+      id INTEGER PRIMARY KEY AUTOINCREMENT,
+      at_ms INTEGER NOT NULL,
+      who TEXT NOT NULL,
+      action TEXT NOT NULL,
+      pipeline TEXT NOT NULL DEFAULT '',
+      run_id INTEGER NOT NULL DEFAULT 0,
+      details_json TEXT NOT NULL DEFAULT '{}'
+    );
+    )sql",
 };
 
 static_assert(std::size(kMigrations) == kKnownSchemaVersion, "add a migration and bump kKnownSchemaVersion together");

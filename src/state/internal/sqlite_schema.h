@@ -9,7 +9,7 @@
 namespace weir::state_internal {
 
 // The newest schema version this binary can read and write.
-constexpr int64_t kKnownSchemaVersion = 11;
+constexpr int64_t kKnownSchemaVersion = 12;
 
 // Brings the file up to kKnownSchemaVersion. Refuses (a user error naming the
 // file and both versions) a file written by a newer Weir, since an older

@@ -10,10 +10,6 @@
 namespace weir {
 namespace {
 
-enum class StoreKind { kMemory, kSqlite };
-
-void PrintTo(StoreKind kind, std::ostream* out) { *out << (kind == StoreKind::kMemory ? "memory" : "sqlite"); }
-
 TimePoint At(int64_t epoch_ms) { return TimePoint(std::chrono::milliseconds(epoch_ms)); }
 
 // One result of `check` in suite "daily.quality" unless said otherwise.
@@ -49,25 +45,14 @@ std::vector<std::string> Summary(const std::vector<CheckResultRecord>& history) 
 
 using Lines = std::vector<std::string>;
 
-class CheckResultsTest : public ::testing::TestWithParam<StoreKind> {
+class CheckResultsTest : public EachStoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == StoreKind::kMemory) {
-      store_ = NewMemoryStateStore();
-      return;
-    }
-    ASSERT_OK_AND_ASSIGN(store_, OpenSqliteStateStore(folder_.File(".weir/state.db")));
-  }
-
   std::vector<CheckResultRecord> History(const std::string& suite, const std::string& check,
                                          const std::string& before = "", int limit = 0) {
     Result<std::vector<CheckResultRecord>> history = store_->CheckHistory(suite, check, before, limit);
     EXPECT_TRUE(history.ok()) << history.status().ToString();
     return history.ok() ? *history : std::vector<CheckResultRecord>{};
   }
-
-  TempFolder folder_;
-  std::unique_ptr<StateStore> store_;
 };
 
 TEST_P(CheckResultsTest, ARecordedResultReadsBackWithEveryField) {
@@ -173,10 +158,7 @@ TEST_P(CheckResultsTest, AResultWithoutSuiteOrCheckIsRefusedWithItsBatch) {
   ASSERT_OK(store_->RecordCheckResults({}));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, CheckResultsTest, ::testing::Values(StoreKind::kMemory, StoreKind::kSqlite),
-                         [](const ::testing::TestParamInfo<StoreKind>& info) {
-                           return info.param == StoreKind::kMemory ? "Memory" : "Sqlite";
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, CheckResultsTest, EachStore(), StoreName);
 
 }  // namespace
 }  // namespace weir

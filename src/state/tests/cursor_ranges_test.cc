@@ -8,10 +8,6 @@
 namespace weir {
 namespace {
 
-enum class StoreKind { kMemory, kSqlite };
-
-void PrintTo(StoreKind kind, std::ostream* out) { *out << (kind == StoreKind::kMemory ? "memory" : "sqlite"); }
-
 std::string Day(int day) { return "2024-03-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + "T00:00:00Z"; }
 
 CursorRange Range(int day, std::string from, std::string to, std::string task = "extract") {
@@ -32,18 +28,8 @@ std::string Shown(const Result<std::optional<CursorRange>>& range) {
   return (*range)->interval_start.substr(0, 10) + ": " + (*range)->from + ".." + (*range)->to;
 }
 
-class CursorRangesTest : public ::testing::TestWithParam<StoreKind> {
+class CursorRangesTest : public EachStoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == StoreKind::kMemory) {
-      store_ = NewMemoryStateStore();
-      return;
-    }
-    ASSERT_OK_AND_ASSIGN(store_, OpenSqliteStateStore(folder_.File(".weir/state.db")));
-  }
-
-  TempFolder folder_;
-  std::unique_ptr<StateStore> store_;
 };
 
 TEST_P(CursorRangesTest, AnIntervalReadsBackItsOwnRangeAndRecordingAgainReplacesIt) {
@@ -78,10 +64,7 @@ TEST_P(CursorRangesTest, RecordedAtKeepsMilliseconds) {
   EXPECT_EQ(back->recorded_at, TimePoint(std::chrono::milliseconds(1700000000001)));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, CursorRangesTest, ::testing::Values(StoreKind::kMemory, StoreKind::kSqlite),
-                         [](const ::testing::TestParamInfo<StoreKind>& info) {
-                           return info.param == StoreKind::kMemory ? "Memory" : "Sqlite";
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, CursorRangesTest, EachStore(), StoreName);
 
 }  // namespace
 }  // namespace weir

@@ -8,8 +8,6 @@
 namespace weir {
 namespace {
 
-enum class StoreKind { kMemory, kSqlite };
-
 std::string Day(int day) { return "2024-03-" + std::string(day < 10 ? "0" : "") + std::to_string(day) + "T00:00:00Z"; }
 
 TimePoint Millis(int64_t ms) { return TimePoint(std::chrono::milliseconds(ms)); }
@@ -47,18 +45,8 @@ std::vector<std::string> Shown(const Result<std::vector<SourceFileSet>>& sets) {
   return out;
 }
 
-class SourceFilesTest : public ::testing::TestWithParam<StoreKind> {
+class SourceFilesTest : public EachStoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == StoreKind::kMemory) {
-      store_ = NewMemoryStateStore();
-      return;
-    }
-    ASSERT_OK_AND_ASSIGN(store_, OpenSqliteStateStore(folder_.File(".weir/state.db")));
-  }
-
-  TempFolder folder_;
-  std::unique_ptr<StateStore> store_;
 };
 
 TEST_P(SourceFilesTest, AnIntervalReadsBackItsFilesSortedByPath) {
@@ -118,10 +106,7 @@ TEST_P(SourceFilesTest, ASetNamingAFileTwiceIsRefusedAndKeepsTheOldSet) {
   EXPECT_EQ(Shown(store_->SourceFilesFor("daily", "ingest", Day(1))), "03-01: a.csv(1)");
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, SourceFilesTest, ::testing::Values(StoreKind::kMemory, StoreKind::kSqlite),
-                         [](const ::testing::TestParamInfo<StoreKind>& info) {
-                           return info.param == StoreKind::kMemory ? "Memory" : "Sqlite";
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, SourceFilesTest, EachStore(), StoreName);
 
 }  // namespace
 }  // namespace weir

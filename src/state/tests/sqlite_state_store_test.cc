@@ -96,7 +96,7 @@ TEST_F(SqliteStateStoreTest, RefusesAFileFromANewerWeir) {
   EXPECT_EQ(s.code(), "state-schema-newer");
   EXPECT_NE(s.message().find(path_), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("schema version 99"), std::string::npos) << s.message();
-  EXPECT_NE(s.message().find("this binary knows version 11"), std::string::npos) << s.message();
+  EXPECT_NE(s.message().find("this binary knows version 12"), std::string::npos) << s.message();
   EXPECT_NE(s.message().find("upgrade weir"), std::string::npos) << s.message();
 }
 
@@ -120,12 +120,13 @@ TEST_F(SqliteStateStoreTest, MigratesASchema6FileKeepingItsAttempts) {
   QueryText(path_, "DROP TABLE cursor_ranges");
   QueryText(path_, "DROP TABLE source_file_sets");
   QueryText(path_, "DROP TABLE source_files");
+  QueryText(path_, "DROP TABLE audit_log");
   QueryText(path_, "DELETE FROM schema_migrations WHERE version > 6");
   ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "6");
   ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM pragma_table_info('attempts') WHERE name = 'owner_pid'"), "0");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
-  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "11");
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "12");
   ASSERT_OK_AND_ASSIGN(std::vector<AttemptRecord> old, store->RunningAttempts(run_id));
   ASSERT_EQ(old.size(), 1u);
   EXPECT_EQ(old[0].log_path, "logs/x");
@@ -155,12 +156,13 @@ TEST_F(SqliteStateStoreTest, MigratesASchema8FileToCheckResults) {
   QueryText(path_, "DROP TABLE cursor_ranges");
   QueryText(path_, "DROP TABLE source_file_sets");
   QueryText(path_, "DROP TABLE source_files");
+  QueryText(path_, "DROP TABLE audit_log");
   QueryText(path_, "DELETE FROM schema_migrations WHERE version > 8");
   ASSERT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "8");
   ASSERT_EQ(QueryText(path_, "SELECT COUNT(*) FROM sqlite_master WHERE name LIKE 'check_results%'"), "0");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
-  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "11");
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "12");
   EXPECT_EQ(QueryText(path_, "SELECT type FROM sqlite_master WHERE name = 'check_results'"), "table");
   EXPECT_EQ(QueryText(path_, "SELECT tbl_name FROM sqlite_master WHERE name = 'check_results_by_check'"),
             "check_results");
@@ -292,10 +294,11 @@ TEST_F(SqliteStateStoreTest, MigratesASchema10FileToSourceFiles) {
   }
   QueryText(path_, "DROP TABLE source_file_sets");
   QueryText(path_, "DROP TABLE source_files");
+  QueryText(path_, "DROP TABLE audit_log");
   QueryText(path_, "DELETE FROM schema_migrations WHERE version > 10");
 
   ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
-  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "11");
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "12");
   ASSERT_OK_AND_ASSIGN(std::optional<CursorRange> range,
                        store->CursorRangeFor("daily", "extract", "2024-03-01T00:00:00Z"));
   ASSERT_TRUE(range.has_value());
@@ -304,6 +307,32 @@ TEST_F(SqliteStateStoreTest, MigratesASchema10FileToSourceFiles) {
   ASSERT_OK(store->RecordSourceFiles(set));
   EXPECT_EQ(QueryText(path_, "SELECT path || ' ' || size_bytes || ' ' || modified_at_ms FROM source_files"),
             "landing/a.csv 12 5");
+}
+
+// A file from schema 11 (before the audit trail) gets the table, keeps its
+// runs, and records and reads audit entries.
+TEST_F(SqliteStateStoreTest, MigratesASchema11FileToTheAuditLog) {
+  {
+    ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
+    ASSERT_OK(store->CreateRun(SmallRun(1000)));
+  }
+  QueryText(path_, "DROP TABLE audit_log");
+  QueryText(path_, "DELETE FROM schema_migrations WHERE version > 11");
+
+  ASSERT_OK_AND_ASSIGN(std::unique_ptr<StateStore> store, OpenSqliteStateStore(path_));
+  EXPECT_EQ(QueryText(path_, "SELECT MAX(version) FROM schema_migrations"), "12");
+  ASSERT_OK_AND_ASSIGN(std::vector<RunRecord> runs, store->ListRuns(Filter("daily", std::nullopt)));
+  EXPECT_EQ(runs.size(), 1u);
+  AuditEntry entry;
+  entry.at = At(5);
+  entry.who = "api";
+  entry.action = "trigger";
+  entry.pipeline = "daily";
+  entry.run_id = runs[0].id;
+  ASSERT_OK(store->RecordAudit(entry));
+  EXPECT_EQ(QueryText(path_, "SELECT who || ' ' || action || ' ' || pipeline || ' ' || run_id || ' ' || at_ms "
+                             "FROM audit_log"),
+            "api trigger daily 1 5");
 }
 
 }  // namespace

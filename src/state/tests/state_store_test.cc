@@ -10,10 +10,6 @@
 namespace weir {
 namespace {
 
-enum class StoreKind { kMemory, kSqlite };
-
-void PrintTo(StoreKind kind, std::ostream* out) { *out << (kind == StoreKind::kMemory ? "memory" : "sqlite"); }
-
 TimePoint At(int64_t epoch_ms) { return TimePoint(std::chrono::milliseconds(epoch_ms)); }
 
 // Built field by field: GCC 12 warns on designated initializers that leave
@@ -43,18 +39,8 @@ AttemptEnd Ended(AttemptState state, TaskState task_state, int64_t ended_ms, std
   return end;
 }
 
-class StateStoreTest : public ::testing::TestWithParam<StoreKind> {
+class StateStoreTest : public EachStoreTest {
  protected:
-  void SetUp() override {
-    if (GetParam() == StoreKind::kMemory) {
-      store_ = NewMemoryStateStore();
-      return;
-    }
-    ASSERT_OK_AND_ASSIGN(store_, OpenSqliteStateStore(folder_.File(".weir/state.db")));
-  }
-
-  TempFolder folder_;
-  std::unique_ptr<StateStore> store_;
 };
 
 TEST_P(StateStoreTest, CreateRunMakesEveryTaskPending) {
@@ -452,10 +438,7 @@ TEST_P(StateStoreTest, ConcurrentCallersFromManyThreads) {
   EXPECT_EQ(runs.size(), static_cast<size_t>(kThreads * kRunsEach));
 }
 
-INSTANTIATE_TEST_SUITE_P(Stores, StateStoreTest, ::testing::Values(StoreKind::kMemory, StoreKind::kSqlite),
-                         [](const ::testing::TestParamInfo<StoreKind>& info) {
-                           return info.param == StoreKind::kMemory ? "Memory" : "Sqlite";
-                         });
+INSTANTIATE_TEST_SUITE_P(Stores, StateStoreTest, EachStore(), StoreName);
 
 }  // namespace
 }  // namespace weir

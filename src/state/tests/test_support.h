@@ -1,5 +1,5 @@
-// What the state tests share: a temporary folder per test and assertions on
-// Status and Result.
+// What the state tests share: a temporary folder per test, assertions on
+// Status and Result, and a fixture that runs a test on both stores.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -10,6 +10,7 @@
 #include <string>
 
 #include "common/status.h"
+#include "state/state.h"
 
 // Fails the test (and returns) unless the Status or Result is OK.
 #define ASSERT_OK(expr)                                             \
@@ -52,6 +53,33 @@ class TempFolder {
 
  private:
   std::filesystem::path path_;
+};
+
+// The stores a parameterized state test runs on.
+enum class StoreKind { kMemory, kSqlite };
+
+inline void PrintTo(StoreKind kind, std::ostream* out) { *out << (kind == StoreKind::kMemory ? "memory" : "sqlite"); }
+
+inline auto EachStore() { return ::testing::Values(StoreKind::kMemory, StoreKind::kSqlite); }
+
+inline std::string StoreName(const ::testing::TestParamInfo<StoreKind>& info) {
+  return info.param == StoreKind::kMemory ? "Memory" : "Sqlite";
+}
+
+// A test on a fresh store of each kind: INSTANTIATE_TEST_SUITE_P(Stores,
+// Suite, EachStore(), StoreName).
+class EachStoreTest : public ::testing::TestWithParam<StoreKind> {
+ protected:
+  void SetUp() override {
+    if (GetParam() == StoreKind::kMemory) {
+      store_ = NewMemoryStateStore();
+      return;
+    }
+    ASSERT_OK_AND_ASSIGN(store_, OpenSqliteStateStore(folder_.File(".weir/state.db")));
+  }
+
+  TempFolder folder_;
+  std::unique_ptr<StateStore> store_;
 };
 
 }  // namespace weir

@@ -1,0 +1,123 @@
+// What is not about one resource: health and readiness, Prometheus
+// metrics, the OpenAPI document, the audit trail, and `/` (the web UI's
+// place, not built yet).
+#include <cstdio>
+
+#include "server/internal/handlers.h"
+
+namespace weir::server_internal {
+namespace {
+
+// A Prometheus label value: backslash, double quote and newline escaped.
+std::string LabelValue(const std::string& text) {
+  std::string out;
+  for (char c : text) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+void Family(std::string& out, const char* name, const char* type, const char* help) {
+  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
+}
+
+void StateSamples(std::string& out, const char* name, const std::vector<StateCount>& counts) {
+  for (const StateCount& c : counts) {
+    out += std::string(name) + "{pipeline=\"" + LabelValue(c.pipeline) + "\",state=\"" + LabelValue(c.state) + "\"} " +
+           std::to_string(c.count) + "\n";
+  }
+}
+
+std::string Seconds(double seconds) {
+  char text[32];
+  std::snprintf(text, sizeof text, "%.3f", seconds);
+  return text;
+}
+
+// How late the scheduler's loop is: the time since its last tick ended
+// beyond the poll it sleeps between ticks (0 while on time).
+double LoopLagSeconds(const SchedulerView& scheduler, TimePoint now) {
+  std::optional<TimePoint> last = scheduler.LastTick();
+  if (!last) return 0;
+  double lag = std::chrono::duration<double>(now - *last - scheduler.Poll()).count();
+  return lag > 0 ? lag : 0;
+}
+
+}  // namespace
+
+Result<HttpResponse> Health(const ApiCall&) { return Json(200, {{"status", "ok"}}); }
+
+// Ready once the state store answers and the scheduler has ticked.
+Result<HttpResponse> Ready(const ApiCall& call) {
+  RunFilter one;
+  one.limit = 1;
+  Status store = call.context.store->ListRuns(one).status();
+  nlohmann::json checks = {{"state_store", store.ok() ? "ok" : store.message()}};
+  bool ready = store.ok();
+  if (call.context.scheduler != nullptr) {
+    bool ticked = call.context.scheduler->Ticks() > 0;
+    checks["scheduler"] = ticked ? "ok" : "not started yet";
+    ready = ready && ticked;
+  }
+  return Json(ready ? 200 : 503, {{"status", ready ? "ready" : "not ready"}, {"checks", checks}});
+}
+
+Result<HttpResponse> Metrics(const ApiCall& call) {
+  WEIR_ASSIGN_OR_RETURN(StateCounts counts, call.context.store->CountStates());
+  std::string out;
+  Family(out, "weir_runs", "gauge", "Runs in the state store by pipeline and state.");
+  StateSamples(out, "weir_runs", counts.runs);
+  Family(out, "weir_task_instances", "gauge", "Task instances in the state store by pipeline and state.");
+  StateSamples(out, "weir_task_instances", counts.task_instances);
+  if (const SchedulerView* scheduler = call.context.scheduler) {
+    Family(out, "weir_scheduler_loop_lag_seconds", "gauge",
+           "How late the scheduler loop is: time since its last tick ended beyond its poll interval.");
+    out += "weir_scheduler_loop_lag_seconds " + Seconds(LoopLagSeconds(*scheduler, call.context.clock->Now())) + "\n";
+    Family(out, "weir_scheduler_ticks_total", "counter", "Scheduler loop iterations.");
+    out += "weir_scheduler_ticks_total " + std::to_string(scheduler->Ticks()) + "\n";
+  }
+  Family(out, "weir_http_requests_total", "counter", "HTTP requests answered, by status code.");
+  for (const auto& [code, n] : call.api.ResponseCounts()) {
+    out += "weir_http_requests_total{code=\"" + std::to_string(code) + "\"} " + std::to_string(n) + "\n";
+  }
+  return Text(200, std::move(out), "text/plain; version=0.0.4; charset=utf-8");
+}
+
+Result<HttpResponse> OpenApiDocument(const ApiCall&) { return JsonResponse(200, OpenApiJson()); }
+
+Result<HttpResponse> ListAudit(const ApiCall& call) {
+  WEIR_ASSIGN_OR_RETURN(int limit, IntQueryParam(call, "limit", 50, 1, 1000));
+  WEIR_ASSIGN_OR_RETURN(int offset, IntQueryParam(call, "offset", 0, 0, 1'000'000'000));
+  WEIR_ASSIGN_OR_RETURN(std::vector<AuditEntry> entries, call.context.store->AuditLog(limit, offset));
+  nlohmann::json listed = nlohmann::json::array();
+  for (const AuditEntry& e : entries) {
+    listed.push_back({{"id", e.id},
+                      {"at", TimeJson(e.at)},
+                      {"who", e.who},
+                      {"action", e.action},
+                      {"pipeline", e.pipeline},
+                      {"run_id", e.run_id.value == 0 ? nlohmann::json(nullptr) : nlohmann::json(e.run_id.value)},
+                      {"details", StoredJson(e.details_json)}});
+  }
+  return Json(200, {{"entries", listed}, {"limit", limit}, {"offset", offset}});
+}
+
+Result<HttpResponse> Home(const ApiCall&) {
+  return Text(200,
+              "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>weir</title></head><body>\n"
+              "<h1>weir serve</h1>\n"
+              "<p>The web UI is not built yet. The scheduler and the REST API are running:</p>\n"
+              "<ul><li><a href=\"/api/v1/pipelines\">/api/v1/pipelines</a></li>\n"
+              "<li><a href=\"/api/v1/runs\">/api/v1/runs</a></li>\n"
+              "<li><a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (every endpoint)</li>\n"
+              "<li><a href=\"/metrics\">/metrics</a>, <a href=\"/healthz\">/healthz</a>, "
+              "<a href=\"/readyz\">/readyz</a></li></ul>\n</body></html>\n",
+              "text/html; charset=utf-8");
+}
+
+}  // namespace weir::server_internal
