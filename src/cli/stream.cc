@@ -30,6 +30,11 @@ Status ResetOffsets(const StreamDef& stream, const KafkaSettings& source, const 
     return UserError("usage", "--reset-offsets moves an at_least_once job's group; an exactly_once job's position "
                               "comes from its output's marks");
   }
+  if (stream.window) {
+    return UserError("usage", "--reset-offsets moves a consumer group; a windowed job goes on from its state file "
+                              "(.weir/streams/" + stream.name + ".duckdb: delete it to start the windows afresh "
+                              "from the group's offsets)");
+  }
   std::optional<int64_t> time_ms;
   if (to != "earliest" && to != "latest") {
     Result<TimePoint> at = ParseIsoInstant(to);
@@ -94,6 +99,7 @@ Result<StreamOptions> Options(const ProjectDef& project, const StreamDef& stream
                           KafkaConnectionSettings(project, stream.dead_letter->connection.value, runtime.services));
   }
   options.temp_directory = project.Resolve(".weir/tmp");
+  options.state_path = project.Resolve(".weir/streams/" + stream.name + ".duckdb");
   return options;
 }
 

@@ -246,6 +246,19 @@ struct StreamDef {
     Sourced<std::string> connection;  // a `type: kafka` connection of weir.yml
     std::string topic;
   };
+  // `window:`: the transform runs over the rows of windows as they close
+  // (the event time passes their end by `lateness`), not over each batch.
+  struct Window {
+    enum class Kind { kTumbling, kHopping, kSession };
+    Kind kind = Kind::kTumbling;
+    std::chrono::milliseconds size{0};   // tumbling, hopping
+    std::chrono::milliseconds slide{0};  // hopping: how far apart windows start; tumbling: = size
+    std::chrono::milliseconds gap{0};    // session: a quiet time this long ends a session
+    std::vector<std::string> by;         // session: SQL expressions over `batch` a session belongs to
+    std::string time = "_timestamp";     // SQL over `batch`: the event time (a timestamp, text, or epoch ms)
+    std::chrono::milliseconds lateness{0};  // how far behind the newest event time an event may arrive
+    SourceLocation where;
+  };
   std::string name;
   std::string file;             // relative to the project root
   SourceLocation where;         // the `stream:` value
@@ -263,6 +276,7 @@ struct StreamDef {
   std::chrono::milliseconds batch_max_wait{500};
   std::string transform;        // SQL over `batch`
   SourceLocation transform_where;
+  std::optional<Window> window;
   // sink:
   Topic sink;
   std::string sink_key;         // the output column that keys messages; "" for none

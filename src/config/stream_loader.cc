@@ -11,8 +11,8 @@
 namespace weir::config_internal {
 namespace {
 
-const std::vector<std::string> kStreamKeys = {"stream",    "description", "source",      "batch",
-                                              "transform", "sink",        "dead_letter", "delivery"};
+const std::vector<std::string> kStreamKeys = {"stream", "description", "source",      "batch",   "window",
+                                              "transform", "sink",     "dead_letter", "delivery"};
 const std::vector<std::string> kSourceKeys = {"connection", "topics", "group", "start", "format", "schema",
                                               "max_message_bytes"};
 const std::vector<std::string> kFormats = {"json", "csv", "raw"};
@@ -87,6 +87,51 @@ void ReadBatch(const ConfigNode& node, StreamDef& stream, std::vector<Status>& e
   if (auto wait = fields.Duration("max_wait")) stream.batch_max_wait = *wait;
 }
 
+// `window:` {type, size, slide, gap, by, time, lateness}.
+std::optional<StreamDef::Window> ReadWindow(const ConfigNode& node, std::vector<Status>& errors) {
+  MapFields fields(node, "'window'", {"type", "size", "slide", "gap", "by", "time", "lateness"}, errors);
+  if (!fields.is_map()) return std::nullopt;
+  StreamDef::Window window;
+  window.where = node.where();
+  if (fields.Require("type") == nullptr) return std::nullopt;
+  std::optional<std::string> type = fields.Choice("type", {"tumbling", "hopping", "session"});
+  if (!type) return std::nullopt;
+  window.kind = *type == "tumbling" ? StreamDef::Window::Kind::kTumbling
+                : *type == "hopping" ? StreamDef::Window::Kind::kHopping : StreamDef::Window::Kind::kSession;
+  auto positive = [&](const std::string& key, std::chrono::milliseconds& out) {
+    if (fields.Require(key) == nullptr) return;
+    std::optional<std::chrono::milliseconds> d = fields.Duration(key);
+    if (d && d->count() <= 0) {
+      fields.Add(UserError("out-of-range", "'" + key + "' must be longer than 0", fields.Get(key)->where()));
+    } else if (d) {
+      out = *d;
+    }
+  };
+  bool session = window.kind == StreamDef::Window::Kind::kSession;
+  std::vector<std::string> wrong = session ? std::vector<std::string>{"size", "slide"} : std::vector<std::string>{"gap", "by"};
+  if (window.kind == StreamDef::Window::Kind::kTumbling) wrong.push_back("slide");
+  for (const std::string& key : wrong) {
+    if (const ConfigNode* n = fields.Get(key)) {
+      fields.Add(UserError("unknown-key", "a " + *type + " window has no '" + key + "'", n->where()));
+    }
+  }
+  if (session) {
+    positive("gap", window.gap);
+    if (fields.Get("by") != nullptr) window.by = fields.StringList("by").value_or(std::vector<std::string>{});
+  } else {
+    positive("size", window.size);
+    window.slide = window.size;
+    if (window.kind == StreamDef::Window::Kind::kHopping) positive("slide", window.slide);
+    if (window.slide > window.size) {
+      fields.Add(UserError("out-of-range", "'slide' must be at most 'size' (windows that leave gaps lose events)",
+                           fields.Get("slide")->where()));
+    }
+  }
+  window.time = fields.String("time").value_or("_timestamp");
+  if (auto lateness = fields.Duration("lateness")) window.lateness = *lateness;
+  return window;
+}
+
 // `key`: where a sink's `key:` goes; null where there is none (dead letters).
 std::optional<StreamDef::Topic> ReadTopic(const ConfigNode& node, const std::string& what, std::string* key,
                                           std::vector<Status>& errors) {
@@ -122,6 +167,7 @@ std::optional<StreamDef> ReadStream(const ConfigNode& root, const std::string& f
   stream.description = fields.String("description").value_or("");
   if (const ConfigNode* source = fields.Require("source")) ReadSource(*source, stream, errors);
   if (const ConfigNode* batch = fields.Get("batch")) ReadBatch(*batch, stream, errors);
+  if (const ConfigNode* window = fields.Get("window")) stream.window = ReadWindow(*window, errors);
   if (const ConfigNode* transform = fields.Require("transform")) {
     stream.transform = fields.String("transform").value_or("");
     stream.transform_where = transform->where();

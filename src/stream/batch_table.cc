@@ -270,7 +270,10 @@ Status BatchTable::CreateView(const std::vector<Column>& columns) {
     auto same = [&](const Column& c) { return c.name == name; };
     if (std::none_of(columns.begin(), columns.end(), same)) view += ", CAST(NULL AS JSON) AS " + SqlIdentifier(name);
   }
-  return db_.Execute(view + " FROM _weir_raw ORDER BY _row");
+  if (!windowed_) return db_.Execute(view + " FROM _weir_raw ORDER BY _row");
+  return db_.Execute(view + ", window_start, window_end FROM _weir_raw JOIN (SELECT _topic, _partition, _offset, "
+                            "window_start, window_end FROM _weir_windows) USING (_topic, _partition, _offset) "
+                            "ORDER BY window_start, window_end, _row");
 }
 
 }  // namespace weir::stream_internal

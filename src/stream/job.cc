@@ -10,6 +10,7 @@
 #include "stream/internal/batch_table.h"
 #include "stream/internal/delivery_marks.h"
 #include "stream/internal/transform.h"
+#include "stream/internal/windows.h"
 #include "stream/stream.h"
 
 namespace weir {
@@ -43,7 +44,9 @@ class CrashPoints {
     point_ = text.substr(0, colon);
     if (colon != std::string::npos) batch_ = std::atoi(text.c_str() + colon + 1);
   }
-  bool Armed(const char* point, int64_t batches_done) const { return point_ == point && batches_done + 1 == batch_; }
+  // From the Nth batch on: the process ends at the first, except where a
+  // batch cannot reach the point (mid-batch needs two outputs).
+  bool Armed(const char* point, int64_t batches_done) const { return point_ == point && batches_done + 1 >= batch_; }
   void At(const char* point, int64_t batches_done) const {
     if (Armed(point, batches_done)) std::_Exit(137);
   }
@@ -75,13 +78,18 @@ class StreamJob {
  private:
   Status Open();
   Status CheckSchema();
+  Result<OutputEnd> ReadOutputEnd();
   Status Recover();
+  Status RecoverWindows();
+  Status AssignAll(const std::function<int64_t(const KafkaPosition&)>& start);
   Status OpenOutputs();
   Result<std::vector<KafkaMessage>> NextBatch();
   Result<std::vector<KafkaMessage>> ReplayBatch();
   Status Transform(const std::vector<const KafkaMessage*>& messages, std::vector<OutputRow>& rows,
                    std::vector<DeadLetter>& dead);
   Status ProcessBatch(std::vector<KafkaMessage>& batch);
+  Status TransformWindows(const std::vector<const KafkaMessage*>& messages, std::vector<OutputRow>& rows,
+                          std::vector<DeadLetter>& dead);
   Result<std::vector<Output>> Outputs(std::vector<OutputRow>& rows, const std::vector<DeadLetter>& dead);
   Status Deliver(std::vector<Output>& outputs, const std::vector<SourceRange>& ranges);
   Result<int32_t> PartitionOf(const std::string& topic, const std::optional<std::string>& key, int64_t seq);
@@ -96,6 +104,8 @@ class StreamJob {
   std::unique_ptr<DuckDbConnection> db_;
   std::unique_ptr<BatchTable> table_;
   std::unique_ptr<StreamTransform> transform_;
+  std::unique_ptr<StreamWindows> windows_;        // null: the job has no window
+  std::vector<KafkaMessage> closing_;             // the rows of the windows a batch closes
   std::unique_ptr<KafkaConsumer> consumer_;
   std::unique_ptr<KafkaProducer> sink_producer_;
   std::unique_ptr<KafkaProducer> dead_producer_;  // null when it is the sink's
@@ -121,8 +131,14 @@ Status StreamJob::Open() {
   if (!options_.temp_directory.empty()) WEIR_TRY(db_->Execute("SET temp_directory = " + SqlString(options_.temp_directory)));
   table_ = std::make_unique<BatchTable>(*db_, def_);
   transform_ = std::make_unique<StreamTransform>(*db_, def_);
+  if (def_.window) {
+    if (options_.state_path.empty()) return Fault("stream", "a windowed stream needs a file for its state");
+    windows_ = std::make_unique<StreamWindows>(*db_, *table_, def_);
+    WEIR_TRY(windows_->Open(options_.state_path));
+  }
   WEIR_TRY(CheckSchema());
   WEIR_TRY(OpenOutputs());
+  if (windows_ != nullptr) return RecoverWindows();
   if (exactly_once()) return Recover();
   WEIR_ASSIGN_OR_RETURN(consumer_, KafkaConsumer::Open(options_.source, def_.group, def_.topics, def_.start));
   return OkStatus();
@@ -137,7 +153,9 @@ Status StreamJob::CheckSchema() {
   }
   if (def_.schema.empty() && def_.format == StreamDef::Format::kJson) return OkStatus();
   std::vector<DeadLetter> none;
+  table_->SetWindowed(windows_ != nullptr);
   WEIR_TRY(table_->Load({}, &none));
+  table_->SetWindowed(false);
   std::vector<OutputRow> rows;
   TransformError error;
   if (transform_->Run(rows, error)) return OkStatus();
@@ -161,17 +179,22 @@ Status StreamJob::OpenOutputs() {
   return OkStatus();
 }
 
-// Exactly-once: the last marks of the output say which batch was last and
-// what it read; the source partitions are assigned at the group's committed
-// offsets, or at that batch's start when the commit did not get past it.
-Status StreamJob::Recover() {
-  std::vector<KafkaMessage> last;
-  WEIR_ASSIGN_OR_RETURN(last, KafkaReadLastMessages(options_.sink, def_.sink.topic, kKafkaWait));
+// Where the output ends: the marks of the last messages of the sink's and
+// the dead-letter topic's partitions.
+Result<OutputEnd> StreamJob::ReadOutputEnd() {
+  WEIR_ASSIGN_OR_RETURN(std::vector<KafkaMessage> last, KafkaReadLastMessages(options_.sink, def_.sink.topic, kKafkaWait));
   if (def_.dead_letter) {
     WEIR_ASSIGN_OR_RETURN(auto dead_last, KafkaReadLastMessages(options_.dead_letter, def_.dead_letter->topic, kKafkaWait));
     last.insert(last.end(), dead_last.begin(), dead_last.end());
   }
-  OutputEnd end = FindOutputEnd(last);
+  return FindOutputEnd(last);
+}
+
+// Exactly-once: the last marks of the output say which batch was last and
+// what it read; the source partitions are assigned at the group's committed
+// offsets, or at that batch's start when the commit did not get past it.
+Status StreamJob::Recover() {
+  WEIR_ASSIGN_OR_RETURN(OutputEnd end, ReadOutputEnd());
   next_batch_ = end.newest.batch + 1;
   WEIR_ASSIGN_OR_RETURN(consumer_, KafkaConsumer::OpenUnsubscribed(options_.source, def_.group, def_.start));
   std::vector<KafkaPosition> partitions;
@@ -197,6 +220,42 @@ Status StreamJob::Recover() {
     next_batch_ = end.newest.batch;
   }
   return consumer_->Assign(committed);
+}
+
+// Every partition of the source topics, assigned at `start` of it.
+Status StreamJob::AssignAll(const std::function<int64_t(const KafkaPosition&)>& start) {
+  WEIR_ASSIGN_OR_RETURN(consumer_, KafkaConsumer::OpenUnsubscribed(options_.source, def_.group, def_.start));
+  std::vector<KafkaPosition> partitions;
+  for (const std::string& topic : def_.topics) {
+    if (!topic.empty() && topic[0] == '^') {
+      return UserError("stream-config", "a windowed stream reads named topics; '" + topic + "' is a pattern", def_.where);
+    }
+    WEIR_ASSIGN_OR_RETURN(int count, consumer_->PartitionCount(topic, kKafkaWait));
+    for (int32_t p = 0; p < count; ++p) partitions.push_back({topic, p, 0});
+  }
+  for (KafkaPosition& p : partitions) p.next_offset = start(p);
+  return consumer_->Assign(partitions);
+}
+
+// A windowed job goes on where its state says. With exactly_once, output
+// marked with the batch after the state's is that batch cut short before
+// its state was committed: it is read again exactly, and what of its
+// output Kafka has is not produced twice.
+Status StreamJob::RecoverWindows() {
+  next_batch_ = windows_->batch() + 1;
+  if (exactly_once()) {
+    WEIR_ASSIGN_OR_RETURN(OutputEnd end, ReadOutputEnd());
+    if (end.newest.batch == next_batch_) replay_ = end;
+  }
+  return AssignAll([&](const KafkaPosition& p) {
+    for (const SourceRange& r : replay_.newest.ranges) {
+      if (r.topic == p.topic && r.partition == p.partition) return r.start;
+    }
+    for (const KafkaPosition& at : windows_->positions()) {
+      if (at.topic == p.topic && at.partition == p.partition) return at.next_offset;
+    }
+    return KafkaConsumer::kCommittedOffset;  // not read yet: the group's offset, or where the source starts
+  });
 }
 
 // The batch that may have been cut short, read again exactly: the offsets its
@@ -277,6 +336,23 @@ Status StreamJob::Transform(const std::vector<const KafkaMessage*>& messages, st
   }
 }
 
+// A windowed batch: its messages' event times, then the transform over the
+// rows of the windows that close, if any.
+Status StreamJob::TransformWindows(const std::vector<const KafkaMessage*>& messages, std::vector<OutputRow>& rows,
+                                   std::vector<DeadLetter>& dead) {
+  WEIR_TRY(table_->Load(messages, &dead));
+  closing_.clear();
+  WEIR_TRY(windows_->Advance(messages, &dead, &closing_));
+  if (closing_.empty()) return OkStatus();
+  std::vector<const KafkaMessage*> closing;
+  closing.reserve(closing_.size());
+  for (const KafkaMessage& m : closing_) closing.push_back(&m);
+  table_->SetWindowed(true);
+  Status done = Transform(closing, rows, dead);
+  table_->SetWindowed(false);
+  return done;
+}
+
 Result<int32_t> StreamJob::PartitionOf(const std::string& topic, const std::optional<std::string>& key, int64_t seq) {
   int32_t count = partitions_.at(topic);
   if (count <= 0) return UserError("kafka", "topic " + topic + " has no partitions");
@@ -351,11 +427,12 @@ Status StreamJob::ProcessBatch(std::vector<KafkaMessage>& batch) {
   for (const KafkaMessage& m : batch) messages.push_back(&m);
   std::vector<OutputRow> rows;
   std::vector<DeadLetter> dead;
-  WEIR_TRY(Transform(messages, rows, dead));
+  WEIR_TRY(windows_ != nullptr ? TransformWindows(messages, rows, dead) : Transform(messages, rows, dead));
   WEIR_ASSIGN_OR_RETURN(std::vector<Output> outputs, Outputs(rows, dead));
   std::vector<SourceRange> ranges = replay_.newest.batch >= 0 ? replay_.newest.ranges : RangesOf(batch);
   WEIR_TRY(Deliver(outputs, ranges));
   crash_.At("after-produce", counters_.batches);
+  if (windows_ != nullptr) WEIR_TRY(windows_->Commit(next_batch_, ranges));
   std::vector<KafkaPosition> positions;
   for (const SourceRange& r : ranges) positions.push_back({r.topic, r.partition, r.end});
   // The marks say where the output ended; a failed commit (a rebalance, a

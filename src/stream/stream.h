@@ -43,6 +43,9 @@ struct StreamOptions {
   std::optional<std::chrono::milliseconds> exit_when_idle;
   std::function<void(const StreamCounters&)> on_batch;  // after each batch
   std::string temp_directory;  // where DuckDB may spill
+  // A windowed job's state (a DuckDB file): its open windows' rows, its
+  // watermark and where it goes on reading after its last batch.
+  std::string state_path;
 };
 
 // Runs `stream` until `options.stop` is set or it has been idle for

@@ -95,6 +95,45 @@ delivery: twice
                              }));
 }
 
+TEST(StreamConfigTest, WindowsOfEachKindLoadWithTheirTimesAndKeys) {
+  auto window_of = [](const std::string& window) {
+    ProjectLoad load = LoadStream("stream: w\nsource: {connection: events, topics: [a]}\nwindow: " + window +
+                                  "\ntransform: SELECT 1\nsink: {connection: events, topic: b}\n");
+    EXPECT_TRUE(load.errors.empty()) << Described(load).front();
+    return load.project.streams.at(0).window.value_or(StreamDef::Window{});
+  };
+  StreamDef::Window tumbling = window_of("{type: tumbling, size: 1m, time: ts, lateness: 10s}");
+  EXPECT_EQ(tumbling.kind, StreamDef::Window::Kind::kTumbling);
+  EXPECT_EQ(tumbling.size, std::chrono::minutes(1));
+  EXPECT_EQ(tumbling.slide, std::chrono::minutes(1));
+  EXPECT_EQ(tumbling.time, "ts");
+  EXPECT_EQ(tumbling.lateness, std::chrono::seconds(10));
+  StreamDef::Window hopping = window_of("{type: hopping, size: 10s, slide: 4s}");
+  EXPECT_EQ(hopping.slide, std::chrono::seconds(4));
+  EXPECT_EQ(hopping.time, "_timestamp");
+  EXPECT_EQ(hopping.lateness, std::chrono::milliseconds(0));
+  StreamDef::Window session = window_of("{type: session, gap: 30s, by: [user_id, \"lower(country)\"]}");
+  EXPECT_EQ(session.kind, StreamDef::Window::Kind::kSession);
+  EXPECT_EQ(session.gap, std::chrono::seconds(30));
+  EXPECT_EQ(session.by, (std::vector<std::string>{"user_id", "lower(country)"}));
+}
+
+TEST(StreamConfigTest, WindowMistakesAreReportedWhereTheyAre) {
+  auto errors_of = [](const std::string& window) {
+    return Described(LoadStream("stream: w\nsource: {connection: events, topics: [a]}\nwindow: " + window +
+                                "\ntransform: SELECT 1\nsink: {connection: events, topic: b}\n"));
+  };
+  using Lines = std::vector<std::string>;
+  EXPECT_EQ(errors_of("{type: sliding, size: 1m}"), (Lines{"streams/s.yml:3:16 bad-value"}));
+  EXPECT_EQ(errors_of("{size: 1m}"), (Lines{"streams/s.yml:3:9 missing-key"}));
+  EXPECT_EQ(errors_of("{type: tumbling}"), (Lines{"streams/s.yml:3:9 missing-key"}));
+  EXPECT_EQ(errors_of("{type: tumbling, size: 0s}"), (Lines{"streams/s.yml:3:32 out-of-range"}));
+  EXPECT_EQ(errors_of("{type: hopping, size: 10s, slide: 20s}"), (Lines{"streams/s.yml:3:43 out-of-range"}));
+  EXPECT_EQ(errors_of("{type: tumbling, size: 1m, gap: 5s}"), (Lines{"streams/s.yml:3:41 unknown-key"}));
+  EXPECT_EQ(errors_of("{type: session, gap: 5s, size: 1m}"), (Lines{"streams/s.yml:3:40 unknown-key"}));
+  EXPECT_EQ(errors_of("{type: session, gap: 5s, lateness: soon}"), (Lines{"streams/s.yml:3:44 bad-duration"}));
+}
+
 TEST(StreamConfigTest, ACsvSourceNeedsItsSchemaAndATableSinkIsNotBuiltYet) {
   ProjectLoad load = LoadStream(R"(stream: c
 source: {connection: events, topics: [a], format: csv}

@@ -38,6 +38,11 @@ class BatchTable {
   // Makes `batch` again over the loaded rows (after AddMissingColumn).
   Status RefreshView() { return CreateView(columns_); }
 
+  // While on, `batch` is the loaded rows joined with `_weir_windows` (the
+  // windows they close in, internal/windows.h): a row once per window,
+  // with window_start and window_end.
+  void SetWindowed(bool on) { windowed_ = on; }
+
  private:
   struct Column;
   Status CreateView(const std::vector<Column>& columns);
@@ -47,6 +52,7 @@ class BatchTable {
   DuckDbConnection& db_;
   const StreamDef& stream_;
   std::set<std::string> missing_;
+  bool windowed_ = false;
   std::vector<Column> columns_;  // of the loaded batch, without their cells
 };
 

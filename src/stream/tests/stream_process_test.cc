@@ -4,13 +4,13 @@
 // The mock cluster lives in this test process; the job reaches it over
 // loopback like any broker.
 #include <gtest/gtest.h>
-#include <sys/wait.h>
 
 #include <filesystem>
 #include <fstream>
 #include <nlohmann/json.hpp>
 
 #include "stream/stream.h"
+#include "stream/tests/topic_reader.h"
 
 namespace weir {
 namespace {
@@ -66,27 +66,13 @@ delivery: exactly_once
   int RunWeir(const std::string& crash, const std::string& options = "") {
     std::string command = "cd '" + dir_.string() + "' && " + (crash.empty() ? "" : "WEIR_STREAM_CRASH_AT=" + crash + " ") +
                           WEIR_BINARY " stream process_events --exit-when-idle 2s " + options + " > out.txt 2>&1";
-    int status = std::system(command.c_str());
+    int code = ExitCodeOf(command);
     std::ifstream out(dir_ / "out.txt");
     last_output_.assign(std::istreambuf_iterator<char>(out), std::istreambuf_iterator<char>());
-    return WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+    return code;
   }
 
-  std::vector<KafkaMessage> ReadTopic(const std::string& topic) {
-    auto consumer = KafkaConsumer::OpenUnsubscribed(settings_, "reader", "earliest");
-    EXPECT_TRUE(consumer.ok());
-    auto count = (*consumer)->PartitionCount(topic, std::chrono::seconds(5));
-    std::vector<KafkaPosition> all;
-    for (int32_t p = 0; p < *count; ++p) all.push_back({topic, p, 0});
-    EXPECT_TRUE((*consumer)->Assign(all).ok());
-    std::vector<KafkaMessage> out;
-    auto until = std::chrono::steady_clock::now() + std::chrono::seconds(3);
-    while (std::chrono::steady_clock::now() < until) {
-      auto batch = (*consumer)->Poll(1000, std::chrono::milliseconds(200));
-      for (KafkaMessage& m : *batch) out.push_back(std::move(m));
-    }
-    return out;
-  }
+  std::vector<KafkaMessage> ReadTopic(const std::string& topic) { return ReadWholeTopic(settings_, topic); }
 
   std::unique_ptr<KafkaMockCluster> cluster_;
   KafkaSettings settings_;
