@@ -1,4 +1,5 @@
 // weir stream NAME [--exit-when-idle D] [--reset-offsets earliest|latest|DATETIME]
+// weir stream replay-dead-letters NAME [--reason R]...
 //
 // Runs the stream job streams/NAME.yml until SIGINT/SIGTERM (the batch in
 // hand is finished and committed first), with a live line on a terminal:
@@ -149,9 +150,50 @@ int Stream(const StreamRequest& request) {
   return kExitOk;
 }
 
+struct ReplayRequest {
+  std::string dir = ".", name;
+  std::vector<std::string> reasons;
+};
+
+int Replay(const ReplayRequest& request) {
+  std::unique_ptr<LoadedProject> loaded = LoadValidProject(request.dir);
+  if (loaded == nullptr) return kExitUsage;
+  const StreamDef* stream = loaded->project.FindStream(request.name);
+  if (stream == nullptr) {
+    std::vector<std::string> names;
+    for (const StreamDef& s : loaded->project.streams) names.push_back(s.name);
+    return UsageError("stream", "no stream '" + request.name + "' in streams/" + DidYouMean(request.name, names));
+  }
+  TaskRuntime runtime(loaded->project);
+  Result<StreamOptions> options = Options(loaded->project, *stream, runtime);
+  if (!options.ok()) return UsageError("stream", options.status().ToString());
+  Result<ReplayCounts> counts = ReplayDeadLetters(*stream, *options, request.reasons);
+  if (!counts.ok()) {
+    std::fprintf(stderr, "%s\n", counts.status().ToString().c_str());
+    return counts.status().code() == "stream-config" ? kExitUsage : kExitFailed;
+  }
+  std::string reasons;
+  for (const auto& [reason, n] : counts->by_reason) reasons += (reasons.empty() ? " (" : ", ") + reason + " " + std::to_string(n);
+  std::printf("stream %s: %lld dead letters sent back to their topics%s; %lld left alone\n", stream->name.c_str(),
+              static_cast<long long>(counts->replayed), reasons.empty() ? "" : (reasons + ")").c_str(),
+              static_cast<long long>(counts->skipped));
+  return kExitOk;
+}
+
+int ReplayCommand(const Args& args) {
+  CLI::App app{"Send a stream's dead letters back to the topics they came from", "weir stream replay-dead-letters"};
+  ReplayRequest request;
+  app.add_option("stream", request.name, "the stream's name (its stream: key)")->required();
+  app.add_option("--reason", request.reasons, "only dead letters of this reason (parse, cast, transform, time, late)");
+  AddProjectOption(app, request.dir);
+  if (auto exit = ParseArguments(app, args)) return *exit;
+  return Replay(request);
+}
+
 }  // namespace
 
 int StreamCommand(const Args& args) {
+  if (!args.empty() && args[0] == "replay-dead-letters") return ReplayCommand(Args(args.begin() + 1, args.end()));
   CLI::App app{"Run a stream job (streams/NAME.yml) until stopped", "weir stream"};
   StreamRequest request;
   app.add_option("stream", request.name, "the stream's name (its stream: key)")->required();

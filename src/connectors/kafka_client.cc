@@ -6,6 +6,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include <cstdio>
 #include <cstring>
 
 #include "connectors/connectors.h"
@@ -15,11 +16,23 @@ namespace {
 
 constexpr size_t kErrorSize = 512;
 
+// librdkafka's log lines, as it prints them, but for its warning that a
+// connection's property is for the other kind of client: one `properties:`
+// map serves a job's consumers and producers alike.
+void LogLine(const rd_kafka_t*, int level, const char* facility, const char* line) {
+  if (std::strcmp(facility, "CONFWARN") == 0 &&
+      (std::strstr(line, "is a consumer property") != nullptr || std::strstr(line, "is a producer property") != nullptr)) {
+    return;
+  }
+  std::fprintf(stderr, "%%%d|%s|%s\n", level, facility, line);
+}
+
 // A librdkafka configuration from `settings`; a property librdkafka refuses
 // is a user error naming it (its value is not shown: it may be a secret).
 Result<rd_kafka_conf_t*> MakeConf(const KafkaSettings& settings,
                                   const std::vector<std::pair<std::string, std::string>>& own) {
   rd_kafka_conf_t* conf = rd_kafka_conf_new();
+  rd_kafka_conf_set_log_cb(conf, LogLine);
   char error[kErrorSize];
   std::vector<std::pair<std::string, std::string>> all = own;
   all.emplace_back("bootstrap.servers", settings.brokers);

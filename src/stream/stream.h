@@ -48,6 +48,22 @@ struct StreamOptions {
   std::string state_path;
 };
 
+// What ReplayDeadLetters sent back, and what it read but left alone
+// (another stream's dead letters, or a reason not asked for).
+struct ReplayCounts {
+  int64_t replayed = 0;
+  int64_t skipped = 0;
+  std::map<std::string, int64_t> by_reason;
+};
+
+// Sends `stream`'s dead letters (those of reason in `reasons`, or all) back
+// to the topic and partition they came from, with their key and bytes and a
+// header weir.replayed_from; the job then reads them again. The consumer
+// group "<group>-replay" records how far the dead-letter topic has been
+// replayed, so that each goes back once.
+Result<ReplayCounts> ReplayDeadLetters(const StreamDef& stream, const StreamOptions& options,
+                                       const std::vector<std::string>& reasons);
+
 // Runs `stream` until `options.stop` is set or it has been idle for
 // exit_when_idle. An error is a fault of Kafka or DuckDB, or a transform
 // whose SQL is wrong (at the transform's file:line:col); a bad message never

@@ -158,6 +158,45 @@ TEST_F(StreamJobTest, W3ReshapesEveryEventAndSendsTheBadOnesToDeadLetters) {
   }
 }
 
+// After a fix to the SQL, the transform's dead letters go back to where they
+// came from and the job produces them; parse errors stay (not asked for); a
+// second replay sends nothing.
+TEST_F(StreamJobTest, DeadLettersReplayedAfterAFixAreProducedOnce) {
+  ProduceEvents(50, /*bad=*/true);
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(counters_.dead_letters, 2);
+  std::string fixed = def_.transform;
+  fixed.replace(fixed.find("CAST(data->>'amount' AS DOUBLE)"), 4, "TRY_CAST");
+  def_.transform = fixed;
+  StreamOptions options;
+  options.source = options.sink = options.dead_letter = settings_;
+  Result<ReplayCounts> counts = ReplayDeadLetters(def_, options, {"transform"});
+  ASSERT_TRUE(counts.ok()) << counts.status().ToString();
+  EXPECT_EQ(counts->replayed, 1);
+  EXPECT_EQ(counts->skipped, 1);  // bad1, a parse error
+  EXPECT_EQ(counts->by_reason, (std::map<std::string, int64_t>{{"transform", 1}}));
+
+  ASSERT_TRUE(Run().ok());
+  EXPECT_EQ(counters_.consumed, 53);  // 52, then the one sent back
+  std::vector<KafkaMessage> out = ReadTopic("processed-events", 51);
+  ASSERT_EQ(out.size(), 51u);
+  int bad2 = 0;
+  for (const KafkaMessage& m : out) {
+    if (m.key != "bad2") continue;
+    ++bad2;
+    Json j = Json::parse(m.value);
+    EXPECT_EQ(j["event_type"], "purchase");
+    EXPECT_TRUE(j["amount"].is_null()) << m.value;
+  }
+  EXPECT_EQ(bad2, 1);
+
+  counts = ReplayDeadLetters(def_, options, {});
+  ASSERT_TRUE(counts.ok());
+  EXPECT_EQ(counts->replayed, 0);  // the replay group has read them all
+  def_.dead_letter.reset();
+  EXPECT_EQ(ReplayDeadLetters(def_, options, {}).status().code(), "stream-config");
+}
+
 TEST_F(StreamJobTest, WithoutADeadLetterTopicABadMessageStopsTheJobSayingWhere) {
   def_.dead_letter.reset();
   auto producer = KafkaProducer::Open(settings_);

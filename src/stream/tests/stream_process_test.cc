@@ -110,6 +110,16 @@ TEST_F(StreamProcessTest, KilledAtEveryPointAndRestartedEveryEventIsProducedExac
     }
   }
   EXPECT_EQ(seen.size(), static_cast<size_t>(kEvents - (kEvents + 96) / 97));
+
+  // `weir stream replay-dead-letters` reads them all; asked for another
+  // reason, it sends none back.
+  std::string replay = "cd '" + dir_.string() + "' && " WEIR_BINARY
+                       " stream replay-dead-letters process_events --reason cast > out.txt 2>&1";
+  ASSERT_EQ(ExitCodeOf(replay), 0);
+  std::ifstream out(dir_ / "out.txt");
+  std::string said((std::istreambuf_iterator<char>(out)), std::istreambuf_iterator<char>());
+  EXPECT_EQ(said, "stream process_events: 0 dead letters sent back to their topics; " +
+                      std::to_string((kEvents + 96) / 97) + " left alone\n");
 }
 
 // At least once, a job that reads from where its group is: again from the
