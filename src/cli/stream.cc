@@ -104,6 +104,16 @@ Result<StreamOptions> Options(const ProjectDef& project, const StreamDef& stream
   return options;
 }
 
+// The stream named `name`, or null after saying there is none.
+const StreamDef* FindStreamOrSay(const ProjectDef& project, const std::string& name) {
+  const StreamDef* stream = project.FindStream(name);
+  if (stream != nullptr) return stream;
+  std::vector<std::string> names;
+  for (const StreamDef& s : project.streams) names.push_back(s.name);
+  UsageError("stream", "no stream '" + name + "' in streams/" + DidYouMean(name, names));
+  return nullptr;
+}
+
 int Stream(const StreamRequest& request) {
   std::optional<std::chrono::milliseconds> idle;
   if (!request.exit_when_idle.empty()) {
@@ -114,12 +124,8 @@ int Stream(const StreamRequest& request) {
   StopOnSignal::BlockSignals();
   std::unique_ptr<LoadedProject> loaded = LoadValidProject(request.dir);
   if (loaded == nullptr) return kExitUsage;
-  const StreamDef* stream = loaded->project.FindStream(request.name);
-  if (stream == nullptr) {
-    std::vector<std::string> names;
-    for (const StreamDef& s : loaded->project.streams) names.push_back(s.name);
-    return UsageError("stream", "no stream '" + request.name + "' in streams/" + DidYouMean(request.name, names));
-  }
+  const StreamDef* stream = FindStreamOrSay(loaded->project, request.name);
+  if (stream == nullptr) return kExitUsage;
   Result<int> lock = LockStream(loaded->project, stream->name);
   if (!lock.ok()) return UsageError("stream", lock.status().message());
   TaskRuntime runtime(loaded->project);
@@ -158,12 +164,8 @@ struct ReplayRequest {
 int Replay(const ReplayRequest& request) {
   std::unique_ptr<LoadedProject> loaded = LoadValidProject(request.dir);
   if (loaded == nullptr) return kExitUsage;
-  const StreamDef* stream = loaded->project.FindStream(request.name);
-  if (stream == nullptr) {
-    std::vector<std::string> names;
-    for (const StreamDef& s : loaded->project.streams) names.push_back(s.name);
-    return UsageError("stream", "no stream '" + request.name + "' in streams/" + DidYouMean(request.name, names));
-  }
+  const StreamDef* stream = FindStreamOrSay(loaded->project, request.name);
+  if (stream == nullptr) return kExitUsage;
   TaskRuntime runtime(loaded->project);
   Result<StreamOptions> options = Options(loaded->project, *stream, runtime);
   if (!options.ok()) return UsageError("stream", options.status().ToString());
