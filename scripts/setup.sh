@@ -72,22 +72,27 @@ fetch_duckdb() {
     { echo "setup: duckdb.h does not match its expected sha256" >&2; exit 1; }
 }
 
-# s3rver 3.7.1 (npm): the S3-compatible store that the object storage tests
-# start on loopback (DESIGN.md). In a folder of its own, so that no other
-# npm install into third_party prunes it as extraneous.
-readonly S3RVER_DIR=third_party/s3rver
-readonly S3RVER_VERSION=3.7.1
-
-install_s3rver() {
+# npm packages, each in a folder of its own under third_party so that no
+# other npm install prunes it as extraneous; installed once per version.
+install_npm_package() {  # folder, package, version
   local installed
-  installed=$(node -p "require('./$S3RVER_DIR/node_modules/s3rver/package.json').version" 2>/dev/null || true)
-  [ "$installed" = "$S3RVER_VERSION" ] && return
-  echo "setup: installing s3rver $S3RVER_VERSION with npm"
-  mkdir -p "$S3RVER_DIR"
-  npm install --prefix "$S3RVER_DIR" --no-save --no-package-lock --no-audit --no-fund --loglevel=error \
-    "s3rver@$S3RVER_VERSION" >/dev/null
+  installed=$(node -p "require('./$1/node_modules/$2/package.json').version" 2>/dev/null || true)
+  [ "$installed" = "$3" ] && return
+  echo "setup: installing $2 $3 with npm"
+  mkdir -p "$1"
+  npm install --prefix "$1" --no-save --no-package-lock --no-audit --no-fund --loglevel=error "$2@$3" >/dev/null
 }
+
+# s3rver 3.7.1: the S3-compatible store that the object storage tests start
+# on loopback (DESIGN.md).
+install_s3rver() { install_npm_package third_party/s3rver s3rver 3.7.1; }
+
+# playwright-core 1.61.1: drives Debian's Chromium in the web UI tests
+# (tests/ui). 1.61 is the last line that runs on Debian 12's Node 18; it
+# never downloads a browser of its own (executablePath /usr/bin/chromium).
+install_playwright() { install_npm_package third_party/playwright playwright-core 1.61.1; }
 
 install_debian_packages
 fetch_duckdb
 install_s3rver
+install_playwright

@@ -73,6 +73,7 @@ Status CheckQuery(const HttpRequest& request, const struct Route& route) {
 const std::vector<Route>& Routes() {
   static const std::vector<Route> routes = {
       {"GET", "/", {}, Home},
+      {"GET", "/ui/{asset}", {}, GetUiAsset},
       {"GET", "/healthz", {}, Health},
       {"GET", "/readyz", {}, Ready},
       {"GET", "/metrics", {}, Metrics},

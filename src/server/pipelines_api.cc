@@ -28,6 +28,17 @@ Result<std::optional<DataInterval>> NextInterval(const PipelineDef& pipeline, co
     WEIR_ASSIGN_OR_RETURN(DataInterval open, IntervalStartingAt(schedule, pipeline.timezone, start));
     next = open;
   }
+  if (pipeline.start_date && next->ds < *pipeline.start_date) {
+    // No interval starts before start_date: the first is the one that
+    // starts at or after its midnight (what catchup from start_date makes first).
+    CatchupRequest first;
+    first.start_date = pipeline.start_date;
+    first.catchup = true;
+    first.limit = 1;
+    WEIR_ASSIGN_OR_RETURN(CatchupPlan plan, PlanCatchup(schedule, pipeline.timezone, first, TimePoint::max()));
+    if (plan.intervals.empty()) return std::optional<DataInterval>();
+    next = plan.intervals.front();
+  }
   if (pipeline.end_date && next->ds > *pipeline.end_date) return std::optional<DataInterval>();
   return next;
 }

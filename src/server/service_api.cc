@@ -1,6 +1,5 @@
 // What is not about one resource: health and readiness, Prometheus
-// metrics, the OpenAPI document, the audit trail, and `/` (the web UI's
-// place, not built yet).
+// metrics, the OpenAPI document and the audit trail.
 #include <cstdio>
 
 #include "server/internal/handlers.h"
@@ -105,19 +104,6 @@ Result<HttpResponse> ListAudit(const ApiCall& call) {
                       {"details", StoredJson(e.details_json)}});
   }
   return Json(200, {{"entries", listed}, {"limit", limit}, {"offset", offset}});
-}
-
-Result<HttpResponse> Home(const ApiCall&) {
-  return Text(200,
-              "<!doctype html>\n<html><head><meta charset=\"utf-8\"><title>weir</title></head><body>\n"
-              "<h1>weir serve</h1>\n"
-              "<p>The web UI is not built yet. The scheduler and the REST API are running:</p>\n"
-              "<ul><li><a href=\"/api/v1/pipelines\">/api/v1/pipelines</a></li>\n"
-              "<li><a href=\"/api/v1/runs\">/api/v1/runs</a></li>\n"
-              "<li><a href=\"/api/v1/openapi.json\">/api/v1/openapi.json</a> (every endpoint)</li>\n"
-              "<li><a href=\"/metrics\">/metrics</a>, <a href=\"/healthz\">/healthz</a>, "
-              "<a href=\"/readyz\">/readyz</a></li></ul>\n</body></html>\n",
-              "text/html; charset=utf-8");
 }
 
 }  // namespace weir::server_internal

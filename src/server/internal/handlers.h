@@ -3,8 +3,10 @@
 // JSON, and the audit trail.
 #pragma once
 
+#include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -35,11 +37,15 @@ Result<HttpResponse> Health(const ApiCall& call);
 Result<HttpResponse> Ready(const ApiCall& call);
 Result<HttpResponse> Metrics(const ApiCall& call);
 Result<HttpResponse> OpenApiDocument(const ApiCall& call);
-Result<HttpResponse> Home(const ApiCall& call);
 Result<HttpResponse> ListAudit(const ApiCall& call);
+// ui_api.cc: `/` is the web UI's index.html, /ui/{asset} its other files.
+Result<HttpResponse> Home(const ApiCall& call);
+Result<HttpResponse> GetUiAsset(const ApiCall& call);
 
 // The OpenAPI document (openapi.json, embedded at build time).
 const std::string& OpenApiJson();
+// The web UI's files by name ("app.js"), embedded at build time (ui/).
+const std::map<std::string, std::string_view>& UiFiles();
 
 // --- shared by the handlers (api_support.cc) ---
 

@@ -50,6 +50,22 @@ TEST_F(ApiTest, PipelinesListTheirScheduleNextRunPauseAndLatestRuns) {
   EXPECT_EQ(JsonOf(Call("GET", "/api/v1/pipelines?last_runs=1"))["pipelines"][0]["last_runs"].size(), 1u);
 }
 
+// Before its start_date a pipeline's next run is its first interval, not
+// today's: the scheduler starts nothing earlier.
+TEST_F(ApiTest, NextRunOfAPipelineNotStartedYetIsItsFirstInterval) {
+  FakeClock before_start(Utc("2023-06-01T12:00:00"));
+  ServerContext context = Context(&scheduler_);
+  context.clock = &before_start;
+  Api early(context);
+  HttpRequest request;
+  request.path = "/api/v1/pipelines/chain";
+  json chain = JsonOf(early.Handle(request));
+  EXPECT_EQ(chain["start_date"], "2024-01-01");
+  EXPECT_EQ(chain["next_run"]["ds"], "2024-01-01");
+  EXPECT_EQ(chain["next_run"]["interval_start"], "2024-01-01T06:00:00+00:00");
+  EXPECT_EQ(chain["next_run"]["due_at"], "2024-01-02T06:00:00Z");
+}
+
 TEST_F(ApiTest, PipelineDetailHasTasksParamsAndSettings) {
   HttpResponse response = Call("GET", "/api/v1/pipelines/chain");
   ASSERT_EQ(response.status, 200) << response.body;
@@ -335,7 +351,7 @@ TEST_F(ApiTest, UnknownPathsWrongMethodsAndOptions) {
   EXPECT_EQ(Call("GET", "/api/v1/runs/").status, 200) << "a trailing slash is the same path";
   HttpResponse home = Call("GET", "/");
   EXPECT_EQ(home.content_type, "text/html; charset=utf-8");
-  EXPECT_NE(home.body.find("The web UI is not built yet"), std::string::npos);
+  EXPECT_NE(home.body.find("<script type=\"module\" src=\"/ui/app.js\">"), std::string::npos) << "the web UI";
 }
 
 TEST_F(ApiTest, ReadyOnceTheSchedulerHasTicked) {

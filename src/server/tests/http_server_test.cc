@@ -113,6 +113,25 @@ TEST_F(HttpServerTest, RefusesBadRequestsWithJsonErrors) {
   EXPECT_NE(metrics.body.find("weir_http_requests_total{code=\"405\"} 1\n"), std::string::npos) << metrics.body;
 }
 
+// The web UI's files over a socket: headers as sent, and paths that try
+// to leave /ui/ (encoded or not) answered 404 by the API, never a file.
+TEST_F(HttpServerTest, ServesTheWebUiAndNoPathOutsideIt) {
+  RawResponse home = Exchange(server_->port(), Get("/"));
+  EXPECT_EQ(home.status, 200);
+  EXPECT_NE(home.head.find("Content-Type: text/html; charset=utf-8"), std::string::npos) << home.head;
+  EXPECT_NE(home.head.find("Cache-Control: no-cache"), std::string::npos) << home.head;
+  RawResponse script = Exchange(server_->port(), Get("/ui/app.js"));
+  EXPECT_EQ(script.status, 200);
+  EXPECT_NE(script.head.find("Content-Type: text/javascript; charset=utf-8"), std::string::npos) << script.head;
+  for (const char* path : {"/ui/../api/v1/pipelines", "/ui/%2e%2e/%2e%2e/etc/passwd", "/ui/..%2f..%2fetc%2fpasswd",
+                           "/ui/%2e%2e", "/../../etc/passwd", "/ui/app.js%00.css"}) {
+    RawResponse refused = Exchange(server_->port(), Get(path));
+    EXPECT_TRUE(refused.status == 404 || refused.status == 400) << path << " answered " << refused.status;
+    EXPECT_EQ(refused.body.find("root:"), std::string::npos) << path;
+    EXPECT_EQ(refused.body.find("\"pipelines\""), std::string::npos) << path;
+  }
+}
+
 TEST_F(HttpServerTest, ASecondServerOnTheSamePortCannotListen) {
   ServerOptions options;
   options.port = server_->port();
