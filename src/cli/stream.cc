@@ -1,4 +1,4 @@
-// weir stream NAME [--exit-when-idle D] [--reset-offsets earliest|latest|DATETIME]
+// weir stream NAME [--exit-when-idle D] [--reset-offsets earliest|latest|DATETIME] [--metrics-port N]
 // weir stream replay-dead-letters NAME [--reason R]...
 //
 // Runs the stream job streams/NAME.yml until SIGINT/SIGTERM (the batch in
@@ -9,12 +9,14 @@
 
 #include <chrono>
 #include <cstdio>
+#include <mutex>
 
 #include "cli/arguments.h"
 #include "cli/project_session.h"
 #include "cli/run_session.h"
 #include "common/text.h"
 #include "schedule/schedule.h"
+#include "server/server.h"
 #include "stream/stream.h"
 #include "tasks/tasks.h"
 
@@ -23,6 +25,26 @@ namespace {
 
 struct StreamRequest {
   std::string dir = ".", name, exit_when_idle, reset_offsets;
+  int metrics_port = -1;  // -1: no /metrics
+  std::string metrics_host = "127.0.0.1";
+};
+
+// --metrics-port: the job's counters as of its last batch, read by the
+// endpoint's threads while the job goes on.
+class PublishedCounters {
+ public:
+  void Set(const StreamCounters& counters) {
+    std::lock_guard<std::mutex> lock(mu_);
+    counters_ = counters;
+  }
+  std::string Text(const std::string& stream) {
+    std::lock_guard<std::mutex> lock(mu_);
+    return StreamMetricsText(stream, counters_);
+  }
+
+ private:
+  std::mutex mu_;
+  StreamCounters counters_;
 };
 
 // --reset-offsets: the group's offsets moved before the job starts.
@@ -138,8 +160,21 @@ int Stream(const StreamRequest& request) {
   CancelToken stop;
   options->stop = &stop;
   options->exit_when_idle = idle;
+  PublishedCounters published;
+  std::unique_ptr<MetricsEndpoint> metrics;
+  if (request.metrics_port >= 0) {
+    auto text = [&published, name = stream->name] { return published.Text(name); };
+    Result<std::unique_ptr<MetricsEndpoint>> endpoint = MetricsEndpoint::Start(request.metrics_host, request.metrics_port, text);
+    if (!endpoint.ok()) return UsageError("stream", endpoint.status().message());
+    metrics = std::move(*endpoint);
+    std::printf("metrics on %s\n", metrics->url().c_str());
+    std::fflush(stdout);
+  }
   StreamProgress progress;
-  options->on_batch = [&progress](const StreamCounters& c) { progress.Update(c); };
+  options->on_batch = [&progress, &published](const StreamCounters& c) {
+    progress.Update(c);
+    published.Set(c);
+  };
   StreamCounters counters;
   auto started = std::chrono::steady_clock::now();
   Status status;
@@ -203,6 +238,10 @@ int StreamCommand(const Args& args) {
                  "stop once no message has arrived for this long (e.g. 30s), after committing");
   app.add_option("--reset-offsets", request.reset_offsets,
                  "first move the consumer group to earliest, latest or a time (at_least_once jobs)");
+  app.add_option("--metrics-port", request.metrics_port,
+                 "serve the job's counters on http://HOST:PORT/metrics (Prometheus; 0 picks a free port)")
+      ->check(CLI::Range(0, 65535));
+  app.add_option("--metrics-host", request.metrics_host, "the address /metrics listens on (default 127.0.0.1)");
   AddProjectOption(app, request.dir);
   if (auto exit = ParseArguments(app, args)) return *exit;
   return Stream(request);

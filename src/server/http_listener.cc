@@ -65,6 +65,37 @@ httplib::Server::HandlerResponse OwnErrors(Api& api, const httplib::Request& req
   return httplib::Server::HandlerResponse::Handled;
 }
 
+// Binds host:port (0: any free port) with SO_REUSEADDR only (httplib's
+// default adds SO_REUSEPORT, with which a second process on the same port
+// would share its traffic instead of being refused) and starts answering
+// on `listener`; returns the port.
+Result<int> BindAndListen(httplib::Server& http, const std::string& host, int port, std::thread& listener,
+                          std::atomic<bool>& listener_ended) {
+  http.set_socket_options([](socket_t sock) {
+    int yes = 1;
+    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
+  });
+  errno = 0;
+  int bound = port == 0 ? http.bind_to_any_port(host) : (http.bind_to_port(host, port) ? port : -1);
+  if (bound <= 0) {
+    std::string why = errno != 0 ? std::strerror(errno) : "the address is not available";
+    return UserError("cannot-listen", "cannot listen on " + host + ":" + std::to_string(port) + ": " + why);
+  }
+  listener = std::thread([&http, &listener_ended] {
+    http.listen_after_bind();
+    listener_ended = true;
+  });
+  // httplib's stop() does nothing before its loop runs: wait for the loop,
+  // so that a stop right after the start is never lost.
+  while (!http.is_running() && !listener_ended) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  return bound;
+}
+
+std::string UrlOf(const std::string& host, int port) {
+  bool ipv6 = host.find(':') != std::string::npos;
+  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(port);
+}
+
 }  // namespace
 
 Server::Server(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
@@ -78,43 +109,18 @@ Result<std::unique_ptr<Server>> Server::Start(ServerContext context, ServerOptio
   s.http.new_task_queue = [threads] { return new httplib::ThreadPool(static_cast<size_t>(threads)); };
   s.http.set_payload_max_length(server_internal::kMaxBodyBytes);
   s.http.set_keep_alive_timeout(2);  // an idle connection holds Stop() at most this long
-  // SO_REUSEADDR only: httplib's default adds SO_REUSEPORT, with which a
-  // second `weir serve` on the same port would share its traffic instead
-  // of being refused.
-  s.http.set_socket_options([](socket_t sock) {
-    int yes = 1;
-    ::setsockopt(sock, SOL_SOCKET, SO_REUSEADDR, &yes, sizeof yes);
-  });
   auto handle = [&s](const httplib::Request& req, httplib::Response& res) { Write(s.api.Handle(RequestOf(req)), res); };
   s.http.Get(".*", handle).Post(".*", handle).Put(".*", handle).Patch(".*", handle).Delete(".*", handle);
   s.http.Options(".*", handle);
   s.http.set_error_handler(httplib::Server::HandlerWithResponse(
       [&s](const httplib::Request& req, httplib::Response& res) { return OwnErrors(s.api, req, res); }));
-  errno = 0;
-  s.port = s.options.port == 0 ? s.http.bind_to_any_port(s.options.host)
-                               : (s.http.bind_to_port(s.options.host, s.options.port) ? s.options.port : -1);
-  if (s.port <= 0) {
-    std::string why = errno != 0 ? std::strerror(errno) : "the address is not available";
-    return UserError("cannot-listen", "cannot listen on " + s.options.host + ":" + std::to_string(s.options.port) +
-                                          ": " + why);
-  }
-  s.listener = std::thread([&s] {
-    s.http.listen_after_bind();
-    s.listener_ended = true;
-  });
-  // httplib's stop() does nothing before its loop runs: wait for the loop,
-  // so that a Stop() right after Start() is never lost.
-  while (!s.http.is_running() && !s.listener_ended) std::this_thread::sleep_for(std::chrono::milliseconds(1));
+  WEIR_ASSIGN_OR_RETURN(s.port, BindAndListen(s.http, s.options.host, s.options.port, s.listener, s.listener_ended));
   return std::unique_ptr<Server>(new Server(std::move(impl)));
 }
 
 int Server::port() const { return impl_->port; }
 
-std::string Server::url() const {
-  const std::string& host = impl_->options.host;
-  bool ipv6 = host.find(':') != std::string::npos;
-  return "http://" + (ipv6 ? "[" + host + "]" : host) + ":" + std::to_string(impl_->port);
-}
+std::string Server::url() const { return UrlOf(impl_->options.host, impl_->port); }
 
 void Server::Stop() {
   std::call_once(impl_->stopped, [this] {
@@ -122,5 +128,41 @@ void Server::Stop() {
     if (impl_->listener.joinable()) impl_->listener.join();
   });
 }
+
+struct MetricsEndpoint::Impl {
+  std::string host;
+  int port = 0;
+  std::function<std::string()> render;
+  httplib::Server http;
+  std::thread listener;
+  std::atomic<bool> listener_ended{false};
+};
+
+Result<std::unique_ptr<MetricsEndpoint>> MetricsEndpoint::Start(const std::string& host, int port,
+                                                                 std::function<std::string()> render) {
+  auto impl = std::make_unique<Impl>();
+  Impl& e = *impl;
+  e.host = host;
+  e.render = std::move(render);
+  e.http.new_task_queue = [] { return new httplib::ThreadPool(2); };
+  e.http.set_keep_alive_timeout(2);
+  e.http.Get("/metrics", [&e](const httplib::Request&, httplib::Response& res) {
+    res.set_content(e.render(), "text/plain; version=0.0.4; charset=utf-8");
+  });
+  e.http.Get("/healthz", [](const httplib::Request&, httplib::Response& res) { res.set_content("ok\n", "text/plain"); });
+  WEIR_ASSIGN_OR_RETURN(e.port, BindAndListen(e.http, host, port, e.listener, e.listener_ended));
+  return std::unique_ptr<MetricsEndpoint>(new MetricsEndpoint(std::move(impl)));
+}
+
+MetricsEndpoint::MetricsEndpoint(std::unique_ptr<Impl> impl) : impl_(std::move(impl)) {}
+
+MetricsEndpoint::~MetricsEndpoint() {
+  impl_->http.stop();
+  if (impl_->listener.joinable()) impl_->listener.join();
+}
+
+int MetricsEndpoint::port() const { return impl_->port; }
+
+std::string MetricsEndpoint::url() const { return UrlOf(impl_->host, impl_->port) + "/metrics"; }
 
 }  // namespace weir

@@ -2,7 +2,8 @@
 // over the state store (pipelines, runs, task instances, logs, and the
 // actions trigger, cancel, clear, mark, pause), /healthz and /readyz,
 // Prometheus metrics at /metrics, and the API's OpenAPI document at
-// /api/v1/openapi.json (docs/api.md). The web UI comes later; `/` says so.
+// /api/v1/openapi.json (docs/api.md), and the web UI at / (src/server/ui,
+// docs/ui.md); also MetricsEndpoint, /metrics alone for `weir stream`.
 //
 // The server reads and writes only through the StateStore and
 // engine/run_control.h, as the CLI does, and asks the scheduler (which
@@ -12,6 +13,7 @@
 
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -76,6 +78,30 @@ class Server {
 
  private:
   explicit Server(std::unique_ptr<Impl> impl);
+  std::unique_ptr<Impl> impl_;
+};
+
+// /metrics (and /healthz) alone, for a process that is not `weir serve`
+// (`weir stream --metrics-port`): each request answers `render()`'s
+// Prometheus text, called on the endpoint's threads (so it must be
+// thread-safe). Stops answering when destroyed.
+class MetricsEndpoint {
+ public:
+  // UserError "cannot-listen" when host:port cannot be bound; port 0 picks
+  // a free one.
+  static Result<std::unique_ptr<MetricsEndpoint>> Start(const std::string& host, int port,
+                                                        std::function<std::string()> render);
+  ~MetricsEndpoint();
+  MetricsEndpoint(const MetricsEndpoint&) = delete;
+  MetricsEndpoint& operator=(const MetricsEndpoint&) = delete;
+
+  int port() const;
+  std::string url() const;  // "http://127.0.0.1:9100/metrics"
+
+  struct Impl;
+
+ private:
+  explicit MetricsEndpoint(std::unique_ptr<Impl> impl);
   std::unique_ptr<Impl> impl_;
 };
 

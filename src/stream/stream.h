@@ -48,6 +48,12 @@ struct StreamOptions {
   std::string state_path;
 };
 
+// `counters` in Prometheus' text format, each series labelled
+// stream="`stream`": weir_stream_messages_consumed_total, ..._produced_total,
+// weir_stream_dead_letters_total{reason}, weir_stream_batches_total,
+// weir_stream_commit_failures_total, weir_stream_lag{topic,partition}.
+std::string StreamMetricsText(const std::string& stream, const StreamCounters& counters);
+
 // What ReplayDeadLetters sent back, and what it read but left alone
 // (another stream's dead letters, or a reason not asked for).
 struct ReplayCounts {

@@ -122,6 +122,41 @@ TEST_F(StreamProcessTest, KilledAtEveryPointAndRestartedEveryEventIsProducedExac
                       std::to_string((kEvents + 96) / 97) + " left alone\n");
 }
 
+// --metrics-port 0: the job says where its /metrics is, and what is served
+// there reaches what the job has read: 300 messages, 4 dead letters.
+TEST_F(StreamProcessTest, MetricsPortServesTheJobsCounters) {
+  Produce(0, 300);
+  std::ofstream(dir_ / "scrape.py") << R"py(import re, sys, time, urllib.request
+deadline = time.time() + 60
+url = None
+while url is None and time.time() < deadline:
+    m = re.search(r"metrics on (http://\S+)", open("out.txt").read())
+    url = m and m.group(1)
+    time.sleep(0.05)
+text = ""
+while time.time() < deadline:
+    text = urllib.request.urlopen(url).read().decode()
+    if 'weir_stream_messages_consumed_total{stream="process_events"} 300' in text:
+        break
+    time.sleep(0.1)
+open("metrics.txt", "w").write(text)
+)py";
+  std::string command = "cd '" + dir_.string() + "' && touch out.txt && { " WEIR_BINARY
+                        " stream process_events --exit-when-idle 3s --metrics-port 0 > out.txt 2>&1 & "
+                        "pid=$!; python3 scrape.py; rc=$?; wait $pid || exit 9; exit $rc; }";
+  ASSERT_EQ(ExitCodeOf(command), 0);
+  std::ifstream in(dir_ / "metrics.txt");
+  std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  EXPECT_NE(text.find("weir_stream_messages_consumed_total{stream=\"process_events\"} 300\n"), std::string::npos) << text;
+  EXPECT_NE(text.find("weir_stream_messages_produced_total{stream=\"process_events\"} 300\n"), std::string::npos) << text;
+  int64_t dead = 0;
+  for (size_t at = text.find("weir_stream_dead_letters_total{"); at != std::string::npos;
+       at = text.find("weir_stream_dead_letters_total{", at + 1)) {
+    dead += std::stoll(text.substr(text.find("} ", at) + 2));
+  }
+  EXPECT_EQ(dead, 4);  // 0, 97, 194 and 291 are not objects
+}
+
 // At least once, a job that reads from where its group is: again from the
 // start after --reset-offsets earliest, nothing after latest.
 TEST_F(StreamProcessTest, ResetOffsetsMovesAnAtLeastOnceJobsGroup) {
