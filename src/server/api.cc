@@ -12,7 +12,7 @@ namespace {
 // Unknown ids answer 404; a change refused in the current state 409.
 const std::set<std::string>& NotFoundCodes() {
   static const std::set<std::string> codes = {"unknown-pipeline", "unknown-run", "unknown-task",
-                                              "unknown-instance", "unknown-attempt", "not-found"};
+                                              "unknown-instance", "unknown-attempt", "unknown-check", "not-found"};
   return codes;
 }
 const std::set<std::string>& ConflictCodes() {
@@ -89,10 +89,12 @@ const std::vector<Route>& Routes() {
       {"POST", "/api/v1/runs/{run}/cancel", {}, CancelRun},
       {"POST", "/api/v1/runs/{run}/clear", {}, ClearRun},
       {"POST", "/api/v1/runs/{run}/mark", {}, MarkRun},
-      {"GET", "/api/v1/runs/{run}/tasks", {}, ListTaskInstances},
+      {"GET", "/api/v1/runs/{run}/tasks", {"attempts"}, ListTaskInstances},
       {"GET", "/api/v1/runs/{run}/tasks/{task}", {}, GetTaskInstance},
       {"GET", "/api/v1/runs/{run}/tasks/{task}/log", {"tail", "attempt"}, GetTaskLog},
       {"GET", "/api/v1/audit", {"limit", "offset"}, ListAudit},
+      {"GET", "/api/v1/checks", {}, ListChecks},
+      {"GET", "/api/v1/checks/{suite}/{check}/history", {"limit"}, GetCheckHistory},
   };
   return routes;
 }

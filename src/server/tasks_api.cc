@@ -46,12 +46,24 @@ std::string LastLines(const std::string& text, int lines) {
 
 }  // namespace
 
+// ?attempts=true adds each instance's attempts (the Gantt chart draws
+// them), so that a page needs one call instead of one per task.
 Result<HttpResponse> ListTaskInstances(const ApiCall& call) {
+  std::optional<std::string> with_attempts = QueryParam(call, "attempts");
+  if (with_attempts && *with_attempts != "true" && *with_attempts != "false") {
+    return UserError("bad-parameter", "query parameter 'attempts' takes true or false, got '" + *with_attempts + "'");
+  }
   WEIR_ASSIGN_OR_RETURN(RunRecord run, FindRun(call));
   WEIR_ASSIGN_OR_RETURN(std::vector<TaskInstanceRecord> tasks, call.context.store->TaskInstances(run.id));
   nlohmann::json listed = nlohmann::json::array();
   for (const TaskInstanceRecord& task : InstancesAfterTheirTask(std::move(tasks))) {
-    listed.push_back(TaskInstanceJson(task));
+    nlohmann::json json = TaskInstanceJson(task);
+    if (with_attempts == "true") {
+      WEIR_ASSIGN_OR_RETURN(std::vector<AttemptRecord> attempts, call.context.store->Attempts(run.id, task.task_id));
+      json["attempts"] = nlohmann::json::array();
+      for (const AttemptRecord& attempt : attempts) json["attempts"].push_back(AttemptJson(attempt));
+    }
+    listed.push_back(json);
   }
   return Json(200, {{"run_id", run.id.value}, {"tasks", listed}});
 }

@@ -1,6 +1,7 @@
 // Screenshots of each page of the web UI into docs/img/ (for docs/ui.md),
 // taken on a copy of tests/ui/project with a few runs made through the API:
-// one that failed, one cleared and rerun green. Not part of the test run:
+// one that failed, one cleared and rerun green, one with a retry, and
+// four days of check results. Not part of the test run:
 //
 //   scripts/ui_screenshots.sh [PATH/TO/weir]
 import { cpSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -38,7 +39,13 @@ async function makeHistory(url, folder) {
   const second = await post(url, '/api/v1/pipelines/chain/runs', { date: '2024-03-02' });
   await finished(url, second.id);
   await post(url, '/api/v1/pipelines/nightly/pause', {});
-  return third.id;
+  // Check results over four days: a failing expression, then nulls.
+  for (const [day, nulls] of [[1, 0], [2, 2], [3, 1], [4, 0]]) {
+    await finished(url, (await post(url, '/api/v1/pipelines/quality/runs', { date: `2024-03-0${day}`, params: { nulls } })).id);
+  }
+  const staged = await post(url, '/api/v1/pipelines/staged/runs', { date: '2024-03-04' });
+  await finished(url, staged.id);
+  return { failedRun: third.id, stagedRun: staged.id };
 }
 
 async function shoot(page, url, hash, ready, name, width = 1000, height = 560) {
@@ -60,7 +67,7 @@ try {
   cpSync(join(HERE, 'project'), folder, { recursive: true });
   server = await startServer(resolve(weir), folder);
   await until('the scheduler to start', async () => (await fetch(`${server.url}/readyz`)).status === 200);
-  const failedRun = await makeHistory(server.url, folder);
+  const { failedRun, stagedRun } = await makeHistory(server.url, folder);
   browser = await chromium.launch({ executablePath: option('chromium', '/usr/bin/chromium'), args: CHROMIUM_ARGS });
   const page = await browser.newPage();
   const { url } = server;
@@ -68,6 +75,8 @@ try {
   await shoot(page, url, '#/pipelines/chain', `a.sq[data-run="${failedRun}"]`, 'ui-grid.png', 1000, 420);
   await shoot(page, url, `#/runs/${failedRun}/tasks/load`, 'pre[data-log="load"]:has-text("load tries")', 'ui-task.png', 1000, 520);
   await shoot(page, url, '#/pipelines/chain/graph', 'g.node[data-node="report"]', 'ui-graph.png', 1000, 300);
+  await shoot(page, url, `#/runs/${stagedRun}/gantt`, 'rect[data-attempt="transform#2"]', 'ui-gantt.png', 1000, 300);
+  await shoot(page, url, '#/checks', 'section[data-check] svg.trend circle', 'ui-checks.png', 1000, 520);
   await shoot(page, url, '#/audit', 'tr[data-action="pause"]', 'ui-audit.png', 1000, 330);
   await shoot(page, url, '#/pipelines/chain', `a.sq[data-run="${failedRun}"]`, 'ui-phone.png', 375, 600);
 } catch (error) {

@@ -102,6 +102,24 @@ async function main(server, page, folder) {
   assert.ok(await x('extract.orders') < await x('load') && await x('load') < await x('report'), 'layers left to right');
   assert.equal(await page.locator('path.edge').count(), 3);
 
+  step('the run\'s Gantt draws one bar per attempt, from the grid and the task page');
+  await page.click('nav.tabs a:has-text("Grid")');
+  await page.click(`a[data-gantt="${runId}"]`, { timeout: WAIT_MS });
+  const withAttempts = (await apiJson(url, `/api/v1/runs/${runId}/tasks?attempts=true`)).tasks;
+  const attemptIds = withAttempts.flatMap((t) => t.attempts.map((a) => `${t.task_id}#${a.number}`)).sort();
+  assert.deepEqual(attemptIds, ['extract.customers#1', 'extract.orders#1', 'load#1', 'load#2', 'report#1']);
+  const bars = async () => (await page.locator('svg.gantt rect[data-attempt]').evaluateAll(
+    (rects) => rects.map((r) => r.dataset.attempt))).sort();
+  await until('a bar per attempt', async () => JSON.stringify(await bars()) === JSON.stringify(attemptIds));
+  // load's bars: the failed attempt before the successful one, on one row.
+  const barX = async (id) => Number(await page.locator(`rect[data-attempt="${id}"]`).getAttribute('x'));
+  assert.ok(await barX('load#1') < await barX('load#2'), 'attempts in time order');
+  assert.equal(await page.locator('rect[data-attempt="load#1"]').getAttribute('class'), 'seg state-failed');
+  assert.ok(await page.locator('svg.gantt .axis text').count() >= 2, 'a time scale');
+  await page.click('g[data-row="load"] a');
+  await page.click(`.summary a[data-gantt="${runId}"]`, { timeout: WAIT_MS });
+  await page.locator('rect[data-attempt="load#2"]').waitFor({ timeout: WAIT_MS });
+
   step('a running task\'s log is followed, and its run cancelled from the grid');
   await page.goto(`${url}/#/pipelines/slow`);
   await page.click('form[data-trigger="slow"] button[type="submit"]');
@@ -112,7 +130,13 @@ async function main(server, page, folder) {
   // A running task's log is followed: what it printed so far is shown.
   await page.locator('h2', { hasText: '(following)' }).waitFor({ timeout: WAIT_MS });
   await page.locator('pre[data-log="wait"]', { hasText: 'waiting' }).waitFor({ timeout: WAIT_MS });
-  await page.goBack();
+  // The Gantt of an active run is redrawn: its time axis keeps growing.
+  await page.click(`.summary a[data-gantt="${slowRun}"]`, { timeout: WAIT_MS });
+  await page.locator('rect[data-attempt="wait#1"].state-running').waitFor({ timeout: WAIT_MS });
+  const lastTick = () => page.locator('svg.gantt .axis text').last().textContent();
+  const firstSeen = await lastTick();
+  await until('the running Gantt to move on', async () => (await lastTick()) !== firstSeen);
+  await page.goto(`${url}/#/pipelines/slow`);
   await page.click(`button[data-cancel="${slowRun}"]`, { timeout: WAIT_MS });
   await page.locator('.notice .ok', { hasText: 'cancel requested' }).waitFor({ timeout: WAIT_MS });
   await page.locator(`[data-run-state="${slowRun}"][data-state="interrupted"]`).waitFor({ timeout: WAIT_MS });
@@ -137,12 +161,42 @@ async function main(server, page, folder) {
   const entries = (await apiJson(url, '/api/v1/audit')).entries.map((e) => e.action);
   assert.deepEqual(actions, entries);
 
+  step('the checks page shows the latest results and a trend per check');
+  for (const [date, nulls] of [['2024-01-01', 0], ['2024-01-02', 2]]) {
+    const created = await (await fetch(`${url}/api/v1/pipelines/quality/runs`, { method: 'POST',
+      body: JSON.stringify({ date, params: { nulls } }), signal: AbortSignal.timeout(WAIT_MS) })).json();
+    await until(`quality's run for ${date} to end`, async () =>
+      ['success', 'failed'].includes((await apiJson(url, `/api/v1/runs/${created.id}`)).state));
+  }
+  // Rows 0..4, amount i + 1 (NULL for i < nulls): on the 1st one row has
+  // amount 1 (expression fails); on the 2nd two are NULL (not_null warns).
+  const expected = { row_count: 'pass', 'not_null(amount)': 'warn', 'expression(amount > 1)': 'pass' };
+  const latest = Object.fromEntries((await apiJson(url, '/api/v1/checks')).checks.map((c) => [c.check, c.status]));
+  assert.deepEqual(latest, expected);
+  await page.click('a[data-nav="checks"]');
+  const section = (check) => page.locator(`section[data-check="quality.check_orders/${check}"]`);
+  for (const [check, status] of Object.entries(expected)) {
+    await page.locator(`section[data-check="quality.check_orders/${check}"][data-status="${status}"]`).waitFor({ timeout: WAIT_MS });
+    const { history } = await apiJson(url, `/api/v1/checks/quality.check_orders/${encodeURIComponent(check)}/history`);
+    assert.equal(history.length, 2, check);
+    await until(`${check}'s trend`, async () => await section(check).locator('svg.trend circle').count() === history.length);
+  }
+  const marked = await section('expression(amount > 1)').locator('circle[data-point="fail"]').count();
+  assert.equal(marked, 1, 'the failed interval is marked');
+  await section('not_null(amount)').locator('details summary').click();
+  await section('not_null(amount)').locator('details table tbody tr').nth(1).waitFor({ timeout: WAIT_MS });
+
   step('at a phone\'s width the grid scrolls sideways inside the page');
   await page.setViewportSize({ width: 375, height: 740 });
   await page.goto(`${url}/#/pipelines/chain`);
   await cell('report', 'success').waitFor({ timeout: WAIT_MS });
-  const overflow = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
-  assert.ok(overflow <= 0, `the page itself is ${overflow}px wider than the screen`);
+  const overflow = () => page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+  assert.ok(await overflow() <= 0, `the grid page is ${await overflow()}px wider than the screen`);
+  for (const [hash, ready] of [[`#/runs/${runId}/gantt`, 'rect[data-attempt="load#2"]'], ['#/checks', 'svg.trend circle']]) {
+    await page.goto(`${url}/${hash}`);
+    await page.locator(ready).first().waitFor({ timeout: WAIT_MS });
+    assert.ok(await overflow() <= 0, `${hash} is ${await overflow()}px wider than the screen`);
+  }
 }
 
 const folder = mkdtempSync(join(tmpdir(), 'weir-ui-'));

@@ -32,6 +32,9 @@ Result<HttpResponse> MarkRun(const ApiCall& call);
 Result<HttpResponse> ListTaskInstances(const ApiCall& call);
 Result<HttpResponse> GetTaskInstance(const ApiCall& call);
 Result<HttpResponse> GetTaskLog(const ApiCall& call);
+// checks_api.cc
+Result<HttpResponse> ListChecks(const ApiCall& call);
+Result<HttpResponse> GetCheckHistory(const ApiCall& call);
 // service_api.cc
 Result<HttpResponse> Health(const ApiCall& call);
 Result<HttpResponse> Ready(const ApiCall& call);

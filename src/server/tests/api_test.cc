@@ -215,6 +215,33 @@ TEST_F(ApiTest, ARunWithItsTaskInstancesAndAttempts) {
   EXPECT_EQ(Call("GET", "/api/v1/runs/" + std::to_string(run.id.value) + "/tasks/zz").status, 404);
 }
 
+// ?attempts=true: what the Gantt chart draws, every attempt of every
+// instance in one answer.
+TEST_F(ApiTest, TaskInstancesWithTheirAttemptsOnRequest) {
+  RunRecord run = CreateRun("chain", "2024-03-01");
+  Result<AttemptRecord> first = store_->StartAttempt(run.id, "b", Utc("2024-03-10T12:00:00"), "");
+  ASSERT_TRUE(first.ok());
+  ASSERT_TRUE(store_->FinishAttempt(first->id, FailedForRetry("2024-03-10T12:00:02", "exit status 3")).ok());
+  ASSERT_TRUE(store_->StartAttempt(run.id, "b", Utc("2024-03-10T12:00:07"), "").ok());
+  std::string path = "/api/v1/runs/" + std::to_string(run.id.value) + "/tasks";
+
+  json plain = JsonOf(Call("GET", path));
+  EXPECT_FALSE(plain["tasks"][1].contains("attempts"));
+  json with = JsonOf(Call("GET", path + "?attempts=true"));
+  ASSERT_EQ(with["tasks"].size(), 4u);
+  EXPECT_EQ(with["tasks"][0]["attempts"], json::array());
+  const json& b = with["tasks"][1]["attempts"];
+  ASSERT_EQ(b.size(), 2u);
+  EXPECT_EQ(b[0]["state"], "failed");
+  EXPECT_EQ(b[0]["started_at"], "2024-03-10T12:00:00Z");
+  EXPECT_EQ(b[0]["ended_at"], "2024-03-10T12:00:02Z");
+  EXPECT_EQ(b[1]["state"], "running");
+  EXPECT_EQ(b[1]["started_at"], "2024-03-10T12:00:07Z");
+  EXPECT_TRUE(b[1]["ended_at"].is_null());
+  EXPECT_FALSE(JsonOf(Call("GET", path + "?attempts=false"))["tasks"][1].contains("attempts"));
+  EXPECT_EQ(ErrorCode(Call("GET", path + "?attempts=yes")), "bad-parameter");
+}
+
 TEST_F(ApiTest, TaskLogIsWhatWeirLogsPrintsWithTailAndAttempt) {
   TempFolder folder;
   RunRecord run = CreateRun("chain", "2024-03-01");

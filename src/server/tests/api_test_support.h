@@ -83,6 +83,7 @@ class ApiTest : public ::testing::Test {
     ASSERT_TRUE(fs.WriteFile("proj/weir.yml", "name: t\n").ok());
     ASSERT_TRUE(fs.WriteFile("proj/pipelines/chain.yml", kChainYaml).ok());
     ASSERT_TRUE(fs.WriteFile("proj/pipelines/manual.yml", kManualYaml).ok());
+    AddProjectFiles(fs);
     ProjectLoad load = LoadProject("proj", fs);
     ASSERT_TRUE(load.ok()) << load.errors.front().ToString();
     project_ = std::move(load.project);
@@ -93,6 +94,9 @@ class ApiTest : public ::testing::Test {
     }
     api_ = std::make_unique<Api>(Context(&scheduler_));
   }
+
+  // More files of the project, for a test suite that needs them.
+  virtual void AddProjectFiles(FakeFilesystem& fs) { (void)fs; }
 
   ServerContext Context(SchedulerView* scheduler) {
     ServerContext context;

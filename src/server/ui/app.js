@@ -6,7 +6,9 @@ import * as pipelines from './pipelines.js';
 import * as grid from './grid.js';
 import * as graph from './graph.js';
 import * as task from './task.js';
+import * as gantt from './gantt.js';
 import * as audit from './audit.js';
+import * as checks from './checks.js';
 
 const POLL_MS = 2000;
 
@@ -16,6 +18,8 @@ const ROUTES = [
   [/^#\/pipelines\/([^/]+)$/, grid, 'pipelines'],
   [/^#\/pipelines\/([^/]+)\/graph$/, graph, 'pipelines'],
   [/^#\/runs\/(\d+)\/tasks\/([^/]+)$/, task, 'pipelines'],
+  [/^#\/runs\/(\d+)\/gantt$/, gantt, 'pipelines'],
+  [/^#\/checks$/, checks, 'checks'],
   [/^#\/audit$/, audit, 'audit'],
 ];
 

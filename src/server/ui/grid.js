@@ -55,7 +55,8 @@ function runHeader(run, out, refresh) {
     }, out, { class: 'small-button', 'data-cancel': run.id, title: `cancel run ${run.id}` })
     : null;
   return el('th', { class: 'run', 'data-run-head': run.id, title: `run ${run.id}: ${run.ds} ${run.state} (${run.run_type})` },
-    el('div', { class: 'ds' }, run.ds.slice(5)),
+    el('a', { class: 'ds', href: `#/runs/${run.id}/gantt`, 'data-gantt': run.id, title: `Gantt of run ${run.id}` },
+      run.ds.slice(5)),
     square(run.state, `run ${run.id} ${run.state}`, null, { 'run-state': run.id }), cancel);
 }
 

@@ -56,7 +56,8 @@ export function mount(container, [runId, taskId]) {
     heading.replaceChildren(taskId, ' ', stateBadge(instance.state));
     summary.replaceChildren(
       el('a', { href: `#/pipelines/${enc(run.pipeline)}` }, run.pipeline), ` · run ${run.id} for ${run.ds} `,
-      stateBadge(run.state), ` · ${instance.attempt_count} attempt(s)`);
+      stateBadge(run.state), ` · ${instance.attempt_count} attempt(s) · `,
+      el('a', { href: `#/runs/${run.id}/gantt`, 'data-gantt': run.id }, 'Gantt'));
     attempts.replaceChildren(...instance.attempts.map(attemptRow));
     // The log is asked for while the task is active, and once more after.
     const active = isActive(instance.state);
