@@ -18,6 +18,10 @@ command -v snakemake >/dev/null || missing+=(snakemake)
 # pandas' to_sql into Postgres, the peer of bench/connectors.py (W2's load).
 /usr/bin/python3 -c 'import sqlalchemy' 2>/dev/null || missing+=(python3-sqlalchemy)
 /usr/bin/python3 -c 'import psycopg2' 2>/dev/null || missing+=(python3-psycopg2)
+# The Kafka peers of bench/stream.py: W3's kafka-python consumer and the
+# librdkafka floor (confluent-kafka).
+/usr/bin/python3 -c 'import kafka' 2>/dev/null || missing+=(python3-kafka)
+/usr/bin/python3 -c 'import confluent_kafka' 2>/dev/null || missing+=(python3-confluent-kafka)
 if [ ${#missing[@]} -gt 0 ]; then
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
@@ -41,6 +45,9 @@ python3 bench/scheduler_idle.py --weir build/release/src/cli/weir --out bench/wo
 # Postgres extract, upsert and append against psql \copy and pandas, on a private durable cluster.
 python3 bench/connectors.py --weir build/release/src/cli/weir --duckdb-sql bench/work/duckdb_sql \
   --python /usr/bin/python3 --out bench/work/connectors.md
+# W3's stream, Kafka to Kafka on the mock cluster, against kafka-python and the librdkafka floor.
+/usr/bin/python3 bench/stream.py --weir build/release/src/cli/weir --mock build/release/src/connectors/weir-kafka-mock \
+  --out bench/work/stream.md
 python3 bench/report.py docs/benchmarks.md bench/work/orchestration.md bench/work/scheduler.md bench/work/w1.md bench/work/models.md \
-  bench/work/quality.md bench/work/connectors.md
+  bench/work/quality.md bench/work/connectors.md bench/work/stream.md
 echo "bench: wrote docs/benchmarks.md"

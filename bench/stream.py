@@ -38,7 +38,7 @@ checked field by field against the generator's events; the output count
 must equal the event count.
 
 Peers need Debian's packages, for Debian's python3 (run this script with it):
-  apt-get install -y python3-kafka python3-confluent-kafka kcat
+  apt-get install -y python3-kafka python3-confluent-kafka   (bench/run.sh does)
 
 usage: /usr/bin/python3 bench/stream.py --weir WEIR --mock WEIR-KAFKA-MOCK --out SECTION.md
            [--events 500000] [--w3-events 20000] [--batched-events 200000] [--sides ...]
