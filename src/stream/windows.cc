@@ -24,6 +24,7 @@ const char kStateSchema[] =
     "CREATE TABLE IF NOT EXISTS _weir_state.progress (batch BIGINT, watermark BIGINT);"
     "CREATE TABLE IF NOT EXISTS _weir_state.positions (topic VARCHAR, partition BIGINT, next_offset BIGINT);"
     "CREATE TABLE IF NOT EXISTS _weir_state.event_times (topic VARCHAR, partition BIGINT, newest BIGINT);"
+    "CREATE TABLE IF NOT EXISTS _weir_state.definition (window_definition VARCHAR);"
     "CREATE OR REPLACE TABLE _weir_new (_topic VARCHAR, _partition BIGINT, _offset BIGINT, "
     "_timestamp BIGINT, _key VARCHAR, _value VARCHAR);"
     "CREATE OR REPLACE TABLE _weir_windows (_topic VARCHAR, _partition BIGINT, _offset BIGINT, "
@@ -36,6 +37,16 @@ const char kCandidates[] =
     "FROM _weir_new n JOIN _weir_times t USING (_topic, _partition, _offset))";
 
 std::string Ms(std::chrono::milliseconds d) { return std::to_string(d.count()); }
+
+// What the state's rows and watermark depend on: a file written under
+// another window would give wrong windows.
+std::string Fingerprint(const StreamDef::Window& w) {
+  const char* kinds[] = {"tumbling", "hopping", "session"};
+  std::string by;
+  for (const std::string& b : w.by) by += (by.empty() ? "" : ", ") + b;
+  return std::string("type ") + kinds[static_cast<int>(w.kind)] + ", size " + Ms(w.size) + " ms, slide " + Ms(w.slide) +
+         " ms, gap " + Ms(w.gap) + " ms, by [" + by + "], time " + w.time + ", lateness " + Ms(w.lateness) + " ms";
+}
 
 int64_t ToInt64(const std::optional<std::string>& cell) { return cell ? std::stoll(*cell) : 0; }
 
@@ -65,6 +76,7 @@ Status StreamWindows::Open(const std::string& path) {
   std::filesystem::create_directories(std::filesystem::path(path).parent_path(), ignored);
   WEIR_TRY(db_.Execute("ATTACH " + SqlString(path) + " AS _weir_state"));
   WEIR_TRY(db_.Execute(kStateSchema));
+  WEIR_TRY(CheckDefinition(path));
   WEIR_ASSIGN_OR_RETURN(QueryRows progress, db_.Query("SELECT batch, watermark FROM _weir_state.progress"));
   if (!progress.rows.empty()) {
     batch_ = ToInt64(progress.rows[0][0]);
@@ -78,6 +90,19 @@ Status StreamWindows::Open(const std::string& path) {
   WEIR_ASSIGN_OR_RETURN(QueryRows times, db_.Query("SELECT topic, partition, newest FROM _weir_state.event_times"));
   for (const auto& row : times.rows) newest_[{*row[0], ToInt64(row[1])}] = ToInt64(row[2]);
   return OkStatus();
+}
+
+// The file's window is this job's (a new file records it).
+Status StreamWindows::CheckDefinition(const std::string& path) {
+  std::string now = Fingerprint(window_);
+  WEIR_ASSIGN_OR_RETURN(std::optional<std::string> then,
+                        db_.QueryValue("SELECT window_definition FROM _weir_state.definition"));
+  if (!then) return db_.Execute("INSERT INTO _weir_state.definition VALUES (" + SqlString(now) + ")");
+  if (*then == now) return OkStatus();
+  return UserError("stream-window", "stream '" + stream_.name + "': its window changed since " + path +
+                                        " was written (then: " + *then + "; now: " + now +
+                                        "); delete the file to start the windows afresh from the group's offsets",
+                   window_.where);
 }
 
 // The end of the last window an event at `t` belongs to: once the watermark

@@ -46,6 +46,7 @@ class StreamWindows {
   Status Commit(int64_t batch, const std::vector<SourceRange>& ranges);
 
  private:
+  Status CheckDefinition(const std::string& path);
   Status EventTimes(const std::vector<const KafkaMessage*>& messages, std::vector<DeadLetter>* dead);
   Result<std::string> EventTimeSql();
   Status DropLate(const std::vector<const KafkaMessage*>& messages, std::vector<DeadLetter>* dead);

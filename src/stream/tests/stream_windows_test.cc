@@ -216,6 +216,21 @@ TEST_F(StreamWindowsTest, AJobStartedAgainGoesOnFromItsStateFile) {
   ExpectOracle("tumbling");
 }
 
+// A state file written under another window is refused, not misread.
+TEST_F(StreamWindowsTest, AStateFileOfAnotherWindowIsRefused) {
+  def_.window->kind = StreamDef::Window::Kind::kTumbling;
+  def_.window->size = def_.window->slide = std::chrono::seconds(10);
+  ProduceClicks(0, 100);
+  { Status run = Run(); ASSERT_TRUE(run.ok()) << run.ToString(); }
+  def_.window->size = def_.window->slide = std::chrono::seconds(20);
+  Status changed = Run();
+  EXPECT_EQ(changed.code(), "stream-window");
+  EXPECT_NE(changed.message().find("then: type tumbling, size 10000 ms"), std::string::npos) << changed.ToString();
+  EXPECT_NE(changed.message().find("now: type tumbling, size 20000 ms"), std::string::npos) << changed.ToString();
+  fs::remove(dir_ / "state.duckdb");
+  { Status run = Run(); EXPECT_TRUE(run.ok()) << run.ToString(); }
+}
+
 // `weir stream` killed at each point where a crash could lose or repeat
 // output, and started again: every window comes out once, as the oracle says.
 TEST_F(StreamWindowsTest, KilledAtEveryPointEachWindowComesOutOnce) {
