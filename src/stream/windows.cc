@@ -151,8 +151,8 @@ Status StreamWindows::EventTimes(const std::vector<const KafkaMessage*>& message
                                                      "WHERE _t IS NULL ORDER BY ALL"));
   std::map<MessageKey, const KafkaMessage*> by_position = ByPosition(messages);
   for (const auto& row : untimed.rows) {
-    const KafkaMessage* m = by_position.at({*row[0], ToInt64(row[1]), ToInt64(row[2])});
-    dead->push_back({m, "time", "the window's time (" + window_.time + ") is null or not a time"});
+    auto m = by_position.find({*row[0], ToInt64(row[1]), ToInt64(row[2])});
+    if (m != by_position.end()) dead->push_back({m->second, "time", "the window's time (" + window_.time + ") is null or not a time"});
   }
   if (untimed.rows.empty()) return OkStatus();
   return db_.Execute("DELETE FROM _weir_times WHERE _t IS NULL");
@@ -161,13 +161,21 @@ Status StreamWindows::EventTimes(const std::vector<const KafkaMessage*>& message
 Status StreamWindows::DropLate(const std::vector<const KafkaMessage*>& messages, std::vector<DeadLetter>* dead) {
   if (!watermark_) return OkStatus();
   std::string late = LastWindowEnd("_t") + " <= " + std::to_string(*watermark_);
+  if (window_.kind == Kind::kSession) {
+    // An event that reaches an open session of its key joins it, however
+    // old its own time is.
+    std::string gap = Ms(window_.gap);
+    late += " AND NOT EXISTS (SELECT 1 FROM _weir_state.rows r WHERE r._k = _weir_times._k AND r._t + " + gap +
+            " > _weir_times._t AND _weir_times._t + " + gap + " > r._t)";
+  }
   WEIR_ASSIGN_OR_RETURN(QueryRows rows, db_.Query("SELECT _topic, _partition, _offset, _t FROM _weir_times WHERE " +
                                                   late + " ORDER BY ALL"));
   std::map<MessageKey, const KafkaMessage*> by_position = ByPosition(messages);
   for (const auto& row : rows.rows) {
-    const KafkaMessage* m = by_position.at({*row[0], ToInt64(row[1]), ToInt64(row[2])});
-    dead->push_back({m, "late", "event time " + *row[3] + " ms is behind the watermark " + std::to_string(*watermark_) +
-                                    " ms: its windows have closed"});
+    auto m = by_position.find({*row[0], ToInt64(row[1]), ToInt64(row[2])});
+    if (m == by_position.end()) continue;
+    dead->push_back({m->second, "late", "event time " + *row[3] + " ms is behind the watermark " +
+                                            std::to_string(*watermark_) + " ms: its windows have closed"});
   }
   if (rows.rows.empty()) return OkStatus();
   return db_.Execute("DELETE FROM _weir_times WHERE " + late);

@@ -216,6 +216,38 @@ TEST_F(StreamWindowsTest, AJobStartedAgainGoesOnFromItsStateFile) {
   ExpectOracle("tumbling");
 }
 
+// An event older than the watermark allows on its own still joins an open
+// session of its user that it reaches (as Flink merges it before it asks
+// whether the window is late); one that reaches none is late.
+TEST_F(StreamWindowsTest, AnOldEventReachingAnOpenSessionJoinsIt) {
+  def_.window->kind = StreamDef::Window::Kind::kSession;
+  def_.window->gap = std::chrono::seconds(10);
+  def_.window->by = {"user_id"};
+  def_.window->lateness = std::chrono::milliseconds(0);
+  auto produce = [&](const std::vector<std::pair<std::string, int64_t>>& events) {
+    auto producer = KafkaProducer::Open(settings_);
+    ASSERT_TRUE(producer.ok());
+    for (const auto& [user, seconds] : events) {
+      Json e = {{"user_id", user}, {"ts", Iso(kStart + seconds * 1000)}, {"amount", 1}};
+      ASSERT_TRUE((*producer)->Produce("clicks", std::nullopt, e.dump()).ok());
+    }
+    ASSERT_TRUE((*producer)->Flush(std::chrono::seconds(10)).ok());
+  };
+  produce({{"u0", 100}, {"u1", 105}});  // watermark 105: u0's session [100, 110) is open
+  { Status run = Run(); ASSERT_TRUE(run.ok()) << run.ToString(); }
+  produce({{"u0", 94}, {"u2", 50}});  // 94 + 10 <= 105, but it reaches u0's session; u2 reaches none
+  { Status run = Run(); ASSERT_TRUE(run.ok()) << run.ToString(); }
+  produce({{"u1", 200}});  // watermark 200 closes everything before
+  { Status run = Run(); ASSERT_TRUE(run.ok()) << run.ToString(); }
+  std::vector<std::string> expected = {
+      Json{{"user_id", "u0"}, {"window_start", "2024-05-01 10:01:34"}, {"window_end", "2024-05-01 10:01:50"},
+           {"n", 2}, {"total", 2}}.dump(),
+      Json{{"user_id", "u1"}, {"window_start", "2024-05-01 10:01:45"}, {"window_end", "2024-05-01 10:01:55"},
+           {"n", 1}, {"total", 1}}.dump()};
+  EXPECT_EQ(Emitted(), expected);
+  EXPECT_EQ(counters_.dead_letters_by_reason["late"], 1);
+}
+
 // A state file written under another window is refused, not misread.
 TEST_F(StreamWindowsTest, AStateFileOfAnotherWindowIsRefused) {
   def_.window->kind = StreamDef::Window::Kind::kTumbling;
