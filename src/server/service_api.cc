@@ -2,32 +2,16 @@
 // metrics, the OpenAPI document and the audit trail.
 #include <cstdio>
 
+#include "common/prometheus.h"
 #include "server/internal/handlers.h"
 
 namespace weir::server_internal {
 namespace {
 
-// A Prometheus label value: backslash, double quote and newline escaped.
-std::string LabelValue(const std::string& text) {
-  std::string out;
-  for (char c : text) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-void Family(std::string& out, const char* name, const char* type, const char* help) {
-  out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n";
-}
-
 void StateSamples(std::string& out, const char* name, const std::vector<StateCount>& counts) {
   for (const StateCount& c : counts) {
-    out += std::string(name) + "{pipeline=\"" + LabelValue(c.pipeline) + "\",state=\"" + LabelValue(c.state) + "\"} " +
+    out += std::string(name) + "{pipeline=\"" + PrometheusLabelValue(c.pipeline) + "\",state=\"" +
+           PrometheusLabelValue(c.state) + "\"} " +
            std::to_string(c.count) + "\n";
   }
 }
@@ -69,18 +53,19 @@ Result<HttpResponse> Ready(const ApiCall& call) {
 Result<HttpResponse> Metrics(const ApiCall& call) {
   WEIR_ASSIGN_OR_RETURN(StateCounts counts, call.context.store->CountStates());
   std::string out;
-  Family(out, "weir_runs", "gauge", "Runs in the state store by pipeline and state.");
+  AppendPrometheusFamily(out, "weir_runs", "gauge", "Runs in the state store by pipeline and state.");
   StateSamples(out, "weir_runs", counts.runs);
-  Family(out, "weir_task_instances", "gauge", "Task instances in the state store by pipeline and state.");
+  AppendPrometheusFamily(out, "weir_task_instances", "gauge",
+                         "Task instances in the state store by pipeline and state.");
   StateSamples(out, "weir_task_instances", counts.task_instances);
   if (const SchedulerView* scheduler = call.context.scheduler) {
-    Family(out, "weir_scheduler_loop_lag_seconds", "gauge",
+    AppendPrometheusFamily(out, "weir_scheduler_loop_lag_seconds", "gauge",
            "How late the scheduler loop is: time since its last tick ended beyond its poll interval.");
     out += "weir_scheduler_loop_lag_seconds " + Seconds(LoopLagSeconds(*scheduler, call.context.clock->Now())) + "\n";
-    Family(out, "weir_scheduler_ticks_total", "counter", "Scheduler loop iterations.");
+    AppendPrometheusFamily(out, "weir_scheduler_ticks_total", "counter", "Scheduler loop iterations.");
     out += "weir_scheduler_ticks_total " + std::to_string(scheduler->Ticks()) + "\n";
   }
-  Family(out, "weir_http_requests_total", "counter", "HTTP requests answered, by status code.");
+  AppendPrometheusFamily(out, "weir_http_requests_total", "counter", "HTTP requests answered, by status code.");
   for (const auto& [code, n] : call.api.ResponseCounts()) {
     out += "weir_http_requests_total{code=\"" + std::to_string(code) + "\"} " + std::to_string(n) + "\n";
   }
